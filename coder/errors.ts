@@ -55,3 +55,15 @@ export class AbortedError extends EdgemirrorError {
     super('ERR_ABORTED', message)
   }
 }
+
+export class InvalidCidError extends EdgemirrorError {
+  constructor (text: string, reason: string) {
+    super('ERR_INVALID_CID', `${reason}: ${JSON.stringify(text.slice(0, 100))}`, { cid: text.slice(0, 100) })
+  }
+}
+
+export class SizeMismatchError extends EdgemirrorError {
+  constructor (message: string, details: Record<string, unknown> = {}) {
+    super('ERR_SIZE_MISMATCH', message, details)
+  }
+}

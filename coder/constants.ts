@@ -1,0 +1,30 @@
+// Coder defaults and hard limits. Each number says where it comes from.
+
+/** Default block size: 1 MiB. The coder benchmark (bench/coder.ts) shows rs-wasm throughput flat from 256 KiB
+ *  up, while per-block overheads (hash call, frame, promise) dominate below 64 KiB; 1 MiB also matches the write
+ *  size at which noise+yamux reach their best throughput on loopback (~870 MB/s, issue #4 measurements). */
+export const DEFAULT_BLOCK_SIZE = 1024 * 1024
+
+/** Block sizes must be a multiple of 8: the native Reed-Solomon addon (@ronomon/reed-solomon) requires it, and
+ *  keeping one rule for every codec keeps shard geometry identical whichever codec encoded the file. */
+export const BLOCK_ALIGNMENT = 8
+
+/** 16 MiB: the largest frame the wire protocol accepts carries one block plus its header. */
+export const MAX_BLOCK_SIZE = 16 * 1024 * 1024
+
+/** Reed-Solomon over GF(2^8) allows at most 256 shards in total; the native addon caps k at 24 and m at 6. */
+export const MAX_TOTAL_SHARDS = 256
+
+/** Defaults for `share`: RS(4,2) survives any 2 lost peers at 1.5x storage (replication x3 needs 3x). */
+export const DEFAULT_K = 4
+export const DEFAULT_M = 2
+
+/** SHA-256 digest length in bytes (FIPS 180-4). */
+export const HASH_LENGTH = 32
+
+/** Largest encoded manifest we accept: 64 MiB holds the block hashes of a ~2 TiB file at k=4 and 1 MiB blocks
+ *  (32 bytes per block per shard, see docs/MANIFEST.md). Anything larger is refused before it is parsed. */
+export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+
+/** File names travel in manifests; keep them short enough for every common filesystem (NAME_MAX = 255 bytes). */
+export const MAX_NAME_BYTES = 255

@@ -1,0 +1,116 @@
+// Decoding: rebuild a file from any k good shards, stripe by stripe, verifying every block against the manifest
+// before it is used. A block that fails its hash counts as missing for that stripe and is rebuilt from the others;
+// fewer than k good blocks in a stripe ends in ERR_NOT_ENOUGH_SHARDS, never in a wrong file.
+import { createCodec } from './codecs.ts'
+import type { Codec } from './codec.ts'
+import { AbortedError, HashMismatchError, NotEnoughShardsError } from './errors.ts'
+import { blockMatches, createSha256 } from './hash.ts'
+import { stripeBlockSize, stripeCount, stripeDataBytes } from './layout.ts'
+import type { Manifest } from './manifest.ts'
+import type { ProgressOptions } from './progress.ts'
+import { equalBytes } from './codec-support.ts'
+
+/** Where shard blocks come from: local files, or peers over the network. */
+export interface ShardSource {
+  /**
+   * Block `stripe` of shard `index` (`size` bytes), or null when that shard cannot be had (holder gone, no such
+   * shard). Blocks of one shard are usually asked for in increasing stripe order, but a spare shard may be asked
+   * for a single stripe. The decoder verifies what comes back; the source need not.
+   */
+  readBlock (index: number, stripe: number, size: number): Promise<Uint8Array | null>
+  /** Told when a block failed its hash, so the source can stop trusting where it came from. */
+  reportCorrupt? (index: number, stripe: number): void
+}
+
+export type OutputSink = (chunk: Uint8Array) => Promise<void>
+
+export interface DecodeOptions extends ProgressOptions {
+  /** Shard indexes in the order to try them (best holders first). Default: data shards first, then parity. */
+  preference?: number[]
+  codec?: Codec
+}
+
+export interface DecodeReport {
+  /** Shards the source could not provide (for at least one stripe). */
+  missing: number[]
+  /** Shards with at least one block that failed its hash. */
+  corrupt: number[]
+  /** Data shards that had to be reconstructed for at least one stripe. */
+  rebuilt: number[]
+}
+
+export async function decodeFile (manifest: Manifest, source: ShardSource, output: OutputSink, options: DecodeOptions = {}): Promise<DecodeReport> {
+  const { k, m } = manifest
+  const n = k + m
+  const codec = options.codec ?? await createCodec(manifest.codec, k, m)
+  const order = options.preference ?? Array.from({ length: n }, (_, i) => i)
+  const unavailable = new Set<number>()
+  const corrupt = new Set<number>()
+  const rebuilt = new Set<number>()
+  const fileHash = createSha256()
+  const stripes = stripeCount(manifest)
+  let written = 0
+
+  /** Fetch and verify one block; null if unavailable or corrupt. */
+  async function goodBlock (index: number, stripe: number, size: number): Promise<Uint8Array | null> {
+    if (unavailable.has(index)) return null
+    const block = await source.readBlock(index, stripe, size)
+    if (block == null) {
+      unavailable.add(index)
+      return null
+    }
+    if (block.byteLength !== size || !blockMatches(block, manifest.shardHashes[index], stripe)) {
+      corrupt.add(index)
+      source.reportCorrupt?.(index, stripe)
+      return null
+    }
+    return block
+  }
+
+  for (let stripe = 0; stripe < stripes; stripe++) {
+    if (options.signal?.aborted === true) throw new AbortedError()
+    const size = stripeBlockSize(manifest, stripe)
+    const blocks: Array<Uint8Array | null> = new Array(n).fill(null)
+    let good = 0
+    let next = 0
+    // Ask for k blocks at once; for each one that fails, ask the next candidate, until k are good or none are left.
+    while (good < k) {
+      const batch: number[] = []
+      while (batch.length < k - good && next < order.length) {
+        const index = order[next++]
+        if (!unavailable.has(index)) batch.push(index)
+      }
+      if (batch.length === 0) {
+        throw new NotEnoughShardsError(good, k, { stripe, missing: [...unavailable].sort(byNumber), corrupt: [...corrupt].sort(byNumber) })
+      }
+      const results = await Promise.all(batch.map(async index => await goodBlock(index, stripe, size)))
+      results.forEach((block, j) => {
+        if (block != null) {
+          blocks[batch[j]] = block
+          good++
+        }
+      })
+    }
+    for (let i = 0; i < k; i++) if (blocks[i] == null) rebuilt.add(i)
+    if (blocks.slice(0, k).includes(null)) await codec.reconstruct(blocks, { dataOnly: true })
+    let remaining = stripeDataBytes(manifest, stripe)
+    for (let i = 0; i < k && remaining > 0; i++) {
+      const block = blocks[i] as Uint8Array
+      const part = remaining < block.byteLength ? block.subarray(0, remaining) : block
+      remaining -= part.byteLength
+      fileHash.update(part)
+      await output(part)
+      written += part.byteLength
+    }
+    options.onProgress?.({ phase: 'decode', bytes: written, total: manifest.fileSize })
+  }
+  // Every block was verified, so this only fails if the manifest itself is inconsistent; still never trust it.
+  if (!equalBytes(new Uint8Array(fileHash.digest()), manifest.fileHash)) {
+    throw new HashMismatchError('rebuilt file does not match the manifest file hash')
+  }
+  return { missing: [...unavailable].sort(byNumber), corrupt: [...corrupt].sort(byNumber), rebuilt: [...rebuilt].sort(byNumber) }
+}
+
+function byNumber (a: number, b: number): number {
+  return a - b
+}

@@ -1,0 +1,109 @@
+// Encoding: stream a file in, hand each encoded stripe (k + m blocks and their hashes) to a sink, and return the
+// manifest. Memory stays bounded by `depth` stripes in flight whatever the file size: the sink's promise is the
+// backpressure (a slow peer slows the reader, nothing piles up).
+import type { Codec } from './codec.ts'
+import { DEFAULT_BLOCK_SIZE, HASH_LENGTH } from './constants.ts'
+import { AbortedError, SizeMismatchError } from './errors.ts'
+import { createSha256, sha256 } from './hash.ts'
+import { assertGeometry, stripeCount } from './layout.ts'
+import { encodeManifest, manifestCid, MANIFEST_VERSION, sanitizeFileName, type Manifest } from './manifest.ts'
+import type { ProgressOptions } from './progress.ts'
+import { readStripes, type Stripe } from './stripe-reader.ts'
+
+export interface EncodedStripe {
+  index: number
+  blockSize: number
+  /** k + m blocks: data then parity. Valid until the sink's promise resolves. */
+  blocks: Uint8Array[]
+  /** SHA-256 of each block. */
+  hashes: Uint8Array[]
+}
+
+export type StripeSink = (stripe: EncodedStripe) => Promise<void>
+
+export interface EncodeOptions extends ProgressOptions {
+  codec: Codec
+  blockSize?: number
+  name?: string
+  createdAt?: number
+  /** File size if known in advance: checked at the end, and used for progress. */
+  expectedSize?: number
+  /** Stripes encoded ahead of the sink (2 lets the codec work while the sink sends). */
+  depth?: number
+}
+
+export interface EncodeResult {
+  manifest: Manifest
+  manifestBytes: Uint8Array
+  cid: string
+}
+
+export async function encodeFile (source: AsyncIterable<Uint8Array>, options: EncodeOptions, sink: StripeSink): Promise<EncodeResult> {
+  const { codec, signal, onProgress } = options
+  const { k, m } = codec
+  const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE
+  assertGeometry({ k, m, blockSize, fileSize: 0 })
+  const depth = Math.max(1, options.depth ?? 2)
+  const fileHash = createSha256()
+  const hashLists: Uint8Array[][] = Array.from({ length: k + m }, () => [])
+  let fileSize = 0
+
+  async function encodeStripe (stripe: Stripe): Promise<EncodedStripe> {
+    if (m > 0) await codec.encode(stripe.blocks)
+    return { index: stripe.index, blockSize: stripe.blockSize, blocks: stripe.blocks, hashes: stripe.blocks.map(sha256) }
+  }
+
+  async function deliver (encoded: EncodedStripe, dataBytes: number): Promise<void> {
+    encoded.hashes.forEach((h, i) => hashLists[i].push(h))
+    await sink(encoded)
+    fileSize += dataBytes
+    onProgress?.({ phase: 'encode', bytes: fileSize, total: options.expectedSize })
+  }
+
+  const inFlight: Array<{ encoded: Promise<EncodedStripe>, dataBytes: number }> = []
+  const hashing = hashInput(source, fileHash)
+  for await (const stripe of readStripes(hashing, k, m, blockSize, signal)) {
+    if (signal?.aborted === true) throw new AbortedError()
+    const encoded = encodeStripe(stripe)
+    encoded.catch(() => {}) // observed below, in order; this keeps an early failure from being unhandled
+    inFlight.push({ encoded, dataBytes: stripe.dataBytes })
+    if (inFlight.length >= depth) {
+      const next = inFlight.shift()!
+      await deliver(await next.encoded, next.dataBytes)
+    }
+  }
+  for (const next of inFlight) await deliver(await next.encoded, next.dataBytes)
+
+  if (options.expectedSize !== undefined && options.expectedSize !== fileSize) {
+    throw new SizeMismatchError(`input ended after ${fileSize} bytes, ${options.expectedSize} were announced`, { actual: fileSize, expected: options.expectedSize })
+  }
+  const name = options.name !== undefined ? sanitizeFileName(options.name) : ''
+  const manifest: Manifest = {
+    version: MANIFEST_VERSION,
+    codec: codec.id,
+    k,
+    m,
+    blockSize,
+    fileSize,
+    fileHash: new Uint8Array(fileHash.digest()),
+    shardHashes: hashLists.map(list => concatHashes(list)),
+    createdAt: options.createdAt ?? Date.now(),
+    ...(name !== '' ? { name } : {})
+  }
+  if (stripeCount(manifest) !== hashLists[0].length) throw new Error('internal: stripe count mismatch')
+  const manifestBytes = encodeManifest(manifest)
+  return { manifest, manifestBytes, cid: (await manifestCid(manifestBytes)).toString() }
+}
+
+async function * hashInput (source: AsyncIterable<Uint8Array>, hash: ReturnType<typeof createSha256>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    hash.update(chunk)
+    yield chunk
+  }
+}
+
+function concatHashes (list: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(list.length * HASH_LENGTH)
+  list.forEach((h, i) => out.set(h, i * HASH_LENGTH))
+  return out
+}

@@ -1,0 +1,155 @@
+// The manifest: everything needed to check and rebuild a file, content-addressed by a CIDv1 of its encoded bytes,
+// so fetching a manifest by id proves it is the one that was shared. Format and versioning: docs/MANIFEST.md.
+import { Packr } from 'msgpackr'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 as sha256Hasher } from 'multiformats/hashes/sha2'
+import { HASH_LENGTH, MAX_MANIFEST_BYTES, MAX_NAME_BYTES } from './constants.ts'
+import { HashMismatchError, InvalidCidError, ManifestInvalidError, ManifestVersionError } from './errors.ts'
+import { assertGeometry, stripeCount, type Geometry } from './layout.ts'
+
+export const MANIFEST_VERSION = 1
+
+/** Room for a publisher signature over the manifest without it (filled in by a later version of the format). */
+export interface PublisherSignature {
+  publicKey: Uint8Array
+  signature: Uint8Array
+}
+
+export interface Manifest extends Geometry {
+  version: number
+  /** Codec id, e.g. 'rs-wasm-1'; decoding uses exactly this codec. */
+  codec: string
+  /** SHA-256 of the whole file. */
+  fileHash: Uint8Array
+  /** Per shard (k + m entries): the SHA-256 of each of its blocks, packed (32 bytes per stripe). */
+  shardHashes: Uint8Array[]
+  /** Sanitized file name (no path separators), if the sharer gave one. */
+  name?: string
+  /** Milliseconds since the Unix epoch. */
+  createdAt: number
+  publisher?: PublisherSignature
+}
+
+const FIELDS = new Set(['version', 'codec', 'k', 'm', 'blockSize', 'fileSize', 'fileHash', 'shardHashes', 'name', 'createdAt', 'publisher'])
+
+// Plain maps (no msgpackr records) so the bytes are standard MessagePack any implementation can read.
+const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, int64AsType: 'number' })
+
+export function encodeManifest (manifest: Manifest): Uint8Array {
+  validateManifest(manifest)
+  const { version, codec, k, m, blockSize, fileSize, fileHash, shardHashes, name, createdAt, publisher } = manifest
+  // Fixed key order makes the encoding, and so the CID, deterministic.
+  const record: Record<string, unknown> = { version, codec, k, m, blockSize, fileSize, fileHash, shardHashes, createdAt }
+  if (name !== undefined) record.name = name
+  if (publisher !== undefined) record.publisher = publisher
+  const bytes = packr.pack(record)
+  if (bytes.byteLength > MAX_MANIFEST_BYTES) throw new ManifestInvalidError(`encoded size ${bytes.byteLength} exceeds ${MAX_MANIFEST_BYTES}`)
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+/** Decode untrusted bytes: bounded size, strict schema, every binary field copied out of the input. */
+export function decodeManifest (bytes: Uint8Array): Manifest {
+  if (bytes.byteLength > MAX_MANIFEST_BYTES) throw new ManifestInvalidError(`size ${bytes.byteLength} exceeds ${MAX_MANIFEST_BYTES}`)
+  let value: unknown
+  try {
+    value = packr.unpack(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+  } catch (err) {
+    throw new ManifestInvalidError(`not MessagePack: ${(err as Error).message}`)
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ManifestInvalidError('not a map')
+  const record = value as Record<string, unknown>
+  if (record.version !== MANIFEST_VERSION) {
+    if (typeof record.version === 'number') throw new ManifestVersionError(record.version)
+    throw new ManifestInvalidError('missing version')
+  }
+  for (const key of Object.keys(record)) {
+    if (!FIELDS.has(key)) throw new ManifestInvalidError(`unknown field ${JSON.stringify(key.slice(0, 40))}`)
+  }
+  const shardHashes = record.shardHashes
+  if (!Array.isArray(shardHashes)) throw new ManifestInvalidError('shardHashes is not a list')
+  const manifest: Manifest = {
+    version: MANIFEST_VERSION,
+    codec: record.codec as string,
+    k: record.k as number,
+    m: record.m as number,
+    blockSize: record.blockSize as number,
+    fileSize: record.fileSize as number,
+    fileHash: copyBytes(record.fileHash, 'fileHash'),
+    shardHashes: shardHashes.map((h, i) => copyBytes(h, `shardHashes[${i}]`)),
+    createdAt: record.createdAt as number
+  }
+  if (record.name !== undefined) manifest.name = record.name as string
+  if (record.publisher !== undefined) {
+    const p = record.publisher as Record<string, unknown>
+    if (p === null || typeof p !== 'object') throw new ManifestInvalidError('publisher is not a map')
+    manifest.publisher = { publicKey: copyBytes(p.publicKey, 'publisher.publicKey'), signature: copyBytes(p.signature, 'publisher.signature') }
+  }
+  validateManifest(manifest)
+  return manifest
+}
+
+export function validateManifest (manifest: Manifest): void {
+  const { codec, fileHash, shardHashes, name, createdAt } = manifest
+  if (typeof codec !== 'string' || !/^[a-z0-9-]{1,32}$/.test(codec)) throw new ManifestInvalidError('codec must be a short id')
+  try {
+    assertGeometry(manifest)
+  } catch (err) {
+    throw new ManifestInvalidError((err as Error).message)
+  }
+  if (!(fileHash instanceof Uint8Array) || fileHash.byteLength !== HASH_LENGTH) throw new ManifestInvalidError('fileHash must be 32 bytes')
+  const n = manifest.k + manifest.m
+  if (!Array.isArray(shardHashes) || shardHashes.length !== n) throw new ManifestInvalidError(`shardHashes must have ${n} entries`)
+  const expected = stripeCount(manifest) * HASH_LENGTH
+  for (const h of shardHashes) {
+    if (!(h instanceof Uint8Array) || h.byteLength !== expected) throw new ManifestInvalidError(`each shardHashes entry must be ${expected} bytes`)
+  }
+  if (name !== undefined && (typeof name !== 'string' || name !== sanitizeFileName(name) || name === '')) {
+    throw new ManifestInvalidError('name must be a sanitized file name')
+  }
+  if (!Number.isSafeInteger(createdAt) || createdAt < 0) throw new ManifestInvalidError('createdAt must be a timestamp in ms')
+}
+
+/** The manifest's id: CIDv1, raw codec, sha2-256 of the encoded bytes (base32 string form: "bafkrei..."). */
+export async function manifestCid (bytes: Uint8Array): Promise<CID> {
+  return CID.createV1(raw.code, await sha256Hasher.digest(bytes))
+}
+
+/** Parse a CID string as given by a user or peer. */
+export function parseCid (text: string): CID {
+  let cid: CID
+  try {
+    cid = CID.parse(text)
+  } catch {
+    throw new InvalidCidError(text, 'not a CID')
+  }
+  if (cid.version !== 1 || cid.code !== raw.code || cid.multihash.code !== sha256Hasher.code) {
+    throw new InvalidCidError(text, 'not an edgemirror manifest CID (want CIDv1, raw, sha2-256)')
+  }
+  return cid
+}
+
+/** Decode manifest bytes fetched by `cid`, refusing them unless they hash to that CID. */
+export async function decodeManifestFor (cid: string, bytes: Uint8Array): Promise<Manifest> {
+  const actual = (await manifestCid(bytes)).toString()
+  if (actual !== cid) throw new HashMismatchError(`manifest bytes hash to ${actual}, not ${cid}`, { cid, actual })
+  return decodeManifest(bytes)
+}
+
+/**
+ * A file name safe to record and to write: the last path component only, no control characters, not "." or "..",
+ * at most MAX_NAME_BYTES bytes of UTF-8. Returns '' when nothing usable is left.
+ */
+export function sanitizeFileName (input: string): string {
+  const last = input.split(/[/\\]/).pop() ?? ''
+  // eslint-disable-next-line no-control-regex
+  let name = last.replace(/[\u0000-\u001f\u007f]/g, '').trim()
+  if (name === '.' || name === '..') name = ''
+  while (Buffer.byteLength(name) > MAX_NAME_BYTES) name = name.slice(0, -1)
+  return name
+}
+
+function copyBytes (value: unknown, field: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new ManifestInvalidError(`${field} must be bytes`)
+  return new Uint8Array(value) // copy: msgpackr returns views into the input buffer
+}

@@ -1,0 +1,49 @@
+// Striping: turn a byte stream into stripes of k data blocks plus m zeroed parity blocks, one contiguous buffer per
+// stripe (so codecs that want contiguous memory get it without a copy). Memory: one stripe being filled.
+import { AbortedError } from './errors.ts'
+import { alignUp } from './layout.ts'
+
+export interface Stripe {
+  index: number
+  /** Block size of this stripe (blockSize, or less for the last stripe). */
+  blockSize: number
+  /** k + m views into one buffer; data blocks filled (zero-padded), parity blocks zero. */
+  blocks: Uint8Array[]
+  /** File bytes in this stripe. */
+  dataBytes: number
+}
+
+export async function * readStripes (source: AsyncIterable<Uint8Array>, k: number, m: number, blockSize: number, signal?: AbortSignal): AsyncGenerator<Stripe> {
+  const stripeData = k * blockSize
+  let buffer = new Uint8Array((k + m) * blockSize)
+  let filled = 0
+  let index = 0
+  for await (const chunk of source) {
+    if (signal?.aborted === true) throw new AbortedError()
+    let offset = 0
+    while (offset < chunk.byteLength) {
+      const take = Math.min(chunk.byteLength - offset, stripeData - filled)
+      buffer.set(chunk.subarray(offset, offset + take), filled)
+      filled += take
+      offset += take
+      if (filled === stripeData) {
+        yield { index: index++, blockSize, blocks: views(buffer, k + m, blockSize), dataBytes: stripeData }
+        buffer = new Uint8Array((k + m) * blockSize)
+        filled = 0
+      }
+    }
+  }
+  if (filled > 0) {
+    // The last stripe: smaller blocks, so a short file is not padded to a whole stripe.
+    const lastBlockSize = alignUp(Math.ceil(filled / k))
+    const last = new Uint8Array((k + m) * lastBlockSize)
+    last.set(buffer.subarray(0, filled))
+    yield { index, blockSize: lastBlockSize, blocks: views(last, k + m, lastBlockSize), dataBytes: filled }
+  }
+}
+
+function views (buffer: Uint8Array, count: number, size: number): Uint8Array[] {
+  const out: Uint8Array[] = []
+  for (let i = 0; i < count; i++) out.push(buffer.subarray(i * size, (i + 1) * size))
+  return out
+}
