@@ -1,0 +1,93 @@
+// The control API contract between the CLI (client) and the daemon's services (server side). The HTTP layer in
+// node/api/server.ts maps routes onto a ControlApi implementation; the daemon provides the real one.
+import type { ProgressEvent } from '../../coder/progress.ts'
+
+export interface IdResult { peerId: string, addresses: string[] }
+
+export interface StatusResult {
+  peerId: string
+  peers: number
+  shards: number
+  bytes: number
+  manifests: number
+  capacity: number | null
+  freeBytes: number | null
+  zone: string
+  region: string
+  carbon: { gco2PerKwh: number, source: string, stale: boolean, note?: string }
+}
+
+export interface PeerView {
+  peerId: string
+  addresses: string[]
+  zone: string
+  region: string
+  carbon: number | null
+  rttMs: number | null
+  /** 'measured' (ping) or 'estimated' (network coordinates) or null when unknown. */
+  rttSource: 'measured' | 'estimated' | null
+  freeBytes: number | null
+}
+
+export interface FileView { cid: string, name: string | null, size: number, k: number, m: number, codec: string, createdAt: number }
+
+export interface ShareOptions {
+  /** File size in bytes; the body must carry exactly this many. */
+  size: number
+  name?: string
+  k: number
+  m: number
+  codec?: string
+  blockSize?: number
+  allowFewerPeers?: boolean
+  signal?: AbortSignal
+  onProgress?: (event: ProgressEvent) => void
+}
+
+export interface ShardPlacementView { index: number, peer: string, region?: string, zone?: string }
+
+export interface ShareResult {
+  cid: string
+  size: number
+  k: number
+  m: number
+  codec: string
+  shards: ShardPlacementView[]
+  /** Lines explaining the placement (share --explain). */
+  explain: string[]
+  /** Warnings, e.g. several shards on one peer. */
+  warnings: string[]
+}
+
+export interface FetchStart {
+  cid: string
+  size: number
+  /** Hex SHA-256 of the whole file from the manifest: the client checks what it wrote against it. */
+  sha256: string
+  name: string | null
+  /** The file's bytes; the stream fails (throws) if the file cannot be rebuilt. */
+  body: AsyncIterable<Uint8Array>
+  /** Resolves after the body is consumed: which shards were missing/corrupt/rebuilt. */
+  done: Promise<FetchReport>
+}
+
+export interface FetchReport { missing: number[], corrupt: number[], rebuilt: number[] }
+
+export interface CheckResult {
+  cid: string
+  k: number
+  m: number
+  live: number
+  healthy: boolean
+  shards: Array<{ index: number, peer: string | null, live: boolean, region?: string, zone?: string }>
+}
+
+export interface ControlApi {
+  id (): Promise<IdResult>
+  status (): Promise<StatusResult>
+  peers (): Promise<PeerView[]>
+  ls (): Promise<FileView[]>
+  share (body: AsyncIterable<Uint8Array>, options: ShareOptions): Promise<ShareResult>
+  fetch (cid: string, options?: { signal?: AbortSignal }): Promise<FetchStart>
+  check (cid: string): Promise<CheckResult>
+}

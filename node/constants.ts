@@ -1,0 +1,40 @@
+// Daemon defaults. Each number says where it comes from.
+
+/** Protocol ids carry a version; changing a wire message means a new version (docs/PROTOCOLS.md). */
+export const PROTOCOL_PUT = '/edgemirror/shard-put/1.0.0'
+export const PROTOCOL_GET = '/edgemirror/shard-get/1.0.0'
+export const PROTOCOL_HAS = '/edgemirror/has/1.0.0'
+export const PROTOCOL_MANIFEST = '/edgemirror/manifest/1.0.0'
+export const PROTOCOL_INFO = '/edgemirror/info/1.0.0'
+
+/** Largest control frame (request/response headers, has-lists, peer info). 1 MiB is ample: a has-reply for the
+ *  maximum 1,000 CIDs is ~70 KiB. */
+export const MAX_HEADER_FRAME = 1024 * 1024
+
+/** Frames are prefixed by a 4-byte big-endian length. */
+export const FRAME_LENGTH_BYTES = 4
+
+/** A stream that makes no progress for this long is aborted (a stalled or malicious peer must not pin resources).
+ *  30 s tolerates a slow disk or a congested edge uplink moving one 1 MiB block at ~300 kbit/s. */
+export const STREAM_IDLE_TIMEOUT_MS = 30_000
+
+/** Reader pauses the libp2p stream above this many buffered bytes and resumes below half of it: with yamux's window
+ *  this bounds what a fast sender can make us hold per stream (see node/wire/frame-reader.ts). */
+export const READ_HIGH_WATER = 4 * 1024 * 1024
+
+/** yamux per-stream window cap: 4 MiB (library default 16 MiB). Holds loopback and LAN links at full speed while
+ *  keeping the worst-case buffered bytes of a paused stream small; read buffer must exceed the window. */
+export const YAMUX_MAX_STREAM_WINDOW = 4 * 1024 * 1024
+export const YAMUX_MAX_READ_BUFFER = 8 * 1024 * 1024
+
+/** At most this many CIDs per has-request. */
+export const MAX_HAS_CIDS = 1000
+
+/** Parallel shard transfers a node serves before queuing more (bounded memory and disk contention). */
+export const MAX_INBOUND_TRANSFERS = 64
+
+/** How long to wait for a peer to answer a small request (has, info, manifest header). */
+export const REQUEST_TIMEOUT_MS = 10_000
+
+/** Peer info refresh interval: carbon intensity and free space change slowly (minutes), so once a minute is plenty. */
+export const PEER_INFO_REFRESH_MS = 60_000

@@ -1,0 +1,43 @@
+// `edgemirror daemon`: start a node and its control API; stop both cleanly.
+import { startControlServer } from './api/server.ts'
+import type { DaemonOptions } from './daemon-options.ts'
+import { EdgemirrorNode } from './edgemirror-node.ts'
+import { UsageError } from './errors.ts'
+
+export interface RunningDaemon {
+  node: EdgemirrorNode
+  peerId: string
+  addresses: string[]
+  apiUrl: string
+  stop (): Promise<void>
+}
+
+export async function startDaemon (options: DaemonOptions): Promise<RunningDaemon> {
+  const [host, portText] = splitHostPort(options.api)
+  const node = await EdgemirrorNode.create(options)
+  await node.start()
+  try {
+    const api = await startControlServer({ api: node, host, port: Number(portText), repo: options.repo })
+    return {
+      node,
+      peerId: node.peerId,
+      addresses: node.addresses,
+      apiUrl: api.url,
+      stop: async () => {
+        await api.stop()
+        await node.stop()
+      }
+    }
+  } catch (err) {
+    await node.stop()
+    throw err
+  }
+}
+
+function splitHostPort (value: string): [string, string] {
+  const at = value.lastIndexOf(':')
+  const host = value.slice(0, at).replace(/^\[|\]$/g, '')
+  const port = value.slice(at + 1)
+  if (at <= 0 || !/^\d{1,5}$/.test(port) || Number(port) > 65535) throw new UsageError(`--api wants HOST:PORT, got ${JSON.stringify(value)}`)
+  return [host, port]
+}

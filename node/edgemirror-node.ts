@@ -1,0 +1,227 @@
+// One edgemirror node: the libp2p host, the shard store, the protocol server, and the services behind the control
+// API. Composition only; the logic lives in the services it wires together.
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { logger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { CID } from 'multiformats/cid'
+import type { CheckResult, ControlApi, FetchStart, FileView, IdResult, PeerView, ShareOptions, ShareResult, StatusResult } from './api/types.ts'
+import type { CarbonProvider } from './carbon/index.ts'
+import { createCarbonProvider } from './carbon/index.ts'
+import { PEER_INFO_REFRESH_MS } from './constants.ts'
+import type { DaemonOptions } from './daemon-options.ts'
+import { FetchService } from './fetch-service.ts'
+import { createHost, type Host } from './host.ts'
+import { loadOrCreateIdentity } from './identity.ts'
+import { locate } from './locator.ts'
+import { ManifestCache } from './manifest-cache.ts'
+import { PeerDirectory } from './peer-directory.ts'
+import { DEFAULT_WEIGHTS, parseWeights } from './placement/index.ts'
+import { askInfo, type Dialer } from './shard-client.ts'
+import { ShardServer } from './shard-server.ts'
+import { ShareService } from './share-service.ts'
+import { FsShardStore } from './store/fs-shard-store.ts'
+import type { ShardStore } from './store/shard-store.ts'
+import type { PeerInfoMessage } from './wire/messages.ts'
+
+const log = logger('edgemirror:node')
+
+/** DHT lookups are a fallback for peers we are not connected to; never let one hold up a request for long. */
+const DHT_TIMEOUT_MS = 5_000
+
+export class EdgemirrorNode implements ControlApi {
+  private readonly manifests: ManifestCache
+  private readonly directory: PeerDirectory
+  private readonly server: ShardServer
+  private readonly sharing: ShareService
+  private readonly fetching: FetchService
+  private refreshTimer: NodeJS.Timeout | undefined
+  private readonly dial: Dialer
+
+  private constructor (private readonly options: DaemonOptions, private readonly host: Host, private readonly store: ShardStore, private readonly carbon: CarbonProvider) {
+    const selfId = host.peerId.toString()
+    this.dial = async (peer, protocol, opts) => await host.dialProtocol(peerIdFromString(peer), protocol, { signal: opts?.signal })
+    this.manifests = new ManifestCache(store)
+    this.directory = new PeerDirectory({
+      connectedPeers: () => host.getPeers().map(p => p.toString()),
+      addresses: (peer) => host.getConnections(peerIdFromString(peer)).map(c => c.remoteAddr.toString()),
+      info: async (peer, signal) => await askInfo(this.dial, peer, signal),
+      ping: async (peer, signal) => await host.services.ping.ping(peerIdFromString(peer), { signal })
+    })
+    const locator = {
+      selfId,
+      store,
+      dial: this.dial,
+      connectedPeers: () => host.getPeers().map(p => p.toString()),
+      findProviders: async (cid: string, signal?: AbortSignal) => await this.findProviders(cid, signal)
+    }
+    this.server = new ShardServer({
+      registrar: host,
+      store,
+      manifests: this.manifests,
+      info: async () => await this.selfInfo(),
+      onShardStored: (cid) => { this.announce(cid).catch(() => {}) }
+    })
+    this.sharing = new ShareService({
+      selfId,
+      store,
+      manifests: this.manifests,
+      directory: this.directory,
+      dial: this.dial,
+      selfInfo: async () => await this.selfInfo(),
+      weights: options.placement !== undefined ? parseWeights(options.placement) : DEFAULT_WEIGHTS,
+      announce: async (cid) => { await this.announce(cid) }
+    })
+    this.fetching = new FetchService({
+      ...locator,
+      manifests: this.manifests,
+      rttOf: (peer) => peer === selfId ? 0 : this.directory.get(peer)?.rttMs ?? undefined
+    })
+  }
+
+  /** Open the repo (identity, store) and build the host; nothing listens until start(). */
+  static async create (options: DaemonOptions): Promise<EdgemirrorNode> {
+    await mkdir(options.repo, { recursive: true, mode: 0o700 })
+    const privateKey = await loadOrCreateIdentity(options.repo)
+    const store = new FsShardStore({ dir: join(options.repo, 'store'), capacity: options.capacity })
+    const carbon = createCarbonProvider({ carbon: options.carbon, country: options.carbonCountry, file: options.carbonFile, url: options.carbonUrl })
+    const host = await createHost({ privateKey, listen: options.listen, bootstrap: options.bootstrap, mdns: options.mdns })
+    return new EdgemirrorNode(options, host, store, carbon)
+  }
+
+  get peerId (): string {
+    return this.host.peerId.toString()
+  }
+
+  get addresses (): string[] {
+    return this.host.getMultiaddrs().map(a => a.toString())
+  }
+
+  async start (): Promise<void> {
+    await this.store.start()
+    await this.carbon.start()
+    await this.server.start()
+    await this.host.start()
+    this.host.addEventListener('peer:connect', (evt) => {
+      this.directory.refresh(evt.detail.toString()).catch(() => {})
+    })
+    this.host.addEventListener('peer:disconnect', (evt) => { this.directory.forget(evt.detail.toString()) })
+    this.refreshTimer = setInterval(() => { this.directory.refreshAll().catch(() => {}) }, PEER_INFO_REFRESH_MS)
+    this.refreshTimer.unref()
+  }
+
+  async stop (): Promise<void> {
+    clearInterval(this.refreshTimer)
+    await this.host.stop()
+    await this.server.stop().catch(() => {})
+    await this.carbon.stop()
+    await this.store.stop()
+  }
+
+  /** Dial a peer by multiaddr (tests and the demo wire swarms up directly). */
+  async connect (multiaddr: string): Promise<void> {
+    const { multiaddr: parse } = await import('@multiformats/multiaddr')
+    await this.host.dial(parse(multiaddr))
+  }
+
+  async selfInfo (): Promise<PeerInfoMessage> {
+    const stats = await this.store.stats()
+    const reading = this.carbon.current()
+    return {
+      zone: this.options.zone,
+      region: this.options.region,
+      carbon: reading.gco2PerKwh,
+      carbonSource: reading.source,
+      freeBytes: Number.isFinite(stats.freeBytes) ? stats.freeBytes : null,
+      usedBytes: stats.bytes + stats.reservedBytes
+    }
+  }
+
+  // ---- ControlApi ------------------------------------------------------------------------------------------------
+
+  async id (): Promise<IdResult> {
+    return { peerId: this.peerId, addresses: this.addresses }
+  }
+
+  async status (): Promise<StatusResult> {
+    const stats = await this.store.stats()
+    const reading = this.carbon.current()
+    return {
+      peerId: this.peerId,
+      peers: this.host.getPeers().length,
+      shards: stats.shards,
+      bytes: stats.bytes,
+      manifests: stats.manifests,
+      capacity: stats.capacity,
+      freeBytes: Number.isFinite(stats.freeBytes) ? stats.freeBytes : null,
+      zone: this.options.zone,
+      region: this.options.region,
+      carbon: { gco2PerKwh: reading.gco2PerKwh, source: reading.source, stale: reading.stale, ...(reading.note !== undefined ? { note: reading.note } : {}) }
+    }
+  }
+
+  async peers (): Promise<PeerView[]> {
+    await this.directory.refreshAll()
+    return this.directory.connected().map(r => ({
+      peerId: r.peerId, addresses: r.addresses, zone: r.zone, region: r.region, carbon: r.carbon, rttMs: r.rttMs, rttSource: r.rttSource, freeBytes: r.freeBytes
+    }))
+  }
+
+  async ls (): Promise<FileView[]> {
+    const files: FileView[] = []
+    for (const cid of await this.store.listManifests()) {
+      try {
+        const m = await this.manifests.get(cid)
+        if (m !== undefined) files.push({ cid, name: m.name ?? null, size: m.fileSize, k: m.k, m: m.m, codec: m.codec, createdAt: m.createdAt })
+      } catch (err) {
+        log.error('manifest %s unreadable: %s', cid, (err as Error).message)
+      }
+    }
+    return files
+  }
+
+  async share (body: AsyncIterable<Uint8Array>, options: ShareOptions): Promise<ShareResult> {
+    return await this.sharing.share(body, options)
+  }
+
+  async fetch (cid: string, options: { signal?: AbortSignal } = {}): Promise<FetchStart> {
+    return await this.fetching.fetch(cid, options)
+  }
+
+  async check (cid: string): Promise<CheckResult> {
+    const holders = await locate({ selfId: this.peerId, store: this.store, dial: this.dial, connectedPeers: () => this.host.getPeers().map(p => p.toString()) }, cid)
+    const manifest = await this.fetching.manifest(cid, holders)
+    const n = manifest.k + manifest.m
+    const shards: CheckResult['shards'] = []
+    for (let index = 0; index < n; index++) {
+      const peers = holders.shards.get(index) ?? []
+      if (peers.length === 0) shards.push({ index, peer: null, live: false })
+      for (const peer of peers) {
+        const facts = peer === this.peerId ? this.options : this.directory.get(peer)
+        shards.push({ index, peer, live: true, region: facts?.region, zone: facts?.zone })
+      }
+    }
+    const live = new Set(shards.filter(s => s.live).map(s => s.index)).size
+    return { cid, k: manifest.k, m: manifest.m, live, healthy: live === n, shards }
+  }
+
+  // ---- DHT -------------------------------------------------------------------------------------------------------
+
+  private async announce (cid: string): Promise<void> {
+    await this.host.contentRouting.provide(CID.parse(cid), { signal: AbortSignal.timeout(DHT_TIMEOUT_MS * 6) })
+  }
+
+  private async findProviders (cid: string, signal?: AbortSignal): Promise<string[]> {
+    const timeout = AbortSignal.timeout(DHT_TIMEOUT_MS)
+    const peers: string[] = []
+    try {
+      for await (const provider of this.host.contentRouting.findProviders(CID.parse(cid), { signal: signal != null ? AbortSignal.any([signal, timeout]) : timeout })) {
+        peers.push(provider.id.toString())
+      }
+    } catch (err) {
+      log('findProviders %s: %s', cid, (err as Error).message)
+    }
+    return peers
+  }
+}
+

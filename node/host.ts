@@ -1,0 +1,41 @@
+// The libp2p host: TCP + Noise + yamux, identify, ping, bootstrap, a LAN kad-dht (server mode, private addresses
+// kept, so loopback and LAN swarms route), and mDNS when asked for.
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { bootstrap } from '@libp2p/bootstrap'
+import { identify } from '@libp2p/identify'
+import type { PrivateKey } from '@libp2p/interface'
+import { kadDHT, removePublicAddressesMapper, type KadDHT } from '@libp2p/kad-dht'
+import { mdns } from '@libp2p/mdns'
+import { ping, type Ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { YAMUX_MAX_READ_BUFFER, YAMUX_MAX_STREAM_WINDOW } from './constants.ts'
+
+export interface HostOptions {
+  privateKey: PrivateKey
+  listen: string[]
+  bootstrap: string[]
+  mdns: boolean
+}
+
+export type Host = Libp2p<{ identify: unknown, ping: Ping, dht: KadDHT }>
+
+export async function createHost (options: HostOptions): Promise<Host> {
+  const peerDiscovery = []
+  if (options.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: options.bootstrap }))
+  if (options.mdns) peerDiscovery.push(mdns())
+  return await createLibp2p({
+    privateKey: options.privateKey,
+    addresses: { listen: options.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW, maxReadBufferLength: YAMUX_MAX_READ_BUFFER } })],
+    peerDiscovery,
+    services: {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({ protocol: '/edgemirror/kad/1.0.0', clientMode: false, peerInfoMapper: removePublicAddressesMapper })
+    }
+  }) as unknown as Host
+}

@@ -1,0 +1,64 @@
+// Finding a file in the swarm: who holds its manifest and which shard indexes, asked of every connected peer
+// (the swarms edgemirror targets are a handful to a few hundred peers) plus this node's own store.
+import { logger } from '@libp2p/logger'
+import type { ShardStore } from './store/shard-store.ts'
+import { askHas, type Dialer } from './shard-client.ts'
+
+const log = logger('edgemirror:locator')
+
+export interface Holders {
+  /** Peers that hold the manifest (this node's id included when it does). */
+  manifest: string[]
+  /** Shard index → peers holding it. */
+  shards: Map<number, string[]>
+}
+
+export interface LocatorComponents {
+  selfId: string
+  store: Pick<ShardStore, 'hasManifest' | 'listShards'>
+  dial: Dialer
+  connectedPeers: () => string[]
+  /** More peers to ask (e.g. DHT providers of the CID); best effort. */
+  findProviders?: (cid: string, signal?: AbortSignal) => Promise<string[]>
+}
+
+export async function locate (components: LocatorComponents, cid: string, signal?: AbortSignal): Promise<Holders> {
+  const { selfId, store } = components
+  const holders: Holders = { manifest: [], shards: new Map() }
+  const add = (peer: string, manifest: boolean, shards: number[]): void => {
+    if (manifest) holders.manifest.push(peer)
+    for (const i of shards) holders.shards.set(i, [...(holders.shards.get(i) ?? []), peer])
+  }
+  add(selfId, await store.hasManifest(cid), (await store.listShards(cid)).map(s => s.index))
+  const asked = new Set([selfId])
+  await ask(components, cid, components.connectedPeers().filter(p => !asked.has(p)), asked, add, signal)
+  // Peers beyond our connections are looked up (DHT providers) only when those we know cannot account for the
+  // whole file: a lookup can take seconds, and the swarms edgemirror targets are usually fully connected.
+  const complete = holders.manifest.length > 0 && holders.shards.size > 0 && [...holders.shards.keys()].length >= expectedShards(holders)
+  if (!complete && components.findProviders !== undefined) {
+    const more = await components.findProviders(cid, signal).catch(() => [])
+    await ask(components, cid, more.filter(p => !asked.has(p)), asked, add, signal)
+  }
+  return holders
+}
+
+/** Without the manifest we cannot know n; with it, locate's caller checks. Until then, "complete" means: some
+ *  holder has the manifest and no fewer distinct shards are known than the largest index + 1. */
+function expectedShards (holders: Holders): number {
+  return Math.max(...holders.shards.keys()) + 1
+}
+
+async function ask (components: LocatorComponents, cid: string, peers: string[], asked: Set<string>, add: (peer: string, manifest: boolean, shards: number[]) => void, signal?: AbortSignal): Promise<void> {
+  for (const p of peers) asked.add(p)
+  const answers = await Promise.all(peers.map(async peer => {
+    try {
+      return { peer, holding: (await askHas(components.dial, peer, [cid], signal))[0] }
+    } catch (err) {
+      log('has from %s failed: %s', peer, (err as Error).message)
+      return { peer, holding: undefined }
+    }
+  }))
+  for (const { peer, holding } of answers.sort((a, b) => a.peer < b.peer ? -1 : 1)) {
+    if (holding !== undefined && holding.cid === cid) add(peer, holding.manifest, holding.shards)
+  }
+}

@@ -1,0 +1,105 @@
+// The client side of the edgemirror protocols: push a shard, stream a shard's blocks, ask who has what.
+import type { Stream } from '@libp2p/interface'
+import type { Geometry } from '../coder/layout.ts'
+import { stripeBlockSize } from '../coder/layout.ts'
+import { MAX_HEADER_FRAME, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PUT, REQUEST_TIMEOUT_MS } from './constants.ts'
+import { ProtocolError } from './errors.ts'
+import { FrameReader } from './wire/frame-reader.ts'
+import { FrameWriter } from './wire/frame-writer.ts'
+import { parseGetResponse, parseHasResponse, parseInfoResponse, parseManifestResponse, parseResponse, type Holding, type PeerInfoMessage } from './wire/messages.ts'
+import { encodeMessage, str } from './wire/schema.ts'
+import { MAX_MANIFEST_BYTES } from '../coder/constants.ts'
+
+/** Opens a stream for `protocol` to `peer` (libp2p.dialProtocol in the daemon). */
+export type Dialer = (peer: string, protocol: string, options?: { signal?: AbortSignal }) => Promise<Stream>
+
+/** An open shard upload: write the blocks in order, then finish with the manifest. */
+export class ShardUpload {
+  private readonly writer: FrameWriter
+
+  private constructor (private readonly stream: Stream, private readonly reader: FrameReader) {
+    this.writer = new FrameWriter(stream)
+  }
+
+  static async open (dial: Dialer, peer: string, request: { upload: string, index: number } & Geometry, signal?: AbortSignal): Promise<ShardUpload> {
+    const stream = await dial(peer, PROTOCOL_PUT, { signal })
+    const reader = new FrameReader(stream)
+    try {
+      await new FrameWriter(stream).write(encodeMessage({ ...request }), signal)
+      parseResponse(await reader.expect(MAX_HEADER_FRAME, 'put accept', signal))
+    } catch (err) {
+      stream.abort(err as Error)
+      throw err
+    }
+    return new ShardUpload(stream, reader)
+  }
+
+  async writeBlock (block: Uint8Array, signal?: AbortSignal): Promise<void> {
+    await this.writer.write(block, signal)
+  }
+
+  /** Send the manifest; resolves with the CID the receiver committed the shard under. */
+  async finish (manifestBytes: Uint8Array, signal?: AbortSignal): Promise<string> {
+    await this.writer.write(encodeMessage({ manifest: manifestBytes }), signal)
+    const result = parseResponse(await this.reader.expect(MAX_HEADER_FRAME, 'put result', signal))
+    await this.stream.close({ signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch(() => {})
+    return str(result, 'cid', 128)
+  }
+
+  abort (err: Error): void {
+    this.stream.abort(err)
+  }
+}
+
+/**
+ * Stream blocks [from, to) of shard `index` from `peer`. Each yielded block has the size the geometry says; the
+ * caller verifies hashes. Ends early (throws) if the peer resets, stalls or sends a frame of the wrong size.
+ */
+export async function * getShardBlocks (dial: Dialer, peer: string, cid: string, index: number, geometry: Geometry, from: number, to: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const stream = await dial(peer, PROTOCOL_GET, { signal })
+  const reader = new FrameReader(stream)
+  let finished = false
+  try {
+    await new FrameWriter(stream).write(encodeMessage({ cid, index, from, to }), signal)
+    const range = parseGetResponse(await reader.expect(MAX_HEADER_FRAME, 'get response', signal))
+    if (range.from !== from || range.to !== to) throw new ProtocolError(`peer offered stripes ${range.from}..${range.to}, asked ${from}..${to}`)
+    for (let s = from; s < to; s++) {
+      const size = stripeBlockSize(geometry, s)
+      const block = await reader.expect(size, `block ${s}`, signal)
+      if (block.byteLength !== size) throw new ProtocolError(`block ${s} has ${block.byteLength} bytes, expected ${size}`)
+      yield block
+    }
+    finished = true
+  } finally {
+    if (finished) await stream.close({ signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch(() => {})
+    else stream.abort(new Error('shard read ended early'))
+  }
+}
+
+/** One request frame, one response frame. */
+async function request (dial: Dialer, peer: string, protocol: string, message: Record<string, unknown>, maxResponse: number, signal?: AbortSignal): Promise<Uint8Array> {
+  const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+  const combined = signal != null ? AbortSignal.any([signal, timeout]) : timeout
+  const stream = await dial(peer, protocol, { signal: combined })
+  try {
+    await new FrameWriter(stream).write(encodeMessage(message), combined)
+    const frame = await new FrameReader(stream).expect(maxResponse, `${protocol} response`, combined)
+    await stream.close({ signal: combined }).catch(() => {})
+    return frame
+  } catch (err) {
+    stream.abort(err as Error)
+    throw err
+  }
+}
+
+export async function askHas (dial: Dialer, peer: string, cids: string[], signal?: AbortSignal): Promise<Holding[]> {
+  return parseHasResponse(await request(dial, peer, PROTOCOL_HAS, { cids }, MAX_HEADER_FRAME, signal))
+}
+
+export async function fetchManifestBytes (dial: Dialer, peer: string, cid: string, signal?: AbortSignal): Promise<Uint8Array> {
+  return parseManifestResponse(await request(dial, peer, PROTOCOL_MANIFEST, { cid }, MAX_MANIFEST_BYTES + 1024, signal))
+}
+
+export async function askInfo (dial: Dialer, peer: string, signal?: AbortSignal): Promise<PeerInfoMessage> {
+  return parseInfoResponse(await request(dial, peer, PROTOCOL_INFO, {}, MAX_HEADER_FRAME, signal))
+}

@@ -1,0 +1,68 @@
+// Receiving one shard, whether it arrives from a peer (put protocol) or from this node's own share: blocks are
+// hashed as they are written to a temp file, and the shard is committed only if the manifest that follows agrees
+// with every one of them. One path for both, so a local shard is held to the same standard as a remote one.
+import { equalBytes } from '../coder/codec-support.ts'
+import { HASH_LENGTH } from '../coder/constants.ts'
+import { HashMismatchError, InvalidParametersError } from '../coder/errors.ts'
+import { sha256 } from '../coder/hash.ts'
+import { assertGeometry, shardSize, stripeBlockSize, stripeCount, type Geometry } from '../coder/layout.ts'
+import { decodeManifest, manifestCid } from '../coder/manifest.ts'
+import { ProtocolError } from './errors.ts'
+import type { ManifestCache } from './manifest-cache.ts'
+import type { ShardStore, ShardWriter } from './store/shard-store.ts'
+
+export class ShardReceiver {
+  private stripe = 0
+  private readonly hashes: Uint8Array
+  private readonly stripes: number
+
+  private constructor (private readonly store: ShardStore, private readonly manifests: ManifestCache, private readonly writer: ShardWriter,
+    private readonly geometry: Geometry, readonly index: number) {
+    this.stripes = stripeCount(geometry)
+    this.hashes = new Uint8Array(this.stripes * HASH_LENGTH)
+  }
+
+  /** Check the request and reserve space (ERR_STORE_FULL when it does not fit). */
+  static async open (store: ShardStore, manifests: ManifestCache, geometry: Geometry, index: number): Promise<ShardReceiver> {
+    assertGeometry(geometry)
+    if (!Number.isInteger(index) || index < 0 || index >= geometry.k + geometry.m) throw new InvalidParametersError(`shard index ${index} out of range`)
+    const writer = await store.createShardWriter(shardSize(geometry))
+    return new ShardReceiver(store, manifests, writer, geometry, index)
+  }
+
+  /** Size of the next block expected, or undefined when all blocks are in. */
+  nextBlockSize (): number | undefined {
+    return this.stripe < this.stripes ? stripeBlockSize(this.geometry, this.stripe) : undefined
+  }
+
+  async writeBlock (block: Uint8Array): Promise<void> {
+    const size = this.nextBlockSize()
+    if (size === undefined) throw new ProtocolError('more blocks than the geometry allows')
+    if (block.byteLength !== size) throw new ProtocolError(`block ${this.stripe} has ${block.byteLength} bytes, expected ${size}`)
+    this.hashes.set(sha256(block), this.stripe * HASH_LENGTH)
+    this.stripe++
+    await this.writer.write(block)
+  }
+
+  /** Verify against the manifest and commit; returns the file's CID. */
+  async finish (manifestBytes: Uint8Array): Promise<string> {
+    if (this.stripe !== this.stripes) throw new ProtocolError(`got ${this.stripe} of ${this.stripes} blocks`)
+    const manifest = decodeManifest(manifestBytes)
+    const cid = (await manifestCid(manifestBytes)).toString()
+    const g = this.geometry
+    if (manifest.k !== g.k || manifest.m !== g.m || manifest.blockSize !== g.blockSize || manifest.fileSize !== g.fileSize) {
+      throw new ProtocolError('manifest geometry differs from the shard that was sent')
+    }
+    if (!equalBytes(manifest.shardHashes[this.index], this.hashes)) {
+      throw new HashMismatchError(`shard ${this.index} does not match the manifest`, { cid, index: this.index })
+    }
+    if (!(await this.store.hasManifest(cid))) await this.store.putManifest(cid, manifestBytes)
+    this.manifests.remember(cid, manifest)
+    await this.writer.commit(cid, this.index)
+    return cid
+  }
+
+  async abort (): Promise<void> {
+    await this.writer.abort()
+  }
+}

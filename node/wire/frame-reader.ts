@@ -1,0 +1,118 @@
+// Reads length-prefixed frames from a libp2p v3 stream with a hard size limit, an idle timeout, and real
+// backpressure. yamux grants window on receipt rather than on consumption, so a reader that only listens to
+// 'message' events lets a fast sender fill memory; this reader pauses the stream above READ_HIGH_WATER buffered
+// bytes (yamux then stops granting window and the sender blocks in onDrain) and resumes below half of it.
+import type { Stream } from '@libp2p/interface'
+import { FRAME_LENGTH_BYTES, READ_HIGH_WATER, STREAM_IDLE_TIMEOUT_MS } from '../constants.ts'
+import { FrameTooLargeError, ProtocolError, TimeoutError } from '../errors.ts'
+
+export interface FrameReaderOptions {
+  highWater?: number
+  idleTimeoutMs?: number
+}
+
+export class FrameReader {
+  private readonly chunks: Uint8Array[] = []
+  private buffered = 0
+  private ended = false
+  private failure: Error | undefined
+  private wake: (() => void) | undefined
+  private readonly highWater: number
+  private readonly idleTimeoutMs: number
+
+  constructor (private readonly stream: Stream, options: FrameReaderOptions = {}) {
+    this.highWater = options.highWater ?? READ_HIGH_WATER
+    this.idleTimeoutMs = options.idleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS
+    stream.addEventListener('message', (evt) => {
+      const data = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray()
+      this.chunks.push(data)
+      this.buffered += data.byteLength
+      if (this.buffered > this.highWater && stream.readStatus === 'readable') stream.pause()
+      this.notify()
+    })
+    stream.addEventListener('remoteCloseWrite', () => { this.ended = true; this.notify() })
+    stream.addEventListener('close', (evt) => {
+      this.ended = true
+      if (evt.error != null) this.failure ??= evt.error
+      this.notify()
+    })
+  }
+
+  /**
+   * The next frame, at most `maxSize` bytes; null when the remote closed cleanly at a frame boundary.
+   * A frame over the limit, a truncated frame, or a stall aborts the stream and throws.
+   */
+  async next (maxSize: number, signal?: AbortSignal): Promise<Uint8Array | null> {
+    if (!(await this.fill(FRAME_LENGTH_BYTES, signal, true))) return null
+    const header = this.take(FRAME_LENGTH_BYTES)
+    const length = new DataView(header.buffer, header.byteOffset, 4).getUint32(0)
+    if (length > maxSize) throw this.fail(new FrameTooLargeError(length, maxSize))
+    if (!(await this.fill(length, signal, false))) throw this.fail(new ProtocolError(`stream ended inside a frame of ${length} bytes`, { reason: 'truncated' }))
+    return this.take(length)
+  }
+
+  /** The next frame, which must exist. */
+  async expect (maxSize: number, what: string, signal?: AbortSignal): Promise<Uint8Array> {
+    const frame = await this.next(maxSize, signal)
+    if (frame == null) throw this.fail(new ProtocolError(`stream ended before ${what}`))
+    return frame
+  }
+
+  private fail (err: Error): Error {
+    this.failure ??= err
+    this.stream.abort(err)
+    return err
+  }
+
+  /** Wait until `bytes` are buffered. False on end of stream (with nothing buffered when `atBoundary`). */
+  private async fill (bytes: number, signal: AbortSignal | undefined, atBoundary: boolean): Promise<boolean> {
+    while (this.buffered < bytes) {
+      this.resumeIfPaused(true) // we need bytes that are not here: the sender must be allowed to send them
+      if (this.failure != null && this.buffered < bytes) throw this.failure
+      if (this.ended) {
+        if (atBoundary && this.buffered === 0) return false
+        if (this.buffered < bytes) return false
+      }
+      signal?.throwIfAborted()
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => { this.wake = undefined; reject(this.fail(new TimeoutError('stream read', this.idleTimeoutMs))) }, this.idleTimeoutMs)
+        const onAbort = (): void => { clearTimeout(timer); this.wake = undefined; reject(this.fail(signal?.reason ?? new Error('aborted'))) }
+        signal?.addEventListener('abort', onAbort, { once: true })
+        this.wake = () => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); this.wake = undefined; resolve() }
+      })
+    }
+    return true
+  }
+
+  private resumeIfPaused (force: boolean): void {
+    if (this.stream.readStatus === 'paused' && (force || this.buffered < this.highWater / 2)) this.stream.resume()
+  }
+
+  private notify (): void {
+    this.wake?.()
+  }
+
+  private take (bytes: number): Uint8Array {
+    let out: Uint8Array
+    const first = this.chunks[0]
+    if (first.byteLength >= bytes) {
+      out = first.subarray(0, bytes)
+      if (first.byteLength === bytes) this.chunks.shift()
+      else this.chunks[0] = first.subarray(bytes)
+    } else {
+      out = new Uint8Array(bytes)
+      let offset = 0
+      while (offset < bytes) {
+        const chunk = this.chunks[0]
+        const n = Math.min(chunk.byteLength, bytes - offset)
+        out.set(chunk.subarray(0, n), offset)
+        offset += n
+        if (n === chunk.byteLength) this.chunks.shift()
+        else this.chunks[0] = chunk.subarray(n)
+      }
+    }
+    this.buffered -= bytes
+    this.resumeIfPaused(false)
+    return out
+  }
+}

@@ -1,0 +1,132 @@
+// The wire messages of every edgemirror protocol: how each is built and how an untrusted one is checked.
+// Layout of each exchange: docs/PROTOCOLS.md.
+import { MAX_BLOCK_SIZE, MAX_MANIFEST_BYTES, MAX_TOTAL_SHARDS } from '../../coder/constants.ts'
+import { EdgemirrorError } from '../../coder/errors.ts'
+import { MAX_HAS_CIDS } from '../constants.ts'
+import { ProtocolError } from '../errors.ts'
+import { bool, bytes, decodeMessage, encodeMessage, int, list, num, optNum, optStr, record, str } from './schema.ts'
+
+const MAX_CID_LENGTH = 128
+const MAX_LABEL = 64
+/** 2^53: any file size JavaScript can count exactly. */
+const MAX_FILE_SIZE = Number.MAX_SAFE_INTEGER
+
+// ---- responses shared by all protocols --------------------------------------------------------------------------
+
+export function okMessage (fields: Record<string, unknown> = {}): Uint8Array {
+  return encodeMessage({ ok: true, ...fields })
+}
+
+export function errorMessage (err: unknown): Uint8Array {
+  const code = err instanceof EdgemirrorError ? err.code : 'ERR_REMOTE'
+  const message = err instanceof Error ? err.message : String(err)
+  return encodeMessage({ ok: false, code, message: message.slice(0, 500) })
+}
+
+/** Decode a response; a remote error becomes an EdgemirrorError with the remote's code. */
+export function parseResponse (frame: Uint8Array): Record<string, unknown> {
+  const m = decodeMessage(frame)
+  if (bool(m, 'ok')) return m
+  const code = str(m, 'code', 64)
+  throw new EdgemirrorError(/^ERR_[A-Z0-9_]{1,60}$/.test(code) ? code : 'ERR_REMOTE', `peer says: ${str(m, 'message', 500)}`, { remote: true })
+}
+
+// ---- put ---------------------------------------------------------------------------------------------------------
+
+export interface PutRequest { upload: string, index: number, k: number, m: number, blockSize: number, fileSize: number }
+
+export function parsePutRequest (frame: Uint8Array): PutRequest {
+  const m = decodeMessage(frame)
+  return {
+    upload: str(m, 'upload', 64),
+    index: int(m, 'index', 0, MAX_TOTAL_SHARDS - 1),
+    k: int(m, 'k', 1, MAX_TOTAL_SHARDS),
+    m: int(m, 'm', 0, MAX_TOTAL_SHARDS),
+    blockSize: int(m, 'blockSize', 8, MAX_BLOCK_SIZE),
+    fileSize: int(m, 'fileSize', 0, MAX_FILE_SIZE)
+  }
+}
+
+export function parsePutTrailer (frame: Uint8Array): Uint8Array {
+  return bytes(decodeMessage(frame), 'manifest', MAX_MANIFEST_BYTES)
+}
+
+// ---- get ---------------------------------------------------------------------------------------------------------
+
+export interface GetRequest { cid: string, index: number, from: number, to?: number }
+
+export function parseGetRequest (frame: Uint8Array): GetRequest {
+  const m = decodeMessage(frame)
+  return {
+    cid: str(m, 'cid', MAX_CID_LENGTH),
+    index: int(m, 'index', 0, MAX_TOTAL_SHARDS - 1),
+    from: int(m, 'from', 0, MAX_FILE_SIZE),
+    to: optNum(m, 'to', 0, MAX_FILE_SIZE)
+  }
+}
+
+export function parseGetResponse (frame: Uint8Array): { from: number, to: number } {
+  const m = parseResponse(frame)
+  return { from: int(m, 'from', 0, MAX_FILE_SIZE), to: int(m, 'to', 0, MAX_FILE_SIZE) }
+}
+
+// ---- has ---------------------------------------------------------------------------------------------------------
+
+export interface Holding { cid: string, manifest: boolean, shards: number[] }
+
+export function parseHasRequest (frame: Uint8Array): string[] {
+  return list(decodeMessage(frame), 'cids', MAX_HAS_CIDS, (v) => {
+    if (typeof v !== 'string' || v.length > MAX_CID_LENGTH) throw new ProtocolError('cids: expected CID strings')
+    return v
+  })
+}
+
+export function parseHasResponse (frame: Uint8Array): Holding[] {
+  return list(parseResponse(frame), 'files', MAX_HAS_CIDS, (v) => {
+    const m = record(v, 'files[]')
+    return {
+      cid: str(m, 'cid', MAX_CID_LENGTH),
+      manifest: bool(m, 'manifest'),
+      shards: list(m, 'shards', MAX_TOTAL_SHARDS, (i) => {
+        if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= MAX_TOTAL_SHARDS) throw new ProtocolError('shards: expected indexes')
+        return i
+      })
+    }
+  })
+}
+
+// ---- manifest ----------------------------------------------------------------------------------------------------
+
+export function parseManifestRequest (frame: Uint8Array): string {
+  return str(decodeMessage(frame), 'cid', MAX_CID_LENGTH)
+}
+
+export function parseManifestResponse (frame: Uint8Array): Uint8Array {
+  return bytes(parseResponse(frame), 'manifest', MAX_MANIFEST_BYTES)
+}
+
+// ---- info --------------------------------------------------------------------------------------------------------
+
+export interface PeerInfoMessage {
+  zone: string
+  region: string
+  carbon: number
+  carbonSource: string
+  /** Free bytes; null = no capacity limit. */
+  freeBytes: number | null
+  usedBytes: number
+}
+
+export function parseInfoResponse (frame: Uint8Array): PeerInfoMessage {
+  const m = parseResponse(frame)
+  const free = m.freeBytes === null ? null : num(m, 'freeBytes', 0, MAX_FILE_SIZE)
+  return {
+    zone: str(m, 'zone', MAX_LABEL),
+    region: str(m, 'region', MAX_LABEL),
+    carbon: num(m, 'carbon', 0, 10_000),
+    carbonSource: optStr(m, 'carbonSource', 200) ?? 'unknown',
+    freeBytes: free,
+    usedBytes: num(m, 'usedBytes', 0, MAX_FILE_SIZE)
+  }
+}
+

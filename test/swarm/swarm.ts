@@ -1,0 +1,75 @@
+// Test helper: a swarm of real edgemirror nodes in this process, on 127.0.0.1 port 0, with temp repos.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { DaemonOptions } from '../../node/daemon-options.ts'
+import { EdgemirrorNode } from '../../node/edgemirror-node.ts'
+
+export interface TestSwarm {
+  nodes: EdgemirrorNode[]
+  repos: string[]
+  /** Stop node i (as if the machine went away); its repo stays. */
+  kill (i: number): Promise<void>
+  stop (): Promise<void>
+}
+
+export async function startSwarm (count: number, overrides: (i: number) => Partial<DaemonOptions> = () => ({})): Promise<TestSwarm> {
+  const root = await mkdtemp(join(tmpdir(), 'edgemirror-swarm-'))
+  const nodes: EdgemirrorNode[] = []
+  const repos: string[] = []
+  const stopped = new Set<number>()
+  const swarm: TestSwarm = {
+    nodes,
+    repos,
+    async kill (i) {
+      if (stopped.has(i)) return
+      stopped.add(i)
+      await nodes[i].stop()
+    },
+    async stop () {
+      await Promise.all(nodes.map(async (_, i) => { await swarm.kill(i) }))
+      await rm(root, { recursive: true, force: true })
+    }
+  }
+  try {
+    for (let i = 0; i < count; i++) {
+      const repo = join(root, `node-${i}`)
+      repos.push(repo)
+      const node = await EdgemirrorNode.create({
+        repo, listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0', bootstrap: [], zone: `zone-${i}`, region: 'local', capacity: null, mdns: false, carbon: 100, ...overrides(i)
+      })
+      nodes.push(node)
+      await node.start()
+    }
+    for (let i = 0; i < count; i++) {
+      for (let j = i + 1; j < count; j++) await nodes[i].connect(nodes[j].addresses[0])
+    }
+    await waitFor(async () => {
+      for (const node of nodes) if ((await node.peers()).length < count - 1) return false
+      return true
+    }, 20_000, 'every node to know every peer')
+  } catch (err) {
+    await swarm.stop()
+    throw err
+  }
+  return swarm
+}
+
+/** Poll `condition` until it holds; fail after `timeoutMs` (a deadline, not a sleep used as synchronisation). */
+export async function waitFor (condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+}
+
+export async function * chunksOf (data: Uint8Array, size = 64 * 1024): AsyncGenerator<Uint8Array> {
+  for (let o = 0; o < data.byteLength; o += size) yield data.subarray(o, Math.min(o + size, data.byteLength))
+}
+
+export async function collect (body: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = []
+  for await (const chunk of body) parts.push(Buffer.from(chunk))
+  return Buffer.concat(parts)
+}
