@@ -13,7 +13,7 @@ import type { DaemonOptions } from './daemon-options.ts'
 import { FetchService } from './fetch-service.ts'
 import { createHost, type Host } from './host.ts'
 import { loadOrCreateIdentity } from './identity.ts'
-import { locate } from './locator.ts'
+import { locate, type LocatorComponents } from './locator.ts'
 import { ManifestCache } from './manifest-cache.ts'
 import { PeerDirectory } from './peer-directory.ts'
 import { DEFAULT_WEIGHTS, parseWeights } from './placement/index.ts'
@@ -37,6 +37,7 @@ export class EdgemirrorNode implements ControlApi {
   private readonly fetching: FetchService
   private refreshTimer: NodeJS.Timeout | undefined
   private readonly dial: Dialer
+  private readonly locator: LocatorComponents
 
   private constructor (private readonly options: DaemonOptions, private readonly host: Host, private readonly store: ShardStore, private readonly carbon: CarbonProvider) {
     const selfId = host.peerId.toString()
@@ -48,7 +49,7 @@ export class EdgemirrorNode implements ControlApi {
       info: async (peer, signal) => await askInfo(this.dial, peer, signal),
       ping: async (peer, signal) => await host.services.ping.ping(peerIdFromString(peer), { signal })
     })
-    const locator = {
+    const locator = this.locator = {
       selfId,
       store,
       dial: this.dial,
@@ -189,9 +190,10 @@ export class EdgemirrorNode implements ControlApi {
   }
 
   async check (cid: string): Promise<CheckResult> {
-    const holders = await locate({ selfId: this.peerId, store: this.store, dial: this.dial, connectedPeers: () => this.host.getPeers().map(p => p.toString()) }, cid)
+    let holders = await locate(this.locator, cid)
     const manifest = await this.fetching.manifest(cid, holders)
     const n = manifest.k + manifest.m
+    if (holders.shards.size < n) holders = await locate(this.locator, cid, { providers: true })
     const shards: CheckResult['shards'] = []
     for (let index = 0; index < n; index++) {
       const peers = holders.shards.get(index) ?? []

@@ -33,7 +33,7 @@ export class FetchService {
     parseCid(cid)
     const local = await this.components.manifests.get(cid)
     if (local !== undefined) return local
-    const found = holders ?? await locate(this.components, cid, signal)
+    const found = holders ?? await locate(this.components, cid, { signal })
     for (const peer of found.manifest) {
       if (peer === this.components.selfId) continue
       try {
@@ -52,14 +52,22 @@ export class FetchService {
   async fetch (cid: string, options: { signal?: AbortSignal } = {}): Promise<FetchStart> {
     const { signal } = options
     parseCid(cid)
-    const holders = await locate(this.components, cid, signal)
+    let holders = await locate(this.components, cid, { signal })
     const manifest = await this.manifest(cid, holders, signal)
+    // Fewer than k shards among the peers we are connected to: look further (DHT providers) before giving up.
+    if (holders.shards.size < manifest.k) holders = await locate(this.components, cid, { signal, providers: true })
+    const unheld = Array.from({ length: manifest.k + manifest.m }, (_, i) => i).filter(i => (holders.shards.get(i) ?? []).length === 0)
     const source = new SwarmShardSource(this.components, cid, manifest, this.rank(holders), signal)
     const preference = this.preference(manifest, holders)
     const body = new Channel<Uint8Array>()
     const done = (async (): Promise<FetchReport> => {
       try {
-        const report = await decodeFile(manifest, source, async chunk => { await body.send(chunk) }, { preference, signal })
+        const decoded = await decodeFile(manifest, source, async chunk => { await body.send(chunk) }, { preference, signal })
+        // The decoder may also reconstruct a data shard it chose not to read (a nearer parity shard was cheaper);
+        // what counts as rebuilt for the user is a data shard that was lost: unheld, unreadable or corrupt.
+        const missing = [...new Set([...unheld, ...decoded.missing])].sort((a, b) => a - b)
+        const lost = new Set([...missing, ...decoded.corrupt])
+        const report = { missing, corrupt: decoded.corrupt, rebuilt: decoded.rebuilt.filter(i => lost.has(i)) }
         body.close()
         if (report.missing.length > 0 || report.corrupt.length > 0) this.components.onDegraded?.(cid, report)
         return report

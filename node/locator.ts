@@ -22,7 +22,14 @@ export interface LocatorComponents {
   findProviders?: (cid: string, signal?: AbortSignal) => Promise<string[]>
 }
 
-export async function locate (components: LocatorComponents, cid: string, signal?: AbortSignal): Promise<Holders> {
+export interface LocateOptions {
+  signal?: AbortSignal
+  /** Also ask peers found through the DHT (slow: seconds); default only when connected peers know nothing. */
+  providers?: boolean
+}
+
+export async function locate (components: LocatorComponents, cid: string, options: LocateOptions = {}): Promise<Holders> {
+  const { signal } = options
   const { selfId, store } = components
   const holders: Holders = { manifest: [], shards: new Map() }
   const add = (peer: string, manifest: boolean, shards: number[]): void => {
@@ -32,20 +39,14 @@ export async function locate (components: LocatorComponents, cid: string, signal
   add(selfId, await store.hasManifest(cid), (await store.listShards(cid)).map(s => s.index))
   const asked = new Set([selfId])
   await ask(components, cid, components.connectedPeers().filter(p => !asked.has(p)), asked, add, signal)
-  // Peers beyond our connections are looked up (DHT providers) only when those we know cannot account for the
-  // whole file: a lookup can take seconds, and the swarms edgemirror targets are usually fully connected.
-  const complete = holders.manifest.length > 0 && holders.shards.size > 0 && [...holders.shards.keys()].length >= expectedShards(holders)
-  if (!complete && components.findProviders !== undefined) {
+  // Peers beyond our connections are looked up (DHT providers) only when asked, or when the peers we are connected
+  // to know nothing of the file: a lookup can take seconds, and edgemirror swarms are usually fully connected.
+  const wanted = options.providers ?? holders.manifest.length === 0
+  if (wanted && components.findProviders !== undefined) {
     const more = await components.findProviders(cid, signal).catch(() => [])
     await ask(components, cid, more.filter(p => !asked.has(p)), asked, add, signal)
   }
   return holders
-}
-
-/** Without the manifest we cannot know n; with it, locate's caller checks. Until then, "complete" means: some
- *  holder has the manifest and no fewer distinct shards are known than the largest index + 1. */
-function expectedShards (holders: Holders): number {
-  return Math.max(...holders.shards.keys()) + 1
 }
 
 async function ask (components: LocatorComponents, cid: string, peers: string[], asked: Set<string>, add: (peer: string, manifest: boolean, shards: number[]) => void, signal?: AbortSignal): Promise<void> {
