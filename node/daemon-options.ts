@@ -21,6 +21,8 @@ export interface DaemonOptions {
   mdns: boolean
   /** Placement weights spec, e.g. 'carbon=0.5,latency=0.3,balance=0.2'. */
   placement?: string
+  /** Abort a protocol stream that makes no progress for this long (default STREAM_IDLE_TIMEOUT_MS); tests shorten it. */
+  streamIdleTimeoutMs?: number
 }
 
 export const DEFAULT_LISTEN = '/ip4/0.0.0.0/tcp/4050'

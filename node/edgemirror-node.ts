@@ -8,6 +8,7 @@ import { CID } from 'multiformats/cid'
 import type { CheckResult, ControlApi, FetchStart, FileView, IdResult, PeerView, ShareOptions, ShareResult, StatusResult } from './api/types.ts'
 import type { CarbonProvider } from './carbon/index.ts'
 import { createCarbonProvider } from './carbon/index.ts'
+import type { Manifest } from '../coder/manifest.ts'
 import { PEER_INFO_REFRESH_MS } from './constants.ts'
 import type { DaemonOptions } from './daemon-options.ts'
 import { FetchService } from './fetch-service.ts'
@@ -39,7 +40,7 @@ export class EdgemirrorNode implements ControlApi {
   private readonly dial: Dialer
   private readonly locator: LocatorComponents
 
-  private constructor (private readonly options: DaemonOptions, private readonly host: Host, private readonly store: ShardStore, private readonly carbon: CarbonProvider) {
+  private constructor (private readonly options: DaemonOptions, readonly host: Host, private readonly store: ShardStore, private readonly carbon: CarbonProvider) {
     const selfId = host.peerId.toString()
     this.dial = async (peer, protocol, opts) => await host.dialProtocol(peerIdFromString(peer), protocol, { signal: opts?.signal })
     this.manifests = new ManifestCache(store)
@@ -61,6 +62,7 @@ export class EdgemirrorNode implements ControlApi {
       store,
       manifests: this.manifests,
       info: async () => await this.selfInfo(),
+      idleTimeoutMs: options.streamIdleTimeoutMs,
       onShardStored: (cid) => { this.announce(cid).catch(() => {}) }
     })
     this.sharing = new ShareService({
@@ -205,6 +207,11 @@ export class EdgemirrorNode implements ControlApi {
     }
     const live = new Set(shards.filter(s => s.live).map(s => s.index)).size
     return { cid, k: manifest.k, m: manifest.m, live, healthy: live === n, shards }
+  }
+
+  /** The manifest of `cid`, from this node or any holder (checked against the CID). */
+  async fetchManifest (cid: string): Promise<Manifest> {
+    return await this.fetching.manifest(cid)
   }
 
   // ---- DHT -------------------------------------------------------------------------------------------------------

@@ -15,6 +15,12 @@ import type { ShardStore } from './store/shard-store.ts'
 
 const log = logger('edgemirror:fetch')
 
+/** Decoding one 1 MiB stripe of RS(4,2) with rs-wasm costs a few ms on this class of machine (bench/coder.ts), so a
+ *  parity shard is worth reading instead of a data shard only when its holder is that much nearer. */
+const PARITY_PENALTY_MS = 5
+/** A holder whose RTT was never measured ranks behind any measured one (1 s is slower than any usable edge link). */
+const UNKNOWN_RTT_MS = 1000
+
 export interface FetchComponents extends LocatorComponents {
   store: ShardStore
   manifests: ManifestCache
@@ -84,22 +90,23 @@ export class FetchService {
 
   /** Holders of each shard, nearest first (this node, then measured RTT, then unknown). */
   private rank (holders: Holders): Map<number, string[]> {
-    const cost = (peer: string): number => this.components.rttOf(peer) ?? Number.MAX_SAFE_INTEGER
+    const cost = (peer: string): number => this.components.rttOf(peer) ?? UNKNOWN_RTT_MS
     const ranked = new Map<number, string[]>()
     for (const [index, peers] of holders.shards) ranked.set(index, [...peers].sort((a, b) => cost(a) - cost(b) || (a < b ? -1 : 1)))
     return ranked
   }
 
-  /** Shard indexes in the order to read them: held ones first, by their nearest holder; data before parity on ties
-   *  (data blocks need no decoding). */
+  /** Shard indexes in the order to read them: held ones first, by their nearest holder, a parity shard costing
+   *  PARITY_PENALTY_MS more than a data shard (reading parity means decoding). */
   private preference (manifest: Manifest, holders: Holders): number[] {
     const n = manifest.k + manifest.m
-    const best = (i: number): number => {
+    const cost = (i: number): number => {
       const peers = holders.shards.get(i) ?? []
       if (peers.length === 0) return Infinity
-      return Math.min(...peers.map(p => this.components.rttOf(p) ?? Number.MAX_SAFE_INTEGER))
+      const rtt = Math.min(...peers.map(p => this.components.rttOf(p) ?? UNKNOWN_RTT_MS))
+      return rtt + (i < manifest.k ? 0 : PARITY_PENALTY_MS)
     }
-    return Array.from({ length: n }, (_, i) => i).sort((a, b) => (best(a) - best(b)) || ((a < manifest.k ? 0 : 1) - (b < manifest.k ? 0 : 1)) || a - b)
+    return Array.from({ length: n }, (_, i) => i).sort((a, b) => (cost(a) - cost(b)) || a - b)
   }
 }
 
@@ -135,9 +142,15 @@ class SwarmShardSource implements ShardSource {
     return null
   }
 
-  reportCorrupt (index: number): void {
+  reportCorrupt (index: number, stripe: number): void {
     const cursor = this.cursors.get(index)
-    if (cursor !== undefined) this.drop(index, cursor.peer)
+    if (cursor === undefined) return
+    // Our own copy is bad: take it out of service now (a remote holder does this itself when it serves a bad block).
+    if (cursor.peer === this.components.selfId) {
+      this.components.store.quarantineShard(this.cid, index, `block ${stripe} failed its hash during a fetch`)
+        .catch((err) => { log.error('quarantine of shard %d of %s failed: %s', index, this.cid, (err as Error).message) })
+    }
+    this.drop(index, cursor.peer)
   }
 
   async close (): Promise<void> {

@@ -32,6 +32,8 @@ export interface ShardServerComponents {
   onCorruptShard?: (cid: string, index: number) => void
   /** Told when a shard was stored. */
   onShardStored?: (cid: string, index: number) => void
+  /** Idle timeout for inbound streams (default STREAM_IDLE_TIMEOUT_MS). */
+  idleTimeoutMs?: number
 }
 
 export class ShardServer {
@@ -59,7 +61,7 @@ export class ShardServer {
 
   /** put: request → accept → one frame per block → trailer with the manifest → result. */
   private async handlePut (stream: Stream): Promise<void> {
-    const reader = new FrameReader(stream)
+    const reader = this.reader(stream)
     const writer = new FrameWriter(stream)
     const request = parsePutRequest(await reader.expect(MAX_HEADER_FRAME, 'put request'))
     const geometry = { k: request.k, m: request.m, blockSize: request.blockSize, fileSize: request.fileSize }
@@ -81,7 +83,7 @@ export class ShardServer {
   /** get: request (cid, index, stripe range) → header → one verified frame per block. */
   private async handleGet (stream: Stream): Promise<void> {
     const { store, manifests } = this.components
-    const reader = new FrameReader(stream)
+    const reader = this.reader(stream)
     const writer = new FrameWriter(stream)
     const request = parseGetRequest(await reader.expect(MAX_HEADER_FRAME, 'get request'))
     const manifest = await manifests.get(request.cid)
@@ -115,7 +117,7 @@ export class ShardServer {
 
   private async handleHas (stream: Stream): Promise<void> {
     const { store } = this.components
-    const reader = new FrameReader(stream)
+    const reader = this.reader(stream)
     const cids = parseHasRequest(await reader.expect(MAX_HEADER_FRAME, 'has request'))
     const files = []
     for (const cid of cids) {
@@ -128,7 +130,7 @@ export class ShardServer {
   }
 
   private async handleManifest (stream: Stream): Promise<void> {
-    const reader = new FrameReader(stream)
+    const reader = this.reader(stream)
     const cid = parseManifestRequest(await reader.expect(MAX_HEADER_FRAME, 'manifest request'))
     const bytes = await this.components.store.getManifest(cid)
     if (bytes === undefined) throw new NotFoundError(`manifest ${cid}`)
@@ -139,6 +141,10 @@ export class ShardServer {
   private async handleInfo (stream: Stream): Promise<void> {
     await new FrameWriter(stream).write(okMessage({ ...(await this.components.info()) }))
     await stream.close()
+  }
+
+  private reader (stream: Stream): FrameReader {
+    return new FrameReader(stream, { idleTimeoutMs: this.components.idleTimeoutMs })
   }
 
   private async corrupt (cid: string, index: number, reason: string): Promise<void> {

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { open, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import type { Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { stripeBlockSize } from '../../coder/layout.ts'
+import { MAX_HEADER_FRAME, PROTOCOL_GET, PROTOCOL_HAS } from '../../node/constants.ts'
+import { getShardBlocks, type Dialer } from '../../node/shard-client.ts'
+import { FrameReader } from '../../node/wire/frame-reader.ts'
+import { FrameWriter } from '../../node/wire/frame-writer.ts'
+import { okMessage, parseGetRequest, parseHasResponse } from '../../node/wire/messages.ts'
+import { encodeMessage } from '../../node/wire/schema.ts'
+import { chunksOf, collect, startSwarm, waitFor, type TestSwarm } from './swarm.ts'
+
+const IDLE_MS = 500
+
+describe('faults on a 6-node loopback swarm', () => {
+  let swarm: TestSwarm
+  before(async () => { swarm = await startSwarm(6, () => ({ streamIdleTimeoutMs: IDLE_MS })) })
+  after(async () => { await swarm?.stop() })
+
+  async function shareFrom (i: number, data: Uint8Array): Promise<{ cid: string, holder: (index: number) => number }> {
+    const shared = await swarm.nodes[i].share(chunksOf(data), { size: data.byteLength, k: 4, m: 2, blockSize: 16 * 1024 })
+    const ids = swarm.nodes.map(n => n.peerId)
+    return { cid: shared.cid, holder: (index) => ids.indexOf(shared.shards.find(s => s.index === index)!.peer) }
+  }
+
+  async function flipByte (node: number, cid: string, index: number, offset: number): Promise<void> {
+    const file = await open(join(swarm.repos[node], 'store', 'shards', cid, String(index)), 'r+')
+    const byte = Buffer.alloc(1)
+    await file.read(byte, 0, 1, offset)
+    byte[0] ^= 0x5a
+    await file.write(byte, 0, 1, offset)
+    await file.close()
+  }
+
+  async function quarantined (node: number, cid: string, index: number): Promise<boolean> {
+    return (await readdir(join(swarm.repos[node], 'store', 'quarantine'))).some(name => name.startsWith(`${cid}.${index}.`))
+  }
+
+  it('a reader whose own shard rotted on disk detects it, quarantines it, and rebuilds it', async () => {
+    const data = randomBytes(100_000)
+    const { cid, holder } = await shareFrom(0, data)
+    const h = holder(1)
+    await flipByte(h, cid, 1, 20_000)
+    const start = await swarm.nodes[h].fetch(cid)
+    assert.ok((await collect(start.body)).equals(data))
+    const report = await start.done
+    assert.deepEqual(report.corrupt, [1])
+    assert.deepEqual(report.rebuilt, [1])
+    assert.ok(await quarantined(h, cid, 1))
+  })
+
+  it('a holder never serves a rotten shard: it quarantines it and resets the stream', async () => {
+    const data = randomBytes(100_000)
+    const { cid, holder } = await shareFrom(2, data)
+    const h = holder(3)
+    await flipByte(h, cid, 3, 5)
+    const asker = swarm.nodes[(h + 1) % 6]
+    const dial: Dialer = async (peer, protocol, o) => await asker.host.dialProtocol(peerIdFromString(peer), protocol, o)
+    const manifest = await asker.fetchManifest(cid)
+    await assert.rejects(async () => {
+      for await (const block of getShardBlocks(dial, swarm.nodes[h].peerId, cid, 3, manifest, 0, 2)) assert.ok(block)
+    })
+    await waitFor(async () => await quarantined(h, cid, 3), 5000, 'the holder to quarantine the shard')
+    assert.ok((await collect((await asker.fetch(cid)).body)).equals(data))
+  })
+
+  it('moves on when a peer serves wrong bytes (hash mismatch → other shard)', async () => {
+    const data = randomBytes(90_000)
+    const { cid, holder } = await shareFrom(1, data)
+    const liarIndex = holder(2)
+    const liar = swarm.nodes[liarIndex]
+    // A peer that answers shard-get with random bytes of the right sizes: only the reader's own check can catch it.
+    await liar.host.unhandle(PROTOCOL_GET)
+    await liar.host.handle(PROTOCOL_GET, async (stream: Stream) => {
+      const request = parseGetRequest(await new FrameReader(stream).expect(MAX_HEADER_FRAME, 'request'))
+      const writer = new FrameWriter(stream)
+      const geometry = { k: 4, m: 2, blockSize: 16 * 1024, fileSize: data.byteLength }
+      const to = Math.ceil(data.byteLength / (4 * 16 * 1024))
+      await writer.write(okMessage({ from: request.from, to }))
+      for (let s = request.from; s < to; s++) await writer.write(randomBytes(stripeBlockSize(geometry, s)))
+      await stream.close()
+    })
+    try {
+      // Which shards a reader tries first depends on measured RTTs, so ask every other node: all must get the right
+      // bytes, and the ones that asked the liar must name exactly its shard as corrupt.
+      const reports = []
+      for (const reader of [0, 1, 2, 3, 4, 5].filter(i => i !== liarIndex)) {
+        const start = await swarm.nodes[reader].fetch(cid)
+        assert.ok((await collect(start.body)).equals(data))
+        reports.push(await start.done)
+      }
+      assert.ok(reports.some(r => r.corrupt.length > 0), 'some reader asked the liar')
+      for (const r of reports) assert.ok(r.corrupt.every(i => i === 2))
+    } finally {
+      await liar.host.unhandle(PROTOCOL_GET)
+      await swarm.kill(liarIndex)
+    }
+  })
+
+  it('fails an unknown CID with ERR_NOT_FOUND and a junk one with ERR_INVALID_CID', async () => {
+    await assert.rejects(swarm.nodes[0].fetch('bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'), { code: 'ERR_NOT_FOUND' })
+    await assert.rejects(swarm.nodes[0].fetch('../../etc/passwd'), { code: 'ERR_INVALID_CID' })
+  })
+
+  async function rawStream (from: number, to: number, protocol: string): Promise<Stream> {
+    return await swarm.nodes[from].host.dialProtocol(peerIdFromString(swarm.nodes[to].peerId), protocol)
+  }
+
+  /** The server ended the stream without an answer: the reader sees a reset or end, never a response. */
+  async function assertNoAnswer (stream: Stream): Promise<void> {
+    await assert.rejects(new FrameReader(stream, { idleTimeoutMs: 10_000 }).expect(MAX_HEADER_FRAME, 'response'))
+  }
+
+  it('aborts a stream whose frame is over the limit', async () => {
+    const stream = await rawStream(3, 4, PROTOCOL_HAS)
+    const header = new Uint8Array(4)
+    new DataView(header.buffer).setUint32(0, MAX_HEADER_FRAME + 1)
+    stream.send(header)
+    await assertNoAnswer(stream)
+  })
+
+  it('aborts a truncated message', async () => {
+    const stream = await rawStream(3, 4, PROTOCOL_HAS)
+    const header = new Uint8Array(4)
+    new DataView(header.buffer).setUint32(0, 100)
+    stream.send(header)
+    stream.send(new Uint8Array(10))
+    await stream.close()
+    await assertNoAnswer(stream)
+  })
+
+  it('times out a stalled stream and releases it', async () => {
+    const stream = await rawStream(3, 4, PROTOCOL_HAS)
+    await assertNoAnswer(stream)
+    const server = swarm.nodes[4]
+    await waitFor(() => server.host.getConnections(peerIdFromString(swarm.nodes[3].peerId))
+      .every(c => c.streams.every(s => s.protocol !== PROTOCOL_HAS)), 10_000, 'the server to drop the stalled stream')
+  })
+
+  it('still answers a well-formed request after all that', async () => {
+    const stream = await rawStream(3, 4, PROTOCOL_HAS)
+    await new FrameWriter(stream).write(encodeMessage({ cids: [] }))
+    const files = parseHasResponse(await new FrameReader(stream).expect(MAX_HEADER_FRAME, 'response'))
+    assert.deepEqual(files, [])
+  })
+
+  it('refuses a share with fewer peers than shards unless allowed, and then says so', async () => {
+    const data = randomBytes(1000)
+    await assert.rejects(swarm.nodes[5].share(chunksOf(data), { size: 1000, k: 10, m: 4 }), { code: 'ERR_NOT_ENOUGH_PEERS' })
+    const shared = await swarm.nodes[5].share(chunksOf(data), { size: 1000, k: 10, m: 4, allowFewerPeers: true })
+    assert.equal(shared.shards.length, 14)
+    assert.ok(shared.warnings.length > 0)
+    assert.ok((await collect((await swarm.nodes[0].fetch(shared.cid)).body)).equals(data))
+  })
+})
