@@ -6,6 +6,7 @@ export const PROTOCOL_GET = '/edgemirror/shard-get/1.0.0'
 export const PROTOCOL_HAS = '/edgemirror/has/1.0.0'
 export const PROTOCOL_MANIFEST = '/edgemirror/manifest/1.0.0'
 export const PROTOCOL_INFO = '/edgemirror/info/1.0.0'
+export const PROTOCOL_PEERS = '/edgemirror/peers/1.0.0'
 
 /** Largest control frame (request/response headers, has-lists, peer info). 1 MiB is ample: a has-reply for the
  *  maximum 1,000 CIDs is ~70 KiB. */
@@ -38,3 +39,16 @@ export const REQUEST_TIMEOUT_MS = 10_000
 
 /** Peer info refresh interval: carbon intensity and free space change slowly (minutes), so once a minute is plenty. */
 export const PEER_INFO_REFRESH_MS = 60_000
+
+/** Peer exchange: at most this many peers per answer, this many addresses each. Edge swarms are "a handful of
+ *  machines" (tens); 64 covers them while bounding what one answer can make us dial. */
+export const MAX_EXCHANGED_PEERS = 64
+export const MAX_EXCHANGED_ADDRESSES = 8
+
+/** Keep a full mesh up to this many connections: every holder of a file must reach the others directly for
+ *  heartbeats and repair, and libp2p's default connection limit (300) is far above it. */
+export const MAX_MESH_PEERS = 64
+
+/** How often the mesh asks its peers whom they know. A new peer is also asked at once on connect, so this only
+ *  bounds how long a partition heals; 30 s is cheap (one small frame per peer). */
+export const MESH_EXCHANGE_INTERVAL_MS = 30_000

@@ -4,26 +4,28 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
 import type { CheckResult, ControlApi, FetchStart, FileView, IdResult, PeerView, ShareOptions, ShareResult, StatusResult } from './api/types.ts'
 import type { CarbonProvider } from './carbon/index.ts'
 import { createCarbonProvider } from './carbon/index.ts'
 import type { Manifest } from '../coder/manifest.ts'
-import { PEER_INFO_REFRESH_MS } from './constants.ts'
+import { MAX_EXCHANGED_ADDRESSES, MAX_EXCHANGED_PEERS, PEER_INFO_REFRESH_MS } from './constants.ts'
 import type { DaemonOptions } from './daemon-options.ts'
 import { FetchService } from './fetch-service.ts'
 import { createHost, type Host } from './host.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { locate, type LocatorComponents } from './locator.ts'
 import { ManifestCache } from './manifest-cache.ts'
+import { MeshKeeper } from './mesh.ts'
 import { PeerDirectory } from './peer-directory.ts'
 import { DEFAULT_WEIGHTS, parseWeights } from './placement/index.ts'
-import { askInfo, type Dialer } from './shard-client.ts'
+import { askInfo, askPeers, type Dialer } from './shard-client.ts'
 import { ShardServer } from './shard-server.ts'
 import { ShareService } from './share-service.ts'
 import { FsShardStore } from './store/fs-shard-store.ts'
 import type { ShardStore } from './store/shard-store.ts'
-import type { PeerInfoMessage } from './wire/messages.ts'
+import type { KnownPeer, PeerInfoMessage } from './wire/messages.ts'
 
 const log = logger('edgemirror:node')
 
@@ -36,6 +38,7 @@ export class EdgemirrorNode implements ControlApi {
   private readonly server: ShardServer
   private readonly sharing: ShareService
   private readonly fetching: FetchService
+  private readonly mesh: MeshKeeper
   private refreshTimer: NodeJS.Timeout | undefined
   private readonly dial: Dialer
   private readonly locator: LocatorComponents
@@ -62,6 +65,7 @@ export class EdgemirrorNode implements ControlApi {
       store,
       manifests: this.manifests,
       info: async () => await this.selfInfo(),
+      knownPeers: async () => await this.knownPeers(),
       idleTimeoutMs: options.streamIdleTimeoutMs,
       onShardStored: (cid) => { this.announce(cid).catch(() => {}) }
     })
@@ -74,6 +78,14 @@ export class EdgemirrorNode implements ControlApi {
       selfInfo: async () => await this.selfInfo(),
       weights: options.placement !== undefined ? parseWeights(options.placement) : DEFAULT_WEIGHTS,
       announce: async (cid) => { await this.announce(cid) }
+    })
+    this.mesh = new MeshKeeper({
+      selfId,
+      connectedPeers: () => host.getPeers().map(p => p.toString()),
+      exchange: async (peer, signal) => await askPeers(this.dial, peer, signal),
+      dial: async (peer, addresses, signal) => {
+        await host.dial(addresses.map(a => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${peer}`)), { signal })
+      }
     })
     this.fetching = new FetchService({
       ...locator,
@@ -106,8 +118,11 @@ export class EdgemirrorNode implements ControlApi {
     await this.server.start()
     await this.host.start()
     this.host.addEventListener('peer:connect', (evt) => {
-      this.directory.refresh(evt.detail.toString()).catch(() => {})
+      const peer = evt.detail.toString()
+      this.directory.refresh(peer).catch(() => {})
+      this.mesh.onConnect(peer)
     })
+    this.mesh.start()
     this.host.addEventListener('peer:disconnect', (evt) => { this.directory.forget(evt.detail.toString()) })
     this.refreshTimer = setInterval(() => { this.directory.refreshAll().catch(() => {}) }, PEER_INFO_REFRESH_MS)
     this.refreshTimer.unref()
@@ -115,6 +130,7 @@ export class EdgemirrorNode implements ControlApi {
 
   async stop (): Promise<void> {
     clearInterval(this.refreshTimer)
+    this.mesh.stop()
     await this.host.stop()
     await this.server.stop().catch(() => {})
     await this.carbon.stop()
@@ -125,6 +141,18 @@ export class EdgemirrorNode implements ControlApi {
   async connect (multiaddr: string): Promise<void> {
     const { multiaddr: parse } = await import('@multiformats/multiaddr')
     await this.host.dial(parse(multiaddr))
+  }
+
+  /** Connected peers and the addresses they listen on (from identify), for the peer exchange. */
+  private async knownPeers (): Promise<KnownPeer[]> {
+    const peers: KnownPeer[] = []
+    for (const id of this.host.getPeers()) {
+      const record = await this.host.peerStore.get(id).catch(() => undefined)
+      const addresses = (record?.addresses ?? []).map(a => a.multiaddr.toString()).slice(0, MAX_EXCHANGED_ADDRESSES)
+      if (addresses.length > 0) peers.push({ peerId: id.toString(), addresses })
+      if (peers.length >= MAX_EXCHANGED_PEERS) break
+    }
+    return peers
   }
 
   async selfInfo (): Promise<PeerInfoMessage> {

@@ -12,16 +12,26 @@ export async function writeFileAtomic (path: string, data: Uint8Array | string, 
   } finally {
     await file.close()
   }
+  await renameDurably(tmp, path)
+}
+
+/** Rename `from` over `to` and fsync the directory, so the new name survives a crash; `from` is removed on failure. */
+export async function renameDurably (from: string, to: string): Promise<void> {
   try {
-    await rename(tmp, path)
+    await rename(from, to)
   } catch (err) {
-    await rm(tmp, { force: true })
+    await rm(from, { force: true })
     throw err
   }
-  const dir = await open(dirname(path), 'r')
+  await fsyncPath(dirname(to))
+}
+
+/** fsync a file or directory by path. */
+export async function fsyncPath (path: string): Promise<void> {
+  const handle = await open(path, 'r')
   try {
-    await dir.sync()
+    await handle.sync()
   } finally {
-    await dir.close()
+    await handle.close()
   }
 }

@@ -2,11 +2,11 @@
 import type { Stream } from '@libp2p/interface'
 import type { Geometry } from '../coder/layout.ts'
 import { stripeBlockSize } from '../coder/layout.ts'
-import { MAX_HEADER_FRAME, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PUT, REQUEST_TIMEOUT_MS } from './constants.ts'
+import { MAX_HEADER_FRAME, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, REQUEST_TIMEOUT_MS } from './constants.ts'
 import { ProtocolError } from './errors.ts'
 import { FrameReader } from './wire/frame-reader.ts'
 import { FrameWriter } from './wire/frame-writer.ts'
-import { parseGetResponse, parseHasResponse, parseInfoResponse, parseManifestResponse, parseResponse, type Holding, type PeerInfoMessage } from './wire/messages.ts'
+import { parseGetResponse, parseHasResponse, parseInfoResponse, parseManifestResponse, parsePeersResponse, parseResponse, type Holding, type KnownPeer, type PeerInfoMessage } from './wire/messages.ts'
 import { encodeMessage, str } from './wire/schema.ts'
 import { MAX_MANIFEST_BYTES } from '../coder/constants.ts'
 
@@ -102,4 +102,8 @@ export async function fetchManifestBytes (dial: Dialer, peer: string, cid: strin
 
 export async function askInfo (dial: Dialer, peer: string, signal?: AbortSignal): Promise<PeerInfoMessage> {
   return parseInfoResponse(await request(dial, peer, PROTOCOL_INFO, {}, MAX_HEADER_FRAME, signal))
+}
+
+export async function askPeers (dial: Dialer, peer: string, signal?: AbortSignal): Promise<KnownPeer[]> {
+  return parsePeersResponse(await request(dial, peer, PROTOCOL_PEERS, {}, MAX_HEADER_FRAME, signal))
 }

@@ -6,13 +6,13 @@ import { HashMismatchError, InvalidParametersError } from '../coder/errors.ts'
 import { blockMatches } from '../coder/hash.ts'
 import { blockOffset, shardSize, stripeBlockSize, stripeCount } from '../coder/layout.ts'
 import { ShardReceiver } from './shard-receiver.ts'
-import { MAX_HEADER_FRAME, MAX_INBOUND_TRANSFERS, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PUT } from './constants.ts'
+import { MAX_HEADER_FRAME, MAX_INBOUND_TRANSFERS, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT } from './constants.ts'
 import { NotFoundError, ProtocolError } from './errors.ts'
 import type { ManifestCache } from './manifest-cache.ts'
 import type { ShardStore } from './store/shard-store.ts'
 import { FrameReader } from './wire/frame-reader.ts'
 import { FrameWriter } from './wire/frame-writer.ts'
-import { errorMessage, okMessage, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutRequest, parsePutTrailer, type PeerInfoMessage } from './wire/messages.ts'
+import { errorMessage, okMessage, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutRequest, parsePutTrailer, type KnownPeer, type PeerInfoMessage } from './wire/messages.ts'
 import { MAX_MANIFEST_BYTES } from '../coder/constants.ts'
 
 const log = logger('edgemirror:shard-server')
@@ -28,6 +28,8 @@ export interface ShardServerComponents {
   manifests: ManifestCache
   /** This peer's facts for the info protocol. */
   info: () => Promise<PeerInfoMessage>
+  /** The peers this node is connected to, for the peer exchange. */
+  knownPeers: () => Promise<KnownPeer[]>
   /** Told when a stored shard failed verification while being served (the repair path listens). */
   onCorruptShard?: (cid: string, index: number) => void
   /** Told when a shard was stored. */
@@ -45,7 +47,8 @@ export class ShardServer {
       [PROTOCOL_GET, async (s) => { await this.handleGet(s) }],
       [PROTOCOL_HAS, async (s) => { await this.handleHas(s) }],
       [PROTOCOL_MANIFEST, async (s) => { await this.handleManifest(s) }],
-      [PROTOCOL_INFO, async (s) => { await this.handleInfo(s) }]
+      [PROTOCOL_INFO, async (s) => { await this.handleInfo(s) }],
+      [PROTOCOL_PEERS, async (s) => { await this.handlePeers(s) }]
     ]
   }
 
@@ -140,6 +143,11 @@ export class ShardServer {
 
   private async handleInfo (stream: Stream): Promise<void> {
     await new FrameWriter(stream).write(okMessage({ ...(await this.components.info()) }))
+    await stream.close()
+  }
+
+  private async handlePeers (stream: Stream): Promise<void> {
+    await new FrameWriter(stream).write(okMessage({ peers: await this.components.knownPeers() }))
     await stream.close()
   }
 

@@ -90,4 +90,14 @@ export interface ControlApi {
   share (body: AsyncIterable<Uint8Array>, options: ShareOptions): Promise<ShareResult>
   fetch (cid: string, options?: { signal?: AbortSignal }): Promise<FetchStart>
   check (cid: string): Promise<CheckResult>
+  /** Repair a file now (optional until the repair service is wired in). */
+  repair? (cid: string, options?: { signal?: AbortSignal }): Promise<RepairResult>
+}
+
+export interface RepairResult {
+  cid: string
+  /** Shard indexes rebuilt and where they went. */
+  rebuilt: Array<{ index: number, peer: string }>
+  live: number
+  healthy: boolean
 }

@@ -2,7 +2,7 @@
 // Layout of each exchange: docs/PROTOCOLS.md.
 import { MAX_BLOCK_SIZE, MAX_MANIFEST_BYTES, MAX_TOTAL_SHARDS } from '../../coder/constants.ts'
 import { EdgemirrorError } from '../../coder/errors.ts'
-import { MAX_HAS_CIDS } from '../constants.ts'
+import { MAX_EXCHANGED_ADDRESSES, MAX_EXCHANGED_PEERS, MAX_HAS_CIDS } from '../constants.ts'
 import { ProtocolError } from '../errors.ts'
 import { bool, bytes, decodeMessage, encodeMessage, int, list, num, optNum, optStr, record, str } from './schema.ts'
 
@@ -130,3 +130,24 @@ export function parseInfoResponse (frame: Uint8Array): PeerInfoMessage {
   }
 }
 
+
+// ---- peers (peer exchange) ---------------------------------------------------------------------------------------
+
+export interface KnownPeer { peerId: string, addresses: string[] }
+
+/** A peer id in its string form (base58btc, 46..60 characters) and multiaddr strings: bounded before use. */
+const MAX_PEER_ID = 128
+const MAX_ADDRESS = 256
+
+export function parsePeersResponse (frame: Uint8Array): KnownPeer[] {
+  return list(parseResponse(frame), 'peers', MAX_EXCHANGED_PEERS, (value) => {
+    const p = record(value, 'peer')
+    return {
+      peerId: str(p, 'peerId', MAX_PEER_ID),
+      addresses: list(p, 'addresses', MAX_EXCHANGED_ADDRESSES, (a) => {
+        if (typeof a !== 'string' || a.length > MAX_ADDRESS) throw new ProtocolError('peer address must be a short string')
+        return a
+      })
+    }
+  })
+}

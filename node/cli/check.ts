@@ -1,0 +1,23 @@
+// `edgemirror check CID`: ask the holders which shards of a file are live, and where they are.
+import type { Command } from 'commander'
+import { ApiClient } from '../api/client.ts'
+import type { CheckResult } from '../api/types.ts'
+import { action, EXIT_FAILURE, output, repoDir, table, withCommonOptions, type CommonOptions } from './common.ts'
+
+export function registerCheck (program: Command): void {
+  withCommonOptions(program.command('check').argument('<cid>', 'the file id printed by share').description('show where each shard of a file lives and whether the file is at full redundancy (exit 1 if not)'))
+    .action(action(async (cid: string, options: CommonOptions) => {
+      const api = await ApiClient.connect(repoDir(options))
+      const result = await api.check(cid)
+      output(options, result, human)
+      if (!result.healthy) process.exitCode = EXIT_FAILURE
+    }))
+}
+
+function human (r: CheckResult): string {
+  const state = r.healthy ? 'healthy' : r.live >= r.k ? 'degraded (recoverable)' : 'LOST (fewer than k shards)'
+  return [
+    `${r.cid}: ${r.live}/${r.k + r.m} shards live, need ${r.k}: ${state}`,
+    table(['index', 'peer', 'region', 'zone', 'live'], r.shards.map(s => [s.index, s.peer, s.region, s.zone, s.live ? 'yes' : 'no']))
+  ].join('\n')
+}

@@ -1,0 +1,83 @@
+// What every CLI verb shares: the repo option, JSON or human output, errors printed with their stable code, and the
+// exit codes (0 success, 1 failure, 2 usage).
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { Option, type Command } from 'commander'
+import { EdgemirrorError, UsageError } from '../errors.ts'
+
+export const EXIT_OK = 0
+export const EXIT_FAILURE = 1
+export const EXIT_USAGE = 2
+
+export interface CommonOptions {
+  repo?: string
+  json?: boolean
+}
+
+/** --repo DIR, else $EDGEMIRROR_REPO, else ~/.edgemirror. */
+export function repoDir (options: CommonOptions): string {
+  return resolve(options.repo ?? process.env.EDGEMIRROR_REPO ?? join(homedir(), '.edgemirror'))
+}
+
+/** Add the options every verb takes. */
+export function withCommonOptions (command: Command): Command {
+  return command
+    .addOption(new Option('--repo <dir>', 'repo directory (default: $EDGEMIRROR_REPO or ~/.edgemirror)'))
+    .option('--json', 'print one JSON document on stdout')
+}
+
+/** Print a verb's result: JSON when asked, else the human rendering. */
+export function output<T> (options: CommonOptions, value: T, human: (value: T) => string): void {
+  process.stdout.write(options.json === true ? JSON.stringify(value, null, 2) + '\n' : human(value) + '\n')
+}
+
+/** Run a verb's action; print a failure with its code on stderr and set the exit code. */
+export function action<A extends unknown[]> (run: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await run(...args)
+    } catch (err) {
+      const json = args.some(a => typeof a === 'object' && a !== null && (a as CommonOptions).json === true)
+      reportError(err, json)
+    }
+  }
+}
+
+export function reportError (err: unknown, json: boolean): void {
+  const code = err instanceof EdgemirrorError ? err.code : 'ERR_INTERNAL'
+  const message = (err as Error)?.message ?? String(err)
+  if (json) process.stderr.write(JSON.stringify({ error: { code, message } }) + '\n')
+  else process.stderr.write(`edgemirror: ${code}: ${message}\n`)
+  if (code === 'ERR_INTERNAL' && process.env.EDGEMIRROR_DEBUG !== undefined) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`)
+  process.exitCode = err instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE
+}
+
+/** Parse an integer option with bounds, as a commander argParser. */
+export function integerIn (name: string, min: number, max: number): (text: string) => number {
+  return (text: string) => {
+    const value = Number(text)
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
+      throw new UsageError(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(text)}`)
+    }
+    return value
+  }
+}
+
+/** Bytes in a human unit: 1.5 MiB. */
+export function formatBytes (bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
+}
+
+/** Rows as aligned columns. */
+export function table (header: string[], rows: Array<Array<string | number | null | undefined>>): string {
+  const cells = [header, ...rows.map(r => r.map(c => c == null ? '-' : String(c)))]
+  const widths = header.map((_, i) => Math.max(...cells.map(r => r[i].length)))
+  return cells.map(r => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n')
+}

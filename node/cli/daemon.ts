@@ -1,0 +1,93 @@
+// `edgemirror daemon`: run a node and its control API until SIGINT/SIGTERM, then stop cleanly.
+import { Option, type Command } from 'commander'
+import { loadConfig, saveConfig, type SavedConfig } from '../config.ts'
+import { startDaemon } from '../daemon.ts'
+import { DEFAULT_API, DEFAULT_LISTEN, type DaemonOptions } from '../daemon-options.ts'
+import { UsageError } from '../errors.ts'
+import { parseSize } from '../size.ts'
+import { action, output, repoDir, withCommonOptions, type CommonOptions } from './common.ts'
+
+interface DaemonFlags extends CommonOptions {
+  listen?: string[]
+  api?: string
+  bootstrap?: string[]
+  zone?: string
+  region?: string
+  carbon?: number
+  carbonCountry?: string
+  carbonFile?: string
+  carbonUrl?: string
+  capacity?: number
+  mdns?: boolean
+  placement?: string
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+
+export function registerDaemon (program: Command): void {
+  withCommonOptions(program.command('daemon').description('run an edgemirror node (libp2p host, shard store, control API) until SIGINT/SIGTERM'))
+    .option('--listen <multiaddr>', `address to listen on, repeatable (default ${DEFAULT_LISTEN})`, collect)
+    .option('--api <host:port>', `control API address, loopback only (default ${DEFAULT_API})`)
+    .option('--bootstrap <multiaddr>', 'a peer to join through (/ip4/…/tcp/…/p2p/…), repeatable', collect)
+    .option('--zone <name>', 'failure domain: machines that fail together (a building, a power feed)')
+    .option('--region <name>', 'larger failure domain and latency group (a city, a country)')
+    .addOption(new Option('--carbon <gCO2/kWh>', 'static carbon intensity of this peer\'s electricity').argParser(nonNegative('--carbon')))
+    .option('--carbon-country <CC>', 'yearly average carbon intensity of a country (ISO 3166 alpha-2, e.g. FR)')
+    .option('--carbon-file <path>', 'carbon intensity time series (Carbon Aware SDK or Electricity Maps JSON)')
+    .option('--carbon-url <url>', 'carbon intensity time series polled over HTTP (same shapes)')
+    .addOption(new Option('--capacity <size>', 'most bytes this node stores, e.g. 500GB, 2TiB (default unlimited)').argParser(parseSize))
+    .option('--mdns', 'find peers on the LAN with multicast DNS')
+    .option('--placement <weights>', 'placement weights, e.g. carbon=0.5,latency=0.3,balance=0.2')
+    .action(action(async (flags: DaemonFlags) => {
+      const repo = repoDir(flags)
+      const saved = await loadConfig(repo)
+      const given: SavedConfig = {
+        listen: flags.listen,
+        api: flags.api,
+        bootstrap: flags.bootstrap,
+        zone: flags.zone,
+        region: flags.region,
+        carbon: flags.carbon,
+        carbonCountry: flags.carbonCountry,
+        carbonFile: flags.carbonFile,
+        carbonUrl: flags.carbonUrl,
+        capacity: flags.capacity,
+        mdns: flags.mdns,
+        placement: flags.placement
+      }
+      const config: SavedConfig = { ...saved, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) }
+      const options: DaemonOptions = {
+        ...config,
+        repo,
+        listen: config.listen ?? [DEFAULT_LISTEN],
+        api: config.api ?? DEFAULT_API,
+        bootstrap: config.bootstrap ?? [],
+        zone: config.zone ?? 'default',
+        region: config.region ?? 'default',
+        capacity: config.capacity ?? null,
+        mdns: config.mdns ?? false
+      }
+      const daemon = await startDaemon(options)
+      await saveConfig(repo, config)
+      output(flags, { peerId: daemon.peerId, addresses: daemon.addresses, api: daemon.apiUrl, repo }, r =>
+        [`edgemirror daemon ready (stop with Ctrl-C)`, `peer id  ${r.peerId}`, ...r.addresses.map(a => `address  ${a}`), `api      ${r.api}`, `repo     ${r.repo}`].join('\n'))
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop)
+          process.off('SIGTERM', stop)
+          resolve()
+        }
+        process.on('SIGINT', stop)
+        process.on('SIGTERM', stop)
+      })
+      await daemon.stop()
+    }))
+}
+
+function nonNegative (name: string): (text: string) => number {
+  return (text: string) => {
+    const value = Number(text)
+    if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new UsageError(`${name} wants a non-negative number, got ${JSON.stringify(text)}`)
+    return value
+  }
+}

@@ -1,0 +1,38 @@
+// The edgemirror CLI: one file per verb in this folder; this one only assembles them and maps failures to exit codes.
+import { Command, CommanderError } from 'commander'
+import { EXIT_USAGE, reportError } from './common.ts'
+import { registerCheck } from './check.ts'
+import { registerDaemon } from './daemon.ts'
+import { registerFetch } from './fetch.ts'
+import { registerId } from './id.ts'
+import { registerLs } from './ls.ts'
+import { registerPeers } from './peers.ts'
+import { registerRepair } from './repair.ts'
+import { registerShare } from './share.ts'
+import { registerStatus } from './status.ts'
+
+export function buildProgram (): Command {
+  const program = new Command('edgemirror')
+    .description('Peer-to-peer edge mirroring: Reed-Solomon shards placed by locality and carbon intensity, repaired by the swarm')
+    .version('0.1.0')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+  for (const register of [registerDaemon, registerId, registerShare, registerFetch, registerStatus, registerPeers, registerLs, registerCheck, registerRepair]) {
+    register(program)
+  }
+  for (const command of program.commands) command.exitOverride()
+  return program
+}
+
+export async function main (argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv)
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE
+      return
+    }
+    reportError(err, argv.includes('--json'))
+  }
+}

@@ -1,0 +1,24 @@
+// `edgemirror status`: what this node holds and how it sees the swarm.
+import type { Command } from 'commander'
+import { ApiClient } from '../api/client.ts'
+import type { StatusResult } from '../api/types.ts'
+import { action, formatBytes, output, repoDir, withCommonOptions, type CommonOptions } from './common.ts'
+
+export function registerStatus (program: Command): void {
+  withCommonOptions(program.command('status').description('print peers, stored shards and bytes, carbon source and repair state'))
+    .action(action(async (options: CommonOptions) => {
+      const api = await ApiClient.connect(repoDir(options))
+      output(options, await api.status(), human)
+    }))
+}
+
+function human (s: StatusResult): string {
+  const lines = [
+    `peer id    ${s.peerId}`,
+    `location   region ${s.region}, zone ${s.zone}`,
+    `peers      ${s.peers}`,
+    `stored     ${s.shards} shards, ${s.manifests} manifests, ${formatBytes(s.bytes)}${s.capacity !== null ? ` of ${formatBytes(s.capacity)}` : ''}`,
+    `carbon     ${s.carbon.gco2PerKwh} gCO2/kWh from ${s.carbon.source}${s.carbon.stale ? ' (stale)' : ''}${s.carbon.note !== undefined ? ` — ${s.carbon.note}` : ''}`
+  ]
+  return lines.join('\n')
+}

@@ -1,0 +1,55 @@
+// <repo>/config.json: the daemon's settings, saved on every start so that a restart (or a machine reboot) comes
+// back with the same zone, region, carbon source and capacity. Flags given on the command line win over the file.
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { DaemonOptions } from './daemon-options.ts'
+import { ConfigError } from './errors.ts'
+import { writeFileAtomic } from './fs-atomic.ts'
+
+export const CONFIG_FILE = 'config.json'
+
+/** The settings worth keeping across restarts (not the repo path itself, nor test-only knobs). */
+export type SavedConfig = Partial<Omit<DaemonOptions, 'repo' | 'streamIdleTimeoutMs'>>
+
+/** config.json is a few hundred bytes; refuse anything that could not be one. */
+const MAX_CONFIG_BYTES = 64 * 1024
+
+const STRING_LISTS = ['listen', 'bootstrap'] as const
+const STRINGS = ['api', 'zone', 'region', 'carbonCountry', 'carbonFile', 'carbonUrl', 'placement', 'heartbeat', 'deadAfter', 'repairRate'] as const
+const NUMBERS = ['carbon', 'capacity'] as const
+
+export async function loadConfig (repo: string): Promise<SavedConfig> {
+  const path = join(repo, CONFIG_FILE)
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw err
+  }
+  if (text.length > MAX_CONFIG_BYTES) throw new ConfigError(`${path} is over ${MAX_CONFIG_BYTES} bytes`, { path })
+  let value: Record<string, unknown>
+  try {
+    value = JSON.parse(text)
+  } catch (err) {
+    throw new ConfigError(`${path} is not JSON: ${(err as Error).message}`, { path })
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${path} must hold an object`, { path })
+  const config: Record<string, unknown> = {}
+  for (const [key, v] of Object.entries(value)) {
+    const ok = (STRING_LISTS as readonly string[]).includes(key)
+      ? Array.isArray(v) && v.every(x => typeof x === 'string')
+      : (STRINGS as readonly string[]).includes(key)
+          ? typeof v === 'string'
+          : (NUMBERS as readonly string[]).includes(key)
+              ? v === null || (typeof v === 'number' && Number.isFinite(v) && v >= 0)
+              : key === 'mdns' ? typeof v === 'boolean' : false
+    if (!ok) throw new ConfigError(`${path}: unknown or malformed setting ${JSON.stringify(key)}`, { path, key })
+    config[key] = v
+  }
+  return config as SavedConfig
+}
+
+export async function saveConfig (repo: string, config: SavedConfig): Promise<void> {
+  await writeFileAtomic(join(repo, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n', 0o600)
+}

@@ -1,0 +1,90 @@
+// Real daemons and CLI runs as child processes: what the demo, the end-to-end tests and the benchmarks drive, so
+// they exercise exactly what a user runs (the `edgemirror` bin, its flags, its JSON output, its exit codes).
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+
+/** The `edgemirror` bin entry (package.json "bin"). */
+export const CLI_PATH = fileURLToPath(new URL('./cli/edgemirror.js', import.meta.url))
+
+/** A daemon that starts slower than this is broken: start-up is a key load, a listen and a file write. */
+const READY_TIMEOUT_MS = 60_000
+
+export interface DaemonProcess {
+  repo: string
+  peerId: string
+  /** Multiaddrs including /p2p/<peerId>, as peers dial them. */
+  addresses: string[]
+  api: string
+  pid: number
+  child: ChildProcess
+  /** Everything the daemon wrote on stderr (its logs), for failure reports. */
+  stderr: () => string
+  /** SIGTERM and wait: a clean stop. */
+  stop (): Promise<void>
+  /** SIGKILL and wait: the machine went away. */
+  kill (): Promise<void>
+}
+
+export async function spawnDaemon (repo: string, args: string[] = []): Promise<DaemonProcess> {
+  const child = spawn(process.execPath, [CLI_PATH, 'daemon', '--repo', repo, '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
+  const exited = once(child, 'exit')
+  const ready = await new Promise<{ peerId: string, addresses: string[], api: string }>((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error(`daemon in ${repo} not ready after ${READY_TIMEOUT_MS} ms: ${stderr}`)) }, READY_TIMEOUT_MS)
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString()
+      try {
+        const value = JSON.parse(stdout)
+        clearTimeout(timer)
+        resolve(value)
+      } catch {} // not a whole document yet
+    })
+    exited.then(([code]) => {
+      clearTimeout(timer)
+      reject(new Error(`daemon in ${repo} exited with ${String(code)} before it was ready: ${stderr}`))
+    }).catch(() => {})
+  }).catch(async (err) => {
+    child.kill('SIGKILL')
+    throw err
+  })
+  const end = async (signal: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    child.kill(signal)
+    await exited
+  }
+  return {
+    repo,
+    ...ready,
+    pid: child.pid ?? 0,
+    child,
+    stderr: () => stderr,
+    stop: async () => { await end('SIGTERM') },
+    kill: async () => { await end('SIGKILL') }
+  }
+}
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+  /** stdout parsed as JSON when it is JSON (--json), else undefined. */
+  json: any
+}
+
+/** Run `edgemirror ...args` to completion. */
+export async function runCli (args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
+  const [code] = await once(child, 'exit') as [number | null]
+  let json: unknown
+  try {
+    json = JSON.parse(stdout)
+  } catch {}
+  return { code: code ?? -1, stdout, stderr, json }
+}

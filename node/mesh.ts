@@ -1,0 +1,104 @@
+// Keeps the swarm a full mesh (up to MAX_MESH_PEERS): every peer asks the peers it connects to whom they know, and
+// dials the ones it is not connected to yet. Joining through one bootstrap peer thus reaches the whole swarm in one
+// round, and the holders of a file can always reach each other directly (heartbeats, repair).
+import { logger } from '@libp2p/logger'
+import { MAX_MESH_PEERS, MESH_EXCHANGE_INTERVAL_MS } from './constants.ts'
+import type { KnownPeer } from './wire/messages.ts'
+
+const log = logger('edgemirror:mesh')
+
+/** Multiaddrs the mesh will dial: plain TCP over IPv4/IPv6 only, so a lying peer cannot steer us to other transports. */
+const DIALABLE = /^\/(ip4|ip6)\/[0-9a-fA-F.:]{2,45}\/tcp\/\d{1,5}(\/p2p\/[1-9A-HJ-NP-Za-km-z]{40,60})?$/
+
+export interface MeshComponents {
+  selfId: string
+  connectedPeers: () => string[]
+  /** Ask a connected peer whom it knows (peer exchange protocol). */
+  exchange: (peer: string, signal?: AbortSignal) => Promise<KnownPeer[]>
+  /** Dial a peer at one of these addresses. */
+  dial: (peer: string, addresses: string[], signal?: AbortSignal) => Promise<void>
+}
+
+/** After a membership change the mesh re-asks soon and then backs off (1 s, 2 s, 4 s … up to the interval): peers
+ *  that join at once learn of each other within seconds, a quiet swarm costs one exchange per interval. */
+const FIRST_FOLLOW_UP_MS = 1000
+
+export class MeshKeeper {
+  private timer: NodeJS.Timeout | undefined
+  private delay = FIRST_FOLLOW_UP_MS
+  private dueAt = Infinity
+  private running = false
+  private readonly dialing = new Set<string>()
+
+  constructor (private readonly components: MeshComponents, private readonly intervalMs = MESH_EXCHANGE_INTERVAL_MS) {}
+
+  start (): void {
+    this.running = true
+    this.schedule(this.intervalMs)
+  }
+
+  stop (): void {
+    this.running = false
+    clearTimeout(this.timer)
+  }
+
+  /** A peer connected: ask it now, and everyone again soon (others may have joined at the same moment). */
+  onConnect (peer: string): void {
+    this.exchangeWith(peer).catch(() => {})
+    this.delay = FIRST_FOLLOW_UP_MS
+    if (Date.now() + this.delay < this.dueAt) this.schedule(this.delay)
+  }
+
+  private schedule (delay: number): void {
+    if (!this.running) return
+    clearTimeout(this.timer)
+    this.dueAt = Date.now() + delay
+    this.timer = setTimeout(() => {
+      this.dueAt = Infinity
+      this.delay = Math.min(this.delay * 2, this.intervalMs)
+      this.exchangeAll().catch(() => {}).finally(() => { this.schedule(this.delay) })
+    }, delay)
+    this.timer.unref()
+  }
+
+  async exchangeAll (): Promise<void> {
+    await Promise.all(this.components.connectedPeers().map(async p => { await this.exchangeWith(p) }))
+  }
+
+  /** Ask `peer` whom it knows and dial whoever is new to us. */
+  async exchangeWith (peer: string, signal?: AbortSignal): Promise<void> {
+    let known: KnownPeer[]
+    try {
+      known = await this.components.exchange(peer, signal)
+    } catch (err) {
+      log('peer exchange with %s failed: %s', peer, (err as Error).message)
+      return
+    }
+    await Promise.all(this.toDial(known).map(async p => { await this.dial(p, signal) }))
+  }
+
+  /** The peers of `known` worth dialing: not us, not connected, not being dialed, with usable addresses, up to the cap. */
+  toDial (known: KnownPeer[]): KnownPeer[] {
+    const connected = new Set(this.components.connectedPeers())
+    const room = MAX_MESH_PEERS - connected.size - this.dialing.size
+    const out: KnownPeer[] = []
+    for (const p of known) {
+      if (out.length >= room) break
+      if (p.peerId === this.components.selfId || connected.has(p.peerId) || this.dialing.has(p.peerId)) continue
+      const addresses = p.addresses.filter(a => DIALABLE.test(a))
+      if (addresses.length > 0 && !out.some(o => o.peerId === p.peerId)) out.push({ peerId: p.peerId, addresses })
+    }
+    return out
+  }
+
+  private async dial (peer: KnownPeer, signal?: AbortSignal): Promise<void> {
+    this.dialing.add(peer.peerId)
+    try {
+      await this.components.dial(peer.peerId, peer.addresses, signal)
+    } catch (err) {
+      log('dial %s failed: %s', peer.peerId, (err as Error).message)
+    } finally {
+      this.dialing.delete(peer.peerId)
+    }
+  }
+}
