@@ -1,7 +1,18 @@
-// TEMPORARY shim (owner: integration). Replaced by the carbon module's real exports.
-export interface CarbonReading { gco2PerKwh: number, source: string, at: number, stale: boolean, note?: string }
-export interface CarbonProvider { start (): Promise<void>, stop (): Promise<void>, current (): CarbonReading, forecast (): Array<{ at: number, durationMs: number, gco2PerKwh: number }> }
-export function createCarbonProvider (options: { carbon?: number, country?: string, file?: string, url?: string }): CarbonProvider {
-  const reading = { gco2PerKwh: options.carbon ?? 0, source: 'static', at: Date.now(), stale: false }
-  return { start: async () => {}, stop: async () => {}, current: () => reading, forecast: () => [] }
-}
+// Grid carbon intensity for placement and repair scheduling (docs/CARBON.md).
+export type { CarbonProvider, CarbonReading, CarbonWindow, Clock } from './reading.ts'
+export { systemClock } from './reading.ts'
+export { createCarbonProvider } from './create-provider.ts'
+export type { CarbonProviderOptions } from './create-provider.ts'
+export { staticProvider } from './static-provider.ts'
+export { SeriesProvider } from './series-provider.ts'
+export type { SeriesPollInit, SeriesProviderInit } from './series-provider.ts'
+export { fileCarbonProvider, readSeriesFile } from './file-provider.ts'
+export { urlCarbonProvider, fetchSeries } from './url-provider.ts'
+export { parseCarbonSeries } from './series-parser.ts'
+export type { ParseSeriesOptions } from './series-parser.ts'
+export { countryAverage, countryCodes, worldAverage, COUNTRY_DATASET_PACKAGE } from './country-averages.ts'
+export type { CountryAverage } from './country-averages.ts'
+export { countryFallback, resolveReading, worldFallback } from './fallback.ts'
+export type { Fallback, SeriesState } from './fallback.ts'
+export { backoffDelay } from './backoff.ts'
+export { coveringWindow, lastEndedWindow, upcomingWindows } from './windows.ts'
