@@ -24,12 +24,11 @@ export function parseCarbonSeries (input: string | Uint8Array, options: ParseSer
   const maxBytes = options.maxBytes ?? MAX_SERIES_BYTES
   const size = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength
   if (size > maxBytes) throw new CarbonDataError(`carbon series of ${size} bytes exceeds the limit of ${maxBytes}`, { size, maxBytes })
-  const text = typeof input === 'string' ? input : new TextDecoder('utf-8', { fatal: true }).decode(input)
   let doc: unknown
   try {
-    doc = JSON.parse(text)
+    doc = JSON.parse(typeof input === 'string' ? input : new TextDecoder('utf-8', { fatal: true }).decode(input))
   } catch (err) {
-    throw new CarbonDataError(`carbon series is not valid JSON: ${(err as Error).message}`)
+    throw new CarbonDataError(`carbon series is not valid UTF-8 JSON: ${(err as Error).message}`)
   }
   const entries = entriesOf(doc)
   checkOneLocation(entries)
@@ -63,8 +62,8 @@ function sdkEntries (list: unknown[], path: string): Entry[] {
       return
     }
     // EmissionsData names its fields time/rating, the Web API's EmissionsDataDTO timestamp/value.
-    const timeKey = 'time' in item ? 'time' : 'timestamp'
-    const valueKey = 'rating' in item ? 'rating' : 'value'
+    const timeKey = 'timestamp' in item && !('time' in item) ? 'timestamp' : 'time'
+    const valueKey = 'value' in item && !('rating' in item) ? 'value' : 'rating'
     out.push({
       at: timestamp(item[timeKey], field(where, timeKey)),
       gco2PerKwh: intensity(item[valueKey], field(where, valueKey)),
