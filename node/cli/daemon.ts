@@ -1,7 +1,6 @@
 // `edgemirror daemon`: run a node and its control API until SIGINT/SIGTERM, then stop cleanly.
 import { Option, type Command } from 'commander'
 import { loadConfig, saveConfig, type SavedConfig } from '../config.ts'
-import { startDaemon } from '../daemon.ts'
 import { DEFAULT_API, DEFAULT_LISTEN, type DaemonOptions } from '../daemon-options.ts'
 import { UsageError } from '../errors.ts'
 import { parseSize } from '../size.ts'
@@ -67,6 +66,8 @@ export function registerDaemon (program: Command): void {
         capacity: config.capacity ?? null,
         mdns: config.mdns ?? false
       }
+      // Loaded here, not at the top: the other verbs need none of libp2p, and every CLI call would pay for it.
+      const { startDaemon } = await import('../daemon.ts')
       const daemon = await startDaemon(options)
       await saveConfig(repo, config)
       output(flags, { peerId: daemon.peerId, addresses: daemon.addresses, api: daemon.apiUrl, repo }, r =>

@@ -1,0 +1,148 @@
+// End to end: the `edgemirror` CLI against real daemon processes on 127.0.0.1, with real files in a temp dir.
+import assert from 'node:assert/strict'
+import { createHash, randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { runCli, spawnDaemon, type DaemonProcess } from '../../node/daemon-process.ts'
+import { waitFor } from '../swarm/swarm.ts'
+
+const VERBS = ['daemon', 'id', 'share', 'fetch', 'status', 'peers', 'ls', 'check', 'repair']
+
+describe('edgemirror CLI without a daemon', () => {
+  it('prints --help for the program and every verb, exit 0', async () => {
+    const top = await runCli(['--help'])
+    assert.equal(top.code, 0)
+    for (const verb of VERBS) assert.match(top.stdout, new RegExp(`\\b${verb}\\b`))
+    for (const verb of VERBS) {
+      const r = await runCli([verb, '--help'])
+      assert.equal(r.code, 0, `${verb} --help: ${r.stderr}`)
+      assert.match(r.stdout, /--json/, `${verb} --help lists --json`)
+    }
+  })
+
+  it('exits 2 on usage errors', async () => {
+    assert.equal((await runCli(['no-such-verb'])).code, 2)
+    assert.equal((await runCli(['status', '--no-such-flag'])).code, 2)
+    const badK = await runCli(['share', 'x', '--k', 'four'])
+    assert.equal(badK.code, 2)
+    assert.match(badK.stderr, /ERR_USAGE/)
+    assert.equal((await runCli(['share', 'x', '--replicas', '3', '--k', '2'])).code, 2)
+  })
+
+  it('says no daemon is running, with its code, exit 1', async () => {
+    const repo = await mkdtemp(join(tmpdir(), 'edgemirror-nodaemon-'))
+    try {
+      const r = await runCli(['status', '--repo', repo, '--json'])
+      assert.equal(r.code, 1)
+      assert.equal(JSON.parse(r.stderr).error.code, 'ERR_DAEMON_NOT_RUNNING')
+    } finally {
+      await rm(repo, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('edgemirror CLI against a swarm of daemon processes', () => {
+  let root: string
+  const daemons: DaemonProcess[] = []
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'edgemirror-e2e-'))
+    for (let i = 0; i < 4; i++) {
+      const args = ['--listen', '/ip4/127.0.0.1/tcp/0', '--zone', `z${i}`, '--region', i < 2 ? 'north' : 'south', '--carbon', String(50 * (i + 1))]
+      if (i > 0) args.push('--bootstrap', daemons[0].addresses[0])
+      daemons.push(await spawnDaemon(join(root, `d${i}`), args))
+    }
+    await waitFor(async () => {
+      for (const d of daemons) if ((await runCli(['status', '--repo', d.repo, '--json'])).json?.peers !== daemons.length - 1) return false
+      return true
+    }, 60_000, 'a full mesh of 4 daemons')
+  })
+
+  after(async () => {
+    await Promise.all(daemons.map(async d => { await d.stop() }))
+    await rm(root, { recursive: true, force: true })
+  })
+
+  it('id, status and peers print their JSON contracts', async () => {
+    const id = (await runCli(['id', '--repo', daemons[0].repo, '--json'])).json
+    assert.equal(id.peerId, daemons[0].peerId)
+    assert.ok(id.addresses.some((a: string) => a.startsWith('/ip4/127.0.0.1/tcp/') && a.endsWith(`/p2p/${id.peerId}`)))
+    const status = (await runCli(['status', '--repo', daemons[1].repo, '--json'])).json
+    assert.equal(status.peerId, daemons[1].peerId)
+    assert.equal(status.peers, 3)
+    assert.equal(typeof status.shards, 'number')
+    assert.equal(typeof status.bytes, 'number')
+    const peers = (await runCli(['peers', '--repo', daemons[0].repo, '--json'])).json
+    assert.equal(peers.length, 3)
+    for (const p of peers) {
+      assert.ok(['z1', 'z2', 'z3'].includes(p.zone))
+      assert.equal(typeof p.rttMs, 'number')
+      assert.equal(p.carbon, 50 * (Number(p.zone.slice(1)) + 1))
+    }
+  })
+
+  it('shares RS(2,1) and 3 replicas and fetches them byte-identical on another daemon; ls shows a sanitized name', async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 17)
+    const file = join(root, '..weird name')
+    await writeFile(file, data)
+    for (const scheme of [['--k', '2', '--m', '1'], ['--replicas', '3']]) {
+      const shared = await runCli(['share', file, '--repo', daemons[0].repo, '--json', ...scheme])
+      assert.equal(shared.code, 0, shared.stderr)
+      const { cid, shards, k, m, size } = shared.json
+      assert.equal(size, data.length)
+      assert.equal(shards.length, k + m)
+      assert.equal(new Set(shards.map((s: { peer: string }) => s.peer)).size, k + m, 'one shard per peer')
+      const out = join(root, `out-${k}`)
+      const fetched = await runCli(['fetch', cid, '-o', out, '--repo', daemons[3].repo, '--json'])
+      assert.equal(fetched.code, 0, fetched.stderr)
+      assert.deepEqual(await readFile(out), data)
+      assert.equal(fetched.json.sha256, createHash('sha256').update(data).digest('hex'))
+      const ls = (await runCli(['ls', '--repo', daemons[3].repo, '--json'])).json
+      assert.ok(ls.some((f: { cid: string, name: string }) => f.cid === cid && f.name === '..weird name'))
+    }
+  })
+
+  it('refuses a share with too many shards for the swarm, exit 1 with ERR_NOT_ENOUGH_PEERS', async () => {
+    const file = join(root, 'small')
+    await writeFile(file, randomBytes(1000))
+    const r = await runCli(['share', file, '--repo', daemons[0].repo, '--k', '4', '--m', '2', '--json'])
+    assert.equal(r.code, 1)
+    assert.equal(JSON.parse(r.stderr).error.code, 'ERR_NOT_ENOUGH_PEERS')
+  })
+
+  it('fetch of an unknown CID fails with ERR_NOT_FOUND and leaves no file behind', async () => {
+    const unknown = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
+    const out = join(root, 'never')
+    const r = await runCli(['fetch', unknown, '-o', out, '--repo', daemons[1].repo, '--json'])
+    assert.equal(r.code, 1)
+    assert.equal(JSON.parse(r.stderr).error.code, 'ERR_NOT_FOUND')
+    assert.equal(existsSync(out), false)
+    assert.deepEqual((await readdir(root)).filter(n => n.startsWith('.never')), [])
+  })
+
+  it('answers 401 to a control request without the right token', async () => {
+    const endpoint = JSON.parse(await readFile(join(daemons[0].repo, 'api.json'), 'utf8'))
+    for (const authorization of [undefined, 'Bearer 0000', `Bearer ${endpoint.token as string}x`]) {
+      const { status, body } = await httpGet(`${endpoint.url as string}/v1/status`, authorization)
+      assert.equal(status, 401)
+      assert.equal(JSON.parse(body).error.code, 'ERR_UNAUTHORIZED')
+    }
+    assert.equal((await httpGet(`${endpoint.url as string}/v1/status`, `Bearer ${endpoint.token as string}`)).status, 200)
+  })
+})
+
+async function httpGet (url: string, authorization?: string): Promise<{ status: number, body: string }> {
+  return await new Promise((resolve, reject) => {
+    const req = request(url, { headers: authorization !== undefined ? { authorization } : {} }, (res) => {
+      let body = ''
+      res.on('data', (d: Buffer) => { body += d.toString() })
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body }) })
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
