@@ -19,11 +19,13 @@ export interface CarbonProviderOptions extends Omit<SeriesPollInit, 'fallback'> 
   url?: string
   /** Request timeout for --carbon-url (default CARBON_FETCH_TIMEOUT_MS). */
   fetchTimeoutMs?: number
+  /** Extra request headers for --carbon-url, e.g. { 'auth-token': … } for Electricity Maps. */
+  urlHeaders?: Record<string, string>
 }
 
 /** Throws on contradictory or invalid flags (UsageError, CarbonDataError); never because a file or URL is unavailable. */
 export function createCarbonProvider (options: CarbonProviderOptions): CarbonProvider {
-  const { carbon, country, file, url, ...poll } = options
+  const { carbon, country, file, url, urlHeaders, ...poll } = options
   if (file !== undefined && url !== undefined) throw new UsageError('give only one of --carbon-file and --carbon-url')
   if (carbon !== undefined) {
     if (country !== undefined || file !== undefined || url !== undefined) {
@@ -37,7 +39,7 @@ export function createCarbonProvider (options: CarbonProviderOptions): CarbonPro
   // Resolved before any file or URL so an unknown country fails at startup, not at the first outage.
   const fallback = country !== undefined ? countryFallback(country) : worldFallback()
   if (file !== undefined) return fileCarbonProvider(file, { ...poll, fallback })
-  if (url !== undefined) return urlCarbonProvider(checkedUrl(url), { ...poll, fallback })
+  if (url !== undefined) return urlCarbonProvider(checkedUrl(url), { ...poll, fallback, headers: urlHeaders })
   if (country !== undefined) return staticProvider({ gco2PerKwh: fallback.gco2PerKwh, source: fallback.source, note: fallback.note }, poll.clock)
   return staticProvider({ gco2PerKwh: fallback.gco2PerKwh, source: fallback.source, note: `no carbon source configured (--carbon, --carbon-country, --carbon-file or --carbon-url); using the ${fallback.note}` }, poll.clock)
 }

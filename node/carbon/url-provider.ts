@@ -4,39 +4,52 @@ import { CARBON_FETCH_TIMEOUT_MS, MAX_SERIES_BYTES } from './constants.ts'
 import { SeriesProvider } from './series-provider.ts'
 import type { SeriesPollInit } from './series-provider.ts'
 
-/** --carbon-url: polled every interval, backing off after failures (series-provider.ts). */
-export function urlCarbonProvider (url: string, init: SeriesPollInit & { fetchTimeoutMs?: number } = {}): SeriesProvider {
-  const options = { timeoutMs: init.fetchTimeoutMs ?? CARBON_FETCH_TIMEOUT_MS, maxBytes: init.maxBytes ?? MAX_SERIES_BYTES }
-  return new SeriesProvider({ ...init, source: `url:${url}`, load: async (signal) => await fetchSeries(url, { ...options, signal }) })
+/** --carbon-url: polled every interval, backing off after failures (series-provider.ts). `headers` carries API
+ *  credentials (Electricity Maps wants `auth-token`). */
+export function urlCarbonProvider (url: string, init: SeriesPollInit & { fetchTimeoutMs?: number, headers?: Record<string, string> } = {}): SeriesProvider {
+  const label = redactedUrl(url)
+  const options = { timeoutMs: init.fetchTimeoutMs ?? CARBON_FETCH_TIMEOUT_MS, maxBytes: init.maxBytes ?? MAX_SERIES_BYTES, headers: init.headers, label }
+  return new SeriesProvider({ ...init, source: `url:${label}`, load: async (signal) => await fetchSeries(url, { ...options, signal }) })
+}
+
+/** The URL as shown to users and sent to peers (reading.source): no user-info or query string, which may hold
+ *  credentials, and short enough for the peer-info message's 200-character carbonSource field. */
+export function redactedUrl (url: string): string {
+  const u = new URL(url)
+  const text = `${u.protocol}//${u.host}${u.pathname}${u.search !== '' ? '?…' : ''}`
+  return text.length > 150 ? `${text.slice(0, 149)}…` : text
 }
 
 export interface FetchSeriesOptions {
   timeoutMs: number
   maxBytes: number
+  headers?: Record<string, string>
+  /** How to name the URL in errors (default: redactedUrl(url)). */
+  label?: string
   /** Aborts the request early (provider stopped). */
   signal?: AbortSignal
 }
 
-export async function fetchSeries (url: string, { timeoutMs, maxBytes, signal }: FetchSeriesOptions): Promise<Uint8Array> {
+export async function fetchSeries (url: string, { timeoutMs, maxBytes, headers, signal, label = redactedUrl(url) }: FetchSeriesOptions): Promise<Uint8Array> {
   const timeout = AbortSignal.timeout(timeoutMs)
   const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
   try {
-    const res = await fetch(url, { signal: combined, headers: { accept: 'application/json' } })
+    const res = await fetch(url, { signal: combined, headers: { accept: 'application/json', ...headers } })
     if (!res.ok) {
       await res.body?.cancel()
-      throw new CarbonDataError(`${url} answered HTTP ${res.status}`, { url, status: res.status })
+      throw new CarbonDataError(`${label} answered HTTP ${res.status}`, { url: label, status: res.status })
     }
     const declared = Number(res.headers.get('content-length') ?? NaN)
     if (declared > maxBytes) {
       await res.body?.cancel()
-      throw tooLarge(url, maxBytes)
+      throw tooLarge(label, maxBytes)
     }
-    return await readBounded(res, url, maxBytes)
+    return await readBounded(res, label, maxBytes)
   } catch (err) {
-    if (timeout.aborted) throw new TimeoutError(`GET ${url}`, timeoutMs)
+    if (timeout.aborted) throw new TimeoutError(`GET ${label}`, timeoutMs)
     if (err instanceof CarbonDataError) throw err
     const cause = (err as Error).cause as Error | undefined
-    throw new CarbonDataError(`${url} unreachable: ${cause?.message ?? (err as Error).message}`, { url })
+    throw new CarbonDataError(`${label} unreachable: ${cause?.message ?? (err as Error).message}`, { url: label })
   }
 }
 
@@ -52,7 +65,7 @@ async function readBounded (res: Response, url: string, maxBytes: number): Promi
     size += value.byteLength
     if (size > maxBytes) {
       await reader.cancel()
-      throw tooLarge(url, maxBytes)
+      throw tooLarge(label, maxBytes)
     }
     chunks.push(value)
   }

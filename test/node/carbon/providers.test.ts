@@ -128,6 +128,18 @@ describe('URL provider against a local HTTP server', () => {
     assert.equal(p.fake.pending.length, 0)
   })
 
+  it('sends configured headers; query strings and user-info never appear in source or notes', async () => {
+    let seen: string | undefined
+    routes.set('/auth', (req, res) => { seen = req.headers['auth-token'] as string | undefined; res.writeHead(401).end() })
+    const p = urlProvider('/auth?token=s3cret', { urlHeaders: { 'auth-token': 'k3y' } })
+    assert.equal(await p.poll(), false)
+    assert.equal(seen, 'k3y')
+    const r = p.current()
+    assert.equal(p.source, `url:${base}/auth?…`)
+    assert.doesNotMatch(JSON.stringify(r) + logs.join(' '), /s3cret|k3y/)
+    assert.match(r.note ?? '', /answered HTTP 401/)
+  })
+
   it('start() does not throw when nothing listens, and stop() aborts a hanging request', async () => {
     const closed = createServer()
     await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve))
