@@ -54,7 +54,7 @@ export async function fetchSeries (url: string, { timeoutMs, maxBytes, headers, 
 }
 
 /** Read the body chunk by chunk and stop at the limit: a missing or lying content-length must not let it grow. */
-async function readBounded (res: Response, url: string, maxBytes: number): Promise<Uint8Array> {
+async function readBounded (res: Response, label: string, maxBytes: number): Promise<Uint8Array> {
   if (res.body === null) return new Uint8Array(0)
   const chunks: Uint8Array[] = []
   let size = 0
@@ -72,6 +72,6 @@ async function readBounded (res: Response, url: string, maxBytes: number): Promi
   return Buffer.concat(chunks, size)
 }
 
-function tooLarge (url: string, maxBytes: number): CarbonDataError {
-  return new CarbonDataError(`${url} sent a body larger than the limit of ${maxBytes} bytes`, { url, maxBytes })
+function tooLarge (label: string, maxBytes: number): CarbonDataError {
+  return new CarbonDataError(`${label} sent a body larger than the limit of ${maxBytes} bytes`, { url: label, maxBytes })
 }

@@ -39,7 +39,7 @@ describe('URL provider against a local HTTP server', () => {
     routes.set('/huge-declared', json(' '.repeat(2048)))
     routes.set('/huge-chunked', (_req, res) => { res.writeHead(200); res.write(' '.repeat(1000)); res.end(' '.repeat(1000)) })
     routes.set('/stale', json(sdkDoc(T0 - 10 * HOUR, [10, 20])))
-    server = createServer((req, res) => { (routes.get(req.url ?? '') ?? ((_q, r) => { r.writeHead(404).end() }))(req, res) })
+    server = createServer((req, res) => { (routes.get(new URL(req.url ?? '/', 'http://localhost').pathname) ?? ((_q, r) => { r.writeHead(404).end() }))(req, res) })
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   })
