@@ -68,3 +68,10 @@ export class CarbonDataError extends EdgemirrorError {
     super('ERR_CARBON_DATA', message, details)
   }
 }
+
+/** Placement cannot meet its hard constraints (failure-domain caps, free space) with the peers it has. */
+export class PlacementInfeasibleError extends EdgemirrorError {
+  constructor (reason: string, details: Record<string, unknown> = {}) {
+    super('ERR_PLACEMENT_INFEASIBLE', `placement infeasible: ${reason}`, details)
+  }
+}
