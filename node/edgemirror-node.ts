@@ -99,7 +99,7 @@ export class EdgemirrorNode implements ControlApi {
     await mkdir(options.repo, { recursive: true, mode: 0o700 })
     const privateKey = await loadOrCreateIdentity(options.repo)
     const store = new FsShardStore({ dir: join(options.repo, 'store'), capacity: options.capacity })
-    const carbon = createCarbonProvider({ carbon: options.carbon, country: options.carbonCountry, file: options.carbonFile, url: options.carbonUrl })
+    const carbon = createCarbonProvider({ carbon: options.carbon, country: options.carbonCountry, file: options.carbonFile, url: options.carbonUrl, log: (message) => { log(message) } })
     const host = await createHost({ privateKey, listen: options.listen, bootstrap: options.bootstrap, mdns: options.mdns })
     return new EdgemirrorNode(options, host, store, carbon)
   }

@@ -63,18 +63,6 @@ export function integerIn (name: string, min: number, max: number): (text: strin
   }
 }
 
-/** Bytes in a human unit: 1.5 MiB. */
-export function formatBytes (bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
-}
-
 /** Rows as aligned columns. */
 export function table (header: string[], rows: Array<Array<string | number | null | undefined>>): string {
   const cells = [header, ...rows.map(r => r.map(c => c == null ? '-' : String(c)))]

@@ -11,7 +11,8 @@ import { ApiClient } from '../api/client.ts'
 import { fsyncPath, renameDurably } from '../fs-atomic.ts'
 import type { FetchReport } from '../api/types.ts'
 import { HashMismatchError } from '../../coder/errors.ts'
-import { action, formatBytes, output, repoDir, withCommonOptions, type CommonOptions } from './common.ts'
+import { formatSize } from '../size.ts'
+import { action, output, repoDir, withCommonOptions, type CommonOptions } from './common.ts'
 import { byteProgress } from './progress.ts'
 
 interface FetchFlags extends CommonOptions {
@@ -59,7 +60,7 @@ export function registerFetch (program: Command): void {
 }
 
 function human (r: FetchOutcome): string {
-  const lines = [`fetched ${formatBytes(r.size)} to ${r.path}`, `sha256 ${r.sha256} (verified)`]
+  const lines = [`fetched ${formatSize(r.size)} to ${r.path}`, `sha256 ${r.sha256} (verified)`]
   if (r.rebuilt.length > 0) lines.push(`rebuilt data shards ${r.rebuilt.join(', ')} from parity`)
   if (r.missing.length > 0) lines.push(`unavailable shards: ${r.missing.join(', ')}`)
   if (r.corrupt.length > 0) lines.push(`corrupt shards found (reported for repair): ${r.corrupt.join(', ')}`)

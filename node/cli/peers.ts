@@ -1,7 +1,8 @@
 // `edgemirror peers`: connected peers with their placement facts and round-trip time.
 import type { Command } from 'commander'
 import { ApiClient } from '../api/client.ts'
-import { action, formatBytes, output, repoDir, table, withCommonOptions, type CommonOptions } from './common.ts'
+import { formatSize } from '../size.ts'
+import { action, output, repoDir, table, withCommonOptions, type CommonOptions } from './common.ts'
 
 export function registerPeers (program: Command): void {
   withCommonOptions(program.command('peers').description('list connected peers: region, zone, carbon intensity, RTT, free space'))
@@ -12,7 +13,7 @@ export function registerPeers (program: Command): void {
         : table(['peer', 'region', 'zone', 'gCO2/kWh', 'rtt ms', 'free'], peers.map(p => [
           p.peerId, p.region, p.zone, p.carbon,
           p.rttMs == null ? null : `${p.rttMs.toFixed(1)}${p.rttSource === 'estimated' ? ' (est)' : ''}`,
-          p.freeBytes == null ? 'unlimited' : formatBytes(p.freeBytes)
+          p.freeBytes == null ? 'unlimited' : formatSize(p.freeBytes)
         ])))
     }))
 }

@@ -7,7 +7,8 @@ import { DEFAULT_K, DEFAULT_M } from '../../coder/constants.ts'
 import { ApiClient } from '../api/client.ts'
 import type { ShareResult } from '../api/types.ts'
 import { UsageError } from '../errors.ts'
-import { action, formatBytes, integerIn, output, repoDir, table, withCommonOptions, type CommonOptions } from './common.ts'
+import { formatSize } from '../size.ts'
+import { action, integerIn, output, repoDir, table, withCommonOptions, type CommonOptions } from './common.ts'
 import { byteProgress } from './progress.ts'
 
 interface ShareFlags extends CommonOptions {
@@ -56,7 +57,7 @@ export function registerShare (program: Command): void {
 function human (r: ShareResult, explain: boolean): string {
   const scheme = r.k === 1 ? `${r.m + 1} replicas` : `RS(${r.k},${r.m})`
   const lines = [
-    `shared ${formatBytes(r.size)} as ${scheme} with ${r.codec}`,
+    `shared ${formatSize(r.size)} as ${scheme} with ${r.codec}`,
     `cid ${r.cid}`,
     table(['index', 'peer', 'region', 'zone'], r.shards.map(s => [s.index, s.peer, s.region, s.zone])),
     ...r.warnings.map(w => `warning: ${w}`)

@@ -2,7 +2,8 @@
 import type { Command } from 'commander'
 import { ApiClient } from '../api/client.ts'
 import type { StatusResult } from '../api/types.ts'
-import { action, formatBytes, output, repoDir, withCommonOptions, type CommonOptions } from './common.ts'
+import { formatSize } from '../size.ts'
+import { action, output, repoDir, withCommonOptions, type CommonOptions } from './common.ts'
 
 export function registerStatus (program: Command): void {
   withCommonOptions(program.command('status').description('print peers, stored shards and bytes, carbon source and repair state'))
@@ -17,7 +18,7 @@ function human (s: StatusResult): string {
     `peer id    ${s.peerId}`,
     `location   region ${s.region}, zone ${s.zone}`,
     `peers      ${s.peers}`,
-    `stored     ${s.shards} shards, ${s.manifests} manifests, ${formatBytes(s.bytes)}${s.capacity !== null ? ` of ${formatBytes(s.capacity)}` : ''}`,
+    `stored     ${s.shards} shards, ${s.manifests} manifests, ${formatSize(s.bytes)}${s.capacity !== null ? ` of ${formatSize(s.capacity)}` : ''}`,
     `carbon     ${s.carbon.gco2PerKwh} gCO2/kWh from ${s.carbon.source}${s.carbon.stale ? ' (stale)' : ''}${s.carbon.note !== undefined ? ` — ${s.carbon.note}` : ''}`
   ]
   return lines.join('\n')
