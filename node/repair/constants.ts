@@ -77,3 +77,7 @@ export const CARBON_MAX_DELAY_MS = 6 * 60 * 60_000
 /** Defer only when the best window is at least this much greener than now (10 %): forecasts are uncertain by about
  *  that much hour to hour, and a smaller gain is not worth the added exposure. */
 export const CARBON_MIN_IMPROVEMENT = 0.1
+
+/** Most entries accepted in one holder map from the wire (present and tombstoned (index, peer) pairs): 256 indexes
+ *  with 16 copies' history each; a real map of a 4+2 file has about 6 to 20. Bounds what a peer can make us hold. */
+export const MAX_HOLDER_ENTRIES = 4096

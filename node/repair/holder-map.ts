@@ -1,0 +1,219 @@
+// The holder map of one file: which peers hold which shard index, as the swarm has reported it. Every holder keeps
+// one per file and exchanges it with the other holders; maps merged in any order, any number of times, end up equal
+// (a state-based CRDT, Shapiro et al., "Conflict-free Replicated Data Types", SSS 2011), so there is no coordinator.
+//
+// Merge rule. The map is a set of entries, one per (index, peer) pair: { present, generation, writer }. `present`
+// false is a tombstone ("this peer no longer holds this index"), kept so that a removal is not undone by an older
+// report. Two entries for the same pair are merged by last-writer-wins on (generation, writer, present): the higher
+// generation wins; at equal generations the greater writer id; and if the same writer wrote both at the same
+// generation (a bug or a lie), the tombstone. That is a total order, so the merge (pairwise max) is idempotent,
+// commutative and associative.
+//
+// Generation. A Lamport clock (Lamport 1978): a local change stamps its entry with the map's generation + 1, where
+// the map's generation is the highest generation among its entries, and a merge keeps the higher entries. So a
+// generation never goes backwards, and a change made after seeing another peer's change wins over it: a holder that
+// comes back and still has its shard re-adds it after merging, and beats the tombstone written while it was away.
+// `version` counts the changes to this copy (local or merged), for a cheap "anything new since I last looked".
+import { MAX_TOTAL_SHARDS } from '../../coder/constants.ts'
+import { InvalidParametersError } from '../../coder/errors.ts'
+import { ProtocolError } from '../errors.ts'
+import { MAX_HOLDER_ENTRIES } from './constants.ts'
+import { rankPeers } from './leader.ts'
+
+export interface HolderEntry {
+  index: number
+  peerId: string
+  /** False: a tombstone (the peer no longer holds the index). */
+  present: boolean
+  generation: number
+  /** Peer that wrote this entry (usually the holder itself; the repairer for a shard it placed or collected). */
+  writer: string
+}
+
+/** A holder map as plain data: what goes on the wire and into status output. Entries sorted by (index, peerId). */
+export interface HolderMapState {
+  cid: string
+  entries: HolderEntry[]
+}
+
+/** Shard index → peers, the shape the locator returns (node/locator.ts Holders.shards). */
+export type ShardHolders = ReadonlyMap<number, readonly string[]>
+
+/** An extra copy of a shard index: `peerId` may delete it, `keep` keeps the index's copy. */
+export interface ExcessCopy {
+  index: number
+  peerId: string
+  keep: string
+}
+
+/** The entry that wins between two for the same (index, peer): see the merge rule at the top. */
+export function newerEntry (a: HolderEntry, b: HolderEntry): HolderEntry {
+  if (a.generation !== b.generation) return a.generation > b.generation ? a : b
+  if (a.writer !== b.writer) return a.writer > b.writer ? a : b
+  return a.present ? b : a
+}
+
+/** The merge of two states of the same file's map (a pure function; HolderMap.merge does the same in place). */
+export function mergeHolderStates (a: HolderMapState, b: HolderMapState): HolderMapState {
+  const map = HolderMap.fromState(a)
+  map.merge(b)
+  return map.state()
+}
+
+const keyOf = (index: number, peerId: string): string => `${index}\0${peerId}`
+
+export class HolderMap {
+  private readonly entries = new Map<string, HolderEntry>()
+  private lamport = 0
+  private changes = 0
+
+  constructor (readonly cid: string) {}
+
+  /** A map from untrusted data (a shard report from the wire): checked, duplicates merged. Throws ProtocolError. */
+  static fromState (state: HolderMapState): HolderMap {
+    const map = new HolderMap(state.cid)
+    map.merge(state)
+    return map
+  }
+
+  /** Highest generation among the entries (0 when empty): the Lamport clock of this map. */
+  get generation (): number {
+    return this.lamport
+  }
+
+  /** Number of changes to this copy, local or merged in. */
+  get version (): number {
+    return this.changes
+  }
+
+  /** `writer` says `peerId` holds `index`. False when the map already says so. */
+  add (index: number, peerId: string, writer: string): boolean {
+    return this.write(index, peerId, writer, true)
+  }
+
+  /** `writer` says `peerId` no longer holds `index` (deleted, quarantined, or collected as an extra copy). */
+  remove (index: number, peerId: string, writer: string): boolean {
+    return this.write(index, peerId, writer, false)
+  }
+
+  /** Merge another peer's map of the same file. True when anything changed here. */
+  merge (other: HolderMap | HolderMapState): boolean {
+    const state = other instanceof HolderMap ? other.state() : checkState(other)
+    if (state.cid !== this.cid) throw new InvalidParametersError(`cannot merge the holder map of ${state.cid} into ${this.cid}`, { cid: this.cid, other: state.cid })
+    let changed = false
+    for (const entry of state.entries) {
+      const key = keyOf(entry.index, entry.peerId)
+      const mine = this.entries.get(key)
+      if (mine === undefined || newerEntry(mine, entry) !== mine) {
+        this.entries.set(key, { ...entry })
+        this.lamport = Math.max(this.lamport, entry.generation)
+        changed = true
+      }
+    }
+    if (changed) this.changes++
+    return changed
+  }
+
+  /** Peers that hold `index`, sorted. */
+  holders (index: number): string[] {
+    return this.shards().get(index) ?? []
+  }
+
+  /** Index → peers holding it (tombstones left out), indexes ascending, peers sorted. */
+  shards (): Map<number, string[]> {
+    const shards = new Map<number, string[]>()
+    for (const entry of this.state().entries) {
+      if (entry.present) shards.set(entry.index, [...(shards.get(entry.index) ?? []), entry.peerId])
+    }
+    return shards
+  }
+
+  /** Index → live peers holding it; indexes without a live holder are left out. */
+  liveShards (isAlive: (peer: string) => boolean): Map<number, string[]> {
+    return liveShards(this.shards(), isAlive)
+  }
+
+  /** The map as plain sorted data (canonical: equal maps give deep-equal states). */
+  state (): HolderMapState {
+    const entries = [...this.entries.values()].map(e => ({ ...e }))
+    entries.sort((a, b) => a.index - b.index || (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0))
+    return { cid: this.cid, entries }
+  }
+
+  toJSON (): HolderMapState {
+    return this.state()
+  }
+
+  private write (index: number, peerId: string, writer: string, present: boolean): boolean {
+    checkIndex(index)
+    const key = keyOf(index, peerId)
+    const mine = this.entries.get(key)
+    if (mine !== undefined ? mine.present === present : !present) return false
+    this.lamport++
+    this.entries.set(key, { index, peerId, present, generation: this.lamport, writer })
+    this.changes++
+    return true
+  }
+}
+
+/** Keep only the live holders; drop indexes left without one. */
+export function liveShards (shards: ShardHolders, isAlive: (peer: string) => boolean): Map<number, string[]> {
+  const live = new Map<number, string[]>()
+  for (const [index, peers] of [...shards].sort((a, b) => a[0] - b[0])) {
+    const alive = peers.filter(isAlive)
+    if (alive.length > 0) live.set(index, alive)
+  }
+  return live
+}
+
+/** Copies beyond one per index, among the live holders `live` of a file with n = k + m shards. Every peer computes
+ *  the same answer from the same map. Nothing is extra until all n indexes have a live copy: while a file is
+ *  degraded a second copy of an index is still redundancy, and collecting it can never leave fewer than n distinct
+ *  live indexes because one copy of each is kept.
+ *
+ *  Which copy stays: indexes are taken in order, and each keeps the copy on the peer that keeps the fewest indexes
+ *  of this file so far (a peer that is sole holder of an index keeps it), ties broken by the file's rendezvous
+ *  ranking (leader.ts). So if A and B both hold indexes 1 and 2, A keeps one and B the other: one peer's loss
+ *  still costs one shard, not two. */
+export function excessCopies (cid: string, live: ShardHolders, n: number): ExcessCopy[] {
+  for (let index = 0; index < n; index++) if ((live.get(index)?.length ?? 0) === 0) return []
+  const kept = new Map<string, number>()
+  const keep = (peer: string): void => { kept.set(peer, (kept.get(peer) ?? 0) + 1) }
+  const indexes = [...live.keys()].sort((a, b) => a - b)
+  for (const index of indexes) {
+    const peers = new Set(live.get(index))
+    if (peers.size === 1) keep([...peers][0])
+  }
+  const rank = new Map(rankPeers(cid, [...live.values()].flat()).map((peer, position) => [peer, position]))
+  const excess: ExcessCopy[] = []
+  for (const index of indexes) {
+    const peers = [...new Set(live.get(index))]
+    if (peers.length < 2) continue
+    peers.sort((a, b) => (kept.get(a) ?? 0) - (kept.get(b) ?? 0) || (rank.get(a) as number) - (rank.get(b) as number))
+    const [keeper, ...extra] = peers
+    keep(keeper)
+    for (const peerId of extra) excess.push({ index, peerId, keep: keeper })
+  }
+  return excess
+}
+
+function checkIndex (index: number): void {
+  if (!Number.isInteger(index) || index < 0 || index >= MAX_TOTAL_SHARDS) throw new InvalidParametersError(`shard index must be an integer in [0, ${MAX_TOTAL_SHARDS}), got ${index}`, { index })
+}
+
+/** Shape and bounds of a state from the wire. */
+function checkState (state: HolderMapState): HolderMapState {
+  const fail = (why: string): never => { throw new ProtocolError(`invalid holder map: ${why}`) }
+  if (typeof state !== 'object' || state === null || typeof state.cid !== 'string' || !Array.isArray(state.entries)) return fail('want { cid, entries[] }')
+  if (state.entries.length > MAX_HOLDER_ENTRIES) fail(`${state.entries.length} entries, at most ${MAX_HOLDER_ENTRIES}`)
+  for (const e of state.entries as unknown[]) {
+    const entry = e as Partial<HolderEntry> | null
+    if (typeof entry !== 'object' || entry === null) return fail('entry is not an object')
+    const { index, peerId, present, generation, writer } = entry
+    if (!Number.isInteger(index) || (index as number) < 0 || (index as number) >= MAX_TOTAL_SHARDS) fail(`bad index ${String(index)}`)
+    if (typeof peerId !== 'string' || peerId === '' || typeof writer !== 'string' || writer === '') fail('peerId and writer must be non-empty strings')
+    if (typeof present !== 'boolean') fail('present must be a boolean')
+    if (!Number.isSafeInteger(generation) || (generation as number) < 1) fail(`bad generation ${String(generation)}`)
+  }
+  return state
+}
