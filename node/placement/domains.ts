@@ -2,35 +2,59 @@
 // peerCap shards on a peer, zoneCap in a zone and regionCap in a region. Such caps form a laminar matroid, so a greedy
 // walk that takes every candidate that still fits always places as many shards as any placement could: if the
 // greedy walk comes up short, no placement exists. That is what lets placeShards fail early with a reason.
+// Zones and regions are numbered once per call so that the cap searches run over arrays, not string maps.
+
+/** A zone is named inside its region: zone "a" of region "eu" and zone "a" of region "us" are different zones. */
+export class DomainIndex {
+  readonly regionNames: string[] = []
+  readonly zoneNames: string[] = []
+  /** Region number of each zone. */
+  readonly zoneRegion: number[] = []
+  private readonly regions = new Map<string, { id: number, zones: Map<string, number> }>()
+
+  zone (region: string, zone: string): number {
+    let r = this.regions.get(region)
+    if (r === undefined) {
+      r = { id: this.regionNames.length, zones: new Map() }
+      this.regions.set(region, r)
+      this.regionNames.push(region)
+    }
+    let z = r.zones.get(zone)
+    if (z === undefined) {
+      z = this.zoneNames.length
+      r.zones.set(zone, z)
+      this.zoneNames.push(zone)
+      this.zoneRegion.push(r.id)
+    }
+    return z
+  }
+}
 
 /** Where the candidates are, and how many shards each could take by free space. */
 export interface DomainMap {
-  zoneOf: string[]
-  regionOfZone: Map<string, string>
+  index: DomainIndex
+  /** Zone number of each candidate, in candidate order. */
+  zoneOf: Int32Array
   /** Shards each candidate has room for (floor(freeBytes / shardSize)). */
-  room: number[]
+  room: Float64Array
   /** Shards of this file already in each zone / region (request.existing). */
-  existingInZone: Map<string, number>
-  existingInRegion: Map<string, number>
+  existingInZone: Int32Array
+  existingInRegion: Int32Array
 }
 
-/** A zone is named inside its region: zone "a" of region "eu" and zone "a" of region "us" are different zones. */
-export function zoneKey (region: string, zone: string): string {
-  return `${region}\u0000${zone}`
-}
-
-function add (map: Map<string, number>, key: string, value: number): void {
-  map.set(key, (map.get(key) ?? 0) + value)
+/** Shards each zone could take with at most peerCap per peer (space permitting). */
+export function zoneRoom (d: DomainMap, peerCap: number): Float64Array {
+  const inZone = new Float64Array(d.index.zoneNames.length)
+  for (let i = 0; i < d.zoneOf.length; i++) inZone[d.zoneOf[i]] += Math.min(peerCap, d.room[i])
+  return inZone
 }
 
 /** How many shards of the file these caps let the candidates take, at most. */
-export function placeable (d: DomainMap, peerCap: number, zoneCap: number, regionCap: number): number {
-  const inZone = new Map<string, number>()
-  d.zoneOf.forEach((zone, i) => { add(inZone, zone, Math.min(peerCap, d.room[i])) })
-  const inRegion = new Map<string, number>()
-  for (const [zone, n] of inZone) add(inRegion, d.regionOfZone.get(zone) as string, Math.min(n, Math.max(0, zoneCap - (d.existingInZone.get(zone) ?? 0))))
+export function placeable (d: DomainMap, inZone: Float64Array, zoneCap: number, regionCap: number): number {
+  const inRegion = new Float64Array(d.index.regionNames.length)
+  for (let z = 0; z < inZone.length; z++) inRegion[d.index.zoneRegion[z]] += Math.min(inZone[z], Math.max(0, zoneCap - d.existingInZone[z]))
   let total = 0
-  for (const [region, n] of inRegion) total += Math.min(n, Math.max(0, regionCap - (d.existingInRegion.get(region) ?? 0)))
+  for (let r = 0; r < inRegion.length; r++) total += Math.min(inRegion[r], Math.max(0, regionCap - d.existingInRegion[r]))
   return total
 }
 

@@ -4,10 +4,10 @@
 import { InvalidParametersError } from '../../coder/errors.ts'
 import { NotEnoughPeersError, PlacementInfeasibleError } from '../errors.ts'
 import { assignIndexes, type Slot } from './assign-indexes.ts'
-import { placeable, smallestCap, zoneKey, type DomainMap } from './domains.ts'
+import { DomainIndex, placeable, smallestCap, zoneRoom, type DomainMap } from './domains.ts'
 import { explainPlacement } from './explain.ts'
-import { hash64 } from './rendezvous.ts'
-import { scorePeer, type ScoredPeer } from './score.ts'
+import { hash64, rendezvousWeight, type Hash64 } from './rendezvous.ts'
+import { scoreOf, scorePeer } from './score.ts'
 import type { ExistingShard, ExplainedPlacement, PlacementConstraints, PlacementPeer, PlacementRequest, ShardReason } from './types.ts'
 import { DEFAULT_WEIGHTS, normalizeWeights, type Weights } from './weights.ts'
 
@@ -37,26 +37,37 @@ function validFacts (p: PlacementPeer): boolean {
     (p.kwhPerTbMonth === undefined || (Number.isFinite(p.kwhPerTbMonth) && p.kwhPerTbMonth >= 0))
 }
 
-function byScore (a: ScoredPeer, b: ScoredPeer): number {
-  return a.score - b.score || (a.peer.peerId < b.peer.peerId ? -1 : a.peer.peerId > b.peer.peerId ? 1 : 0)
+/** Candidate numbers best first: by score, then peer id. Only the best `limit` are sorted (a quickselect-style
+ *  cut on the score first): the walk rarely goes deep, and sorting 10,000 candidates per file would dominate. */
+function bestFirst (peers: PlacementPeer[], scores: Float64Array, limit: number): number[] {
+  let chosen = Array.from(scores.keys())
+  if (limit < scores.length) {
+    const cut = Float64Array.from(scores).sort()[limit - 1]
+    chosen = chosen.filter(i => scores[i] <= cut)
+  }
+  return chosen.sort((a, b) => scores[a] - scores[b] || (peers[a].peerId < peers[b].peerId ? -1 : peers[a].peerId > peers[b].peerId ? 1 : 0))
 }
 
-/** Shards already in each zone and region. A holder whose zone is unknown (not a candidate, no labels given)
- *  counts toward no cap: placement cannot know which domain it shares. */
-function existingDomains (existing: ExistingShard[], facts: Map<string, PlacementPeer>): { inZone: Map<string, number>, inRegion: Map<string, number>, regionOfZone: Map<string, string> } {
-  const inZone = new Map<string, number>()
-  const inRegion = new Map<string, number>()
-  const regionOfZone = new Map<string, string>()
+/** Number the zones and regions of the existing holders and the candidates, and count the existing shards in each.
+ *  A holder whose zone is unknown (not a candidate, no labels given) counts toward no cap: placement cannot know
+ *  which domain it shares. */
+function domainMap (existing: ExistingShard[], facts: Map<string, PlacementPeer>, eligible: PlacementPeer[], need: number, shardSize: number): DomainMap {
+  const index = new DomainIndex()
+  const known: number[] = []
   for (const e of existing) {
     const region = facts.get(e.peerId)?.region ?? e.region
     const zone = facts.get(e.peerId)?.zone ?? e.zone
-    if (region === undefined || zone === undefined) continue
-    const key = zoneKey(region, zone)
-    regionOfZone.set(key, region)
-    inZone.set(key, (inZone.get(key) ?? 0) + 1)
-    inRegion.set(region, (inRegion.get(region) ?? 0) + 1)
+    if (region !== undefined && zone !== undefined) known.push(index.zone(region, zone))
   }
-  return { inZone, inRegion, regionOfZone }
+  const zoneOf = Int32Array.from(eligible, p => index.zone(p.region, p.zone))
+  const existingInZone = new Int32Array(index.zoneNames.length)
+  const existingInRegion = new Int32Array(index.regionNames.length)
+  for (const z of known) {
+    existingInZone[z]++
+    existingInRegion[index.zoneRegion[z]]++
+  }
+  const room = Float64Array.from(eligible, p => shardSize === 0 ? need : Math.floor(p.freeBytes / shardSize))
+  return { index, zoneOf, room, existingInZone, existingInRegion }
 }
 
 interface Caps { peerCap: number, zoneCap: number, regionCap: number }
@@ -73,40 +84,44 @@ function chooseCaps (d: DomainMap, need: number, n: number, m: number, fewer: bo
     if (cap === undefined) throw new PlacementInfeasibleError(`the ${d.room.length} eligible peer(s) have room for fewer than ${need} shards`, { need })
     peerCap = cap
   }
+  const inZone = zoneRoom(d, peerCap)
   let zoneCap = zoneBase
-  const inZones = placeable(d, peerCap, zoneBase, n)
+  const inZones = placeable(d, inZone, zoneBase, n)
   if (inZones < need) {
+    const zones = d.index.zoneNames.length
     if (!fewer) {
-      throw new PlacementInfeasibleError(`at most ${zoneBase} shard(s) per zone (m=${m}) fit only ${inZones} of ${need} shards into the ${d.regionOfZone.size} zone(s) with eligible peers`,
-        { need, placeable: inZones, zoneCap: zoneBase, zones: d.regionOfZone.size })
+      throw new PlacementInfeasibleError(`at most ${zoneBase} shard(s) per zone (m=${m}) fit only ${inZones} of ${need} shards into the ${zones} zone(s) with eligible peers`,
+        { need, placeable: inZones, zoneCap: zoneBase, zones })
     }
-    zoneCap = smallestCap(zoneBase, n, c => placeable(d, peerCap, c, n) >= need) as number
+    zoneCap = smallestCap(zoneBase, n, c => placeable(d, inZone, c, n) >= need) as number
   }
-  const even = smallestCap(1, n, c => placeable(d, peerCap, zoneCap, c) >= need) as number
+  const even = smallestCap(1, n, c => placeable(d, inZone, zoneCap, c) >= need) as number
   return { peerCap, zoneCap, regionCap: Math.max(zoneCap, even) }
 }
 
-interface Pick { at: number, copy: number, skipped: ShardReason['skipped'] }
+interface Pick { at: number, rank: number, copy: number, skipped: ShardReason['skipped'] }
 
-/** Walk the peers best first, taking each that fits under the caps; with peerCap > 1, walk again for second shares. */
-function greedy (eligible: ScoredPeer[], d: DomainMap, caps: Caps, need: number): Pick[] {
-  const inZone = new Map(d.existingInZone)
-  const inRegion = new Map(d.existingInRegion)
-  const taken = new Array<number>(eligible.length).fill(0)
+/** Walk the candidates in `order`, taking each that fits under the caps; with peerCap > 1, walk again for second
+ *  shares. Returns fewer picks than needed only if `order` ran out. */
+function greedy (order: number[], d: DomainMap, caps: Caps, need: number): Pick[] {
+  const inZone = Int32Array.from(d.existingInZone)
+  const inRegion = Int32Array.from(d.existingInRegion)
+  const taken = new Int32Array(d.zoneOf.length)
   const picks: Pick[] = []
   for (let progressed = true; progressed && picks.length < need;) {
     progressed = false
     const skipped = { zoneFull: 0, regionFull: 0, peerFull: 0 }
-    for (let i = 0; i < eligible.length && picks.length < need; i++) {
+    for (let rank = 0; rank < order.length && picks.length < need; rank++) {
+      const i = order[rank]
       const zone = d.zoneOf[i]
-      const region = d.regionOfZone.get(zone) as string
+      const region = d.index.zoneRegion[zone]
       if (taken[i] >= Math.min(caps.peerCap, d.room[i])) { skipped.peerFull++; continue }
-      if ((inZone.get(zone) ?? 0) >= caps.zoneCap) { skipped.zoneFull++; continue }
-      if ((inRegion.get(region) ?? 0) >= caps.regionCap) { skipped.regionFull++; continue }
-      picks.push({ at: i, copy: taken[i], skipped: { ...skipped } })
+      if (inZone[zone] >= caps.zoneCap) { skipped.zoneFull++; continue }
+      if (inRegion[region] >= caps.regionCap) { skipped.regionFull++; continue }
+      picks.push({ at: i, rank: rank + 1, copy: taken[i], skipped: { ...skipped } })
       taken[i]++
-      inZone.set(zone, (inZone.get(zone) ?? 0) + 1)
-      inRegion.set(region, (inRegion.get(region) ?? 0) + 1)
+      inZone[zone]++
+      inRegion[region]++
       progressed = true
     }
   }
@@ -124,7 +139,7 @@ export function placeShards (request: PlacementRequest, peers: PlacementPeer[], 
   const holding = new Set(existing.map(e => e.peerId))
   const facts = new Map<string, PlacementPeer>()
   const ineligible = { excluded: 0, alreadyHolding: 0, noSpace: 0, badFacts: 0 }
-  const eligible: ScoredPeer[] = []
+  const eligible: PlacementPeer[] = []
   for (const peer of peers) {
     if (facts.has(peer.peerId)) continue
     facts.set(peer.peerId, peer)
@@ -132,38 +147,33 @@ export function placeShards (request: PlacementRequest, peers: PlacementPeer[], 
     else if (excluded.has(peer.peerId)) ineligible.excluded++
     else if (!validFacts(peer)) ineligible.badFacts++
     else if (!(peer.freeBytes >= request.shardSize)) ineligible.noSpace++
-    else eligible.push(scorePeer(peer, hash64(peer.peerId), fileHash, request, w))
+    else eligible.push(peer)
   }
-  eligible.sort(byScore)
-
   const fewer = request.allowFewerPeers === true && eligible.length < need
   if (eligible.length < need && !fewer) throw new NotEnoughPeersError(eligible.length, need, { ineligible })
-  const known = existingDomains(existing, facts)
-  const d: DomainMap = {
-    zoneOf: eligible.map(s => zoneKey(s.peer.region, s.peer.zone)),
-    regionOfZone: known.regionOfZone,
-    room: eligible.map(s => request.shardSize === 0 ? need : Math.floor(s.peer.freeBytes / request.shardSize)),
-    existingInZone: known.inZone,
-    existingInRegion: known.inRegion
-  }
-  for (const s of eligible) d.regionOfZone.set(zoneKey(s.peer.region, s.peer.zone), s.peer.region)
+
+  const hashes: Hash64[] = eligible.map(p => hash64(p.peerId))
+  const scores = Float64Array.from(eligible, (p, i) => scoreOf(p, rendezvousWeight(fileHash, hashes[i]), request, w))
+  const d = domainMap(existing, facts, eligible, need, request.shardSize)
   const caps = need === 0 ? { peerCap: 1, zoneCap: Math.max(1, request.m), regionCap: Math.max(1, request.m) } : chooseCaps(d, need, n, request.m, fewer)
-  const picks = greedy(eligible, d, caps, need)
+  // Caps rarely bind far down the list: walk the best 16 x need first, everything only if that falls short.
+  let picks = greedy(bestFirst(eligible, scores, 16 * need + 64), d, caps, need)
+  if (picks.length < need) picks = greedy(bestFirst(eligible, scores, eligible.length), d, caps, need)
   if (picks.length < need) throw new PlacementInfeasibleError(`only ${picks.length} of ${need} shards fit under the caps`, { need, placed: picks.length, ...caps })
 
-  const slots: Slot[] = picks.map(p => ({ peerId: eligible[p.at].peer.peerId, hash: eligible[p.at].hash, copy: p.copy }))
+  const slots: Slot[] = picks.map(p => ({ peerId: eligible[p.at].peerId, hash: hashes[p.at], copy: p.copy }))
   const pickOf = new Map(slots.map((s, i) => [s, picks[i]]))
   const chosen = assignIndexes(fileHash, indexes, slots)
   const details: ShardReason[] = indexes.map(index => {
     const pick = pickOf.get(chosen.get(index) as Slot) as Pick
-    const s = eligible[pick.at]
-    return { index, peerId: s.peer.peerId, region: s.peer.region, zone: s.peer.zone, score: s.score, terms: s.terms, facts: s.facts, rank: pick.at + 1, skipped: pick.skipped }
+    const s = scorePeer(eligible[pick.at], hashes[pick.at], fileHash, request, w)
+    return { index, peerId: s.peer.peerId, region: s.peer.region, zone: s.peer.zone, score: s.score, terms: s.terms, facts: s.facts, rank: pick.rank, skipped: pick.skipped }
   })
-  const regions = new Set(d.regionOfZone.values()).size
+  const regions = d.index.regionNames.length
   const constraints: PlacementConstraints = {
     ...caps,
     regions,
-    zones: d.regionOfZone.size,
+    zones: d.index.zoneNames.length,
     zoneLossSurvivable: Math.max(caps.zoneCap, caps.peerCap) <= request.m,
     regionLossSurvivable: regions >= 2 && caps.regionCap <= request.m,
     candidates: facts.size,
