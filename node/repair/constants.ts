@@ -81,3 +81,12 @@ export const CARBON_MIN_IMPROVEMENT = 0.1
 /** Most entries accepted in one holder map from the wire (present and tombstoned (index, peer) pairs): 256 indexes
  *  with 16 copies' history each; a real map of a 4+2 file has about 6 to 20. Bounds what a peer can make us hold. */
 export const MAX_HOLDER_ENTRIES = 4096
+
+/** Default --repair-rate: repair bytes this node sends or receives per second. 5 MB/s (40 Mbit/s) rebuilds a shard
+ *  of a 1 GB 4+2 file (reading 1 GB) in under 4 minutes while leaving most of a fibre or cable link to its users;
+ *  peers on DSL or LTE uplinks should set a lower rate (edgemirror daemon --repair-rate 1MB/s). */
+export const DEFAULT_REPAIR_RATE = 5_000_000
+
+/** Token bucket depth in seconds of rate: one second, as Guava's RateLimiter.create (SmoothBursty, maxBurstSeconds
+ *  1.0): an idle limiter lets one second's worth through at once, then holds the average. */
+export const REPAIR_BURST_SECONDS = 1
