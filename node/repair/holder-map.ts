@@ -18,7 +18,7 @@ import { MAX_TOTAL_SHARDS } from '../../coder/constants.ts'
 import { InvalidParametersError } from '../../coder/errors.ts'
 import { ProtocolError } from '../errors.ts'
 import { MAX_HOLDER_ENTRIES } from './constants.ts'
-import { rankPeers } from './leader.ts'
+import { rankPositions } from './leader.ts'
 
 export interface HolderEntry {
   index: number
@@ -184,7 +184,7 @@ export function excessCopies (cid: string, live: ShardHolders, n: number): Exces
     const peers = new Set(live.get(index))
     if (peers.size === 1) keep([...peers][0])
   }
-  const rank = new Map(rankPeers(cid, [...live.values()].flat()).map((peer, position) => [peer, position]))
+  const rank = rankPositions(cid, [...live.values()].flat())
   const excess: ExcessCopy[] = []
   for (const index of indexes) {
     const peers = [...new Set(live.get(index))]

@@ -24,6 +24,11 @@ export function rankPeers (cid: string, peers: Iterable<string>): string[] {
   return weighted.map(w => w.peer)
 }
 
+/** Each peer's position in rankPeers (0 = first): for sorting by rendezvous rank as a tie-break. */
+export function rankPositions (cid: string, peers: Iterable<string>): Map<string, number> {
+  return new Map(rankPeers(cid, peers).map((peer, position) => [peer, position]))
+}
+
 /** The peer that repairs `cid` among its live holders, or undefined when none is live. */
 export function repairLeader (cid: string, liveHolders: Iterable<string>): string | undefined {
   return rankPeers(cid, liveHolders)[0]
