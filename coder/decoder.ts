@@ -41,56 +41,16 @@ export interface DecodeReport {
 
 export async function decodeFile (manifest: Manifest, source: ShardSource, output: OutputSink, options: DecodeOptions = {}): Promise<DecodeReport> {
   const { k, m } = manifest
-  const n = k + m
   const codec = options.codec ?? await createCodec(manifest.codec, k, m)
-  const order = options.preference ?? Array.from({ length: n }, (_, i) => i)
-  const unavailable = new Set<number>()
-  const corrupt = new Set<number>()
+  const gatherer = new StripeGatherer(manifest, source, options.preference ?? Array.from({ length: k + m }, (_, i) => i))
   const rebuilt = new Set<number>()
   const fileHash = createSha256()
   const stripes = stripeCount(manifest)
   let written = 0
 
-  /** Fetch and verify one block; null if unavailable or corrupt. */
-  async function goodBlock (index: number, stripe: number, size: number): Promise<Uint8Array | null> {
-    if (unavailable.has(index)) return null
-    const block = await source.readBlock(index, stripe, size)
-    if (block == null) {
-      unavailable.add(index)
-      return null
-    }
-    if (block.byteLength !== size || !blockMatches(block, manifest.shardHashes[index], stripe)) {
-      corrupt.add(index)
-      source.reportCorrupt?.(index, stripe)
-      return null
-    }
-    return block
-  }
-
   for (let stripe = 0; stripe < stripes; stripe++) {
     if (options.signal?.aborted === true) throw new AbortedError()
-    const size = stripeBlockSize(manifest, stripe)
-    const blocks: Array<Uint8Array | null> = new Array(n).fill(null)
-    let good = 0
-    let next = 0
-    // Ask for k blocks at once; for each one that fails, ask the next candidate, until k are good or none are left.
-    while (good < k) {
-      const batch: number[] = []
-      while (batch.length < k - good && next < order.length) {
-        const index = order[next++]
-        if (!unavailable.has(index)) batch.push(index)
-      }
-      if (batch.length === 0) {
-        throw new NotEnoughShardsError(good, k, { stripe, missing: [...unavailable].sort(byNumber), corrupt: [...corrupt].sort(byNumber) })
-      }
-      const results = await Promise.all(batch.map(async index => await goodBlock(index, stripe, size)))
-      results.forEach((block, j) => {
-        if (block != null) {
-          blocks[batch[j]] = block
-          good++
-        }
-      })
-    }
+    const blocks = await gatherer.gather(stripe)
     for (let i = 0; i < k; i++) if (blocks[i] == null) rebuilt.add(i)
     if (blocks.slice(0, k).includes(null)) await codec.reconstruct(blocks, { dataOnly: true })
     let remaining = stripeDataBytes(manifest, stripe)
@@ -108,7 +68,68 @@ export async function decodeFile (manifest: Manifest, source: ShardSource, outpu
   if (!equalBytes(new Uint8Array(fileHash.digest()), manifest.fileHash)) {
     throw new HashMismatchError('rebuilt file does not match the manifest file hash')
   }
-  return { missing: [...unavailable].sort(byNumber), corrupt: [...corrupt].sort(byNumber), rebuilt: [...rebuilt].sort(byNumber) }
+  return { ...gatherer.report(), rebuilt: [...rebuilt].sort(byNumber) }
+}
+
+/**
+ * Reads one stripe's blocks from a source until k of them passed their hash, trying shards in preference order.
+ * Remembers across stripes which shards could not be had and which were corrupt. Shared by the decoder (which
+ * rebuilds data) and the repair path (which rebuilds lost shards, coder/rebuild.ts).
+ */
+export class StripeGatherer {
+  private readonly unavailable = new Set<number>()
+  private readonly corrupt = new Set<number>()
+
+  constructor (private readonly manifest: Manifest, private readonly source: ShardSource, private readonly order: number[]) {}
+
+  /** k + m entries: at least k verified blocks, null elsewhere. Throws ERR_NOT_ENOUGH_SHARDS when k cannot be had. */
+  async gather (stripe: number): Promise<Array<Uint8Array | null>> {
+    const { k, m } = this.manifest
+    const size = stripeBlockSize(this.manifest, stripe)
+    const blocks: Array<Uint8Array | null> = new Array(k + m).fill(null)
+    let good = 0
+    let next = 0
+    // Ask for k blocks at once; for each one that fails, ask the next candidate, until k are good or none are left.
+    while (good < k) {
+      const batch: number[] = []
+      while (batch.length < k - good && next < this.order.length) {
+        const index = this.order[next++]
+        if (!this.unavailable.has(index)) batch.push(index)
+      }
+      if (batch.length === 0) {
+        throw new NotEnoughShardsError(good, k, { stripe, ...this.report() })
+      }
+      const results = await Promise.all(batch.map(async index => await this.goodBlock(index, stripe, size)))
+      results.forEach((block, j) => {
+        if (block != null) {
+          blocks[batch[j]] = block
+          good++
+        }
+      })
+    }
+    return blocks
+  }
+
+  /** Shards the source could not provide, and shards with a block that failed its hash, so far. */
+  report (): { missing: number[], corrupt: number[] } {
+    return { missing: [...this.unavailable].sort(byNumber), corrupt: [...this.corrupt].sort(byNumber) }
+  }
+
+  /** Fetch and verify one block; null if unavailable or corrupt. */
+  private async goodBlock (index: number, stripe: number, size: number): Promise<Uint8Array | null> {
+    if (this.unavailable.has(index)) return null
+    const block = await this.source.readBlock(index, stripe, size)
+    if (block == null) {
+      this.unavailable.add(index)
+      return null
+    }
+    if (block.byteLength !== size || !blockMatches(block, this.manifest.shardHashes[index], stripe)) {
+      this.corrupt.add(index)
+      this.source.reportCorrupt?.(index, stripe)
+      return null
+    }
+    return block
+  }
 }
 
 function byNumber (a: number, b: number): number {

@@ -10,6 +10,8 @@ export interface TestSwarm {
   repos: string[]
   /** Stop node i (as if the machine went away); its repo stays. */
   kill (i: number): Promise<void>
+  /** Indexes of the nodes not killed. */
+  alive (): number[]
   stop (): Promise<void>
 }
 
@@ -25,6 +27,9 @@ export async function startSwarm (count: number, overrides: (i: number) => Parti
       if (stopped.has(i)) return
       stopped.add(i)
       await nodes[i].stop()
+    },
+    alive () {
+      return nodes.map((_, i) => i).filter(i => !stopped.has(i))
     },
     async stop () {
       await Promise.all(nodes.map(async (_, i) => { await swarm.kill(i) }))
