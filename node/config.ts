@@ -15,8 +15,8 @@ export type SavedConfig = Partial<Omit<DaemonOptions, 'repo' | 'streamIdleTimeou
 const MAX_CONFIG_BYTES = 64 * 1024
 
 const STRING_LISTS = ['listen', 'bootstrap'] as const
-const STRINGS = ['api', 'zone', 'region', 'carbonCountry', 'carbonFile', 'carbonUrl', 'placement', 'heartbeat', 'deadAfter', 'repairRate'] as const
-const NUMBERS = ['carbon', 'capacity'] as const
+const STRINGS = ['api', 'zone', 'region', 'carbonCountry', 'carbonFile', 'carbonUrl', 'placement'] as const
+const NUMBERS = ['carbon', 'capacity', 'heartbeatMs', 'deadAfterMs', 'repairGraceMs', 'repairRate', 'scrubRate', 'scrubIntervalMs'] as const
 
 export async function loadConfig (repo: string): Promise<SavedConfig> {
   const path = join(repo, CONFIG_FILE)

@@ -21,6 +21,15 @@ export interface DaemonOptions {
   mdns: boolean
   /** Placement weights spec, e.g. 'carbon=0.5,latency=0.3,balance=0.2'. */
   placement?: string
+  /** Self-repair: heartbeat (shard report) interval, when a silent holder counts as dead, the extra grace before its
+   *  shards are rebuilt, and the rebuild bandwidth (bytes/s). Defaults: node/repair/constants.ts. */
+  heartbeatMs?: number
+  deadAfterMs?: number
+  repairGraceMs?: number
+  repairRate?: number
+  /** Scrubbing: bytes/s re-hashed, and the pause between passes. Defaults: node/repair/scrubber.ts. */
+  scrubRate?: number
+  scrubIntervalMs?: number
   /** Abort a protocol stream that makes no progress for this long (default STREAM_IDLE_TIMEOUT_MS); tests shorten it. */
   streamIdleTimeoutMs?: number
 }

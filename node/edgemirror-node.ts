@@ -6,7 +6,7 @@ import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
-import type { CheckResult, ControlApi, FetchStart, FileView, IdResult, PeerView, ShareOptions, ShareResult, StatusResult } from './api/types.ts'
+import type { CheckResult, ControlApi, RepairResult, FetchStart, FileView, IdResult, PeerView, ShareOptions, ShareResult, StatusResult } from './api/types.ts'
 import type { CarbonProvider } from './carbon/index.ts'
 import { createCarbonProvider } from './carbon/index.ts'
 import type { Manifest } from '../coder/manifest.ts'
@@ -18,6 +18,8 @@ import { loadOrCreateIdentity } from './identity.ts'
 import { locate, type LocatorComponents } from './locator.ts'
 import { ManifestCache } from './manifest-cache.ts'
 import { MeshKeeper } from './mesh.ts'
+import { RepairService } from './repair/repair-service.ts'
+import { Scrubber } from './repair/scrubber.ts'
 import { PeerDirectory } from './peer-directory.ts'
 import { DEFAULT_WEIGHTS, parseWeights } from './placement/index.ts'
 import { askInfo, askPeers, type Dialer } from './shard-client.ts'
@@ -39,6 +41,8 @@ export class EdgemirrorNode implements ControlApi {
   private readonly sharing: ShareService
   private readonly fetching: FetchService
   private readonly mesh: MeshKeeper
+  private readonly repairs: RepairService
+  private readonly scrubber: Scrubber
   private refreshTimer: NodeJS.Timeout | undefined
   private readonly dial: Dialer
   private readonly locator: LocatorComponents
@@ -66,6 +70,7 @@ export class EdgemirrorNode implements ControlApi {
       manifests: this.manifests,
       info: async () => await this.selfInfo(),
       knownPeers: async () => await this.knownPeers(),
+      onCorruptShard: (cid) => { this.repairs.nudge(cid) },
       idleTimeoutMs: options.streamIdleTimeoutMs,
       onShardStored: (cid) => { this.announce(cid).catch(() => {}) }
     })
@@ -90,8 +95,22 @@ export class EdgemirrorNode implements ControlApi {
     this.fetching = new FetchService({
       ...locator,
       manifests: this.manifests,
-      rttOf: (peer) => peer === selfId ? 0 : this.directory.get(peer)?.rttMs ?? undefined
+      rttOf: (peer) => peer === selfId ? 0 : this.directory.get(peer)?.rttMs ?? undefined,
+      onDegraded: (cid) => { this.repairs.nudge(cid) }
     })
+    this.repairs = new RepairService({
+      selfId,
+      store,
+      manifests: this.manifests,
+      dial: this.dial,
+      connectedPeers: () => host.getPeers().map(p => p.toString()),
+      candidates: async () => await this.sharing.candidates(),
+      weights: options.placement !== undefined ? parseWeights(options.placement) : DEFAULT_WEIGHTS,
+      rttOf: (peer) => peer === selfId ? 0 : this.directory.get(peer)?.rttMs ?? undefined,
+      locate: (peer) => peer === selfId ? options : this.directory.get(peer),
+      carbon: () => ({ current: carbon.current().gco2PerKwh, forecast: carbon.forecast() })
+    }, { heartbeatMs: options.heartbeatMs, deadAfterMs: options.deadAfterMs, graceMs: options.repairGraceMs, repairRate: options.repairRate })
+    this.scrubber = new Scrubber({ store, manifests: this.manifests, onCorrupt: (cid) => { this.repairs.nudge(cid) } }, { bytesPerSecond: options.scrubRate, intervalMs: options.scrubIntervalMs })
   }
 
   /** Open the repo (identity, store) and build the host; nothing listens until start(). */
@@ -123,6 +142,8 @@ export class EdgemirrorNode implements ControlApi {
       this.mesh.onConnect(peer)
     })
     this.mesh.start()
+    this.repairs.start()
+    this.scrubber.start()
     this.host.addEventListener('peer:disconnect', (evt) => { this.directory.forget(evt.detail.toString()) })
     this.refreshTimer = setInterval(() => { this.directory.refreshAll().catch(() => {}) }, PEER_INFO_REFRESH_MS)
     this.refreshTimer.unref()
@@ -131,6 +152,8 @@ export class EdgemirrorNode implements ControlApi {
   async stop (): Promise<void> {
     clearInterval(this.refreshTimer)
     this.mesh.stop()
+    await this.scrubber.stop()
+    await this.repairs.stop()
     await this.host.stop()
     await this.server.stop().catch(() => {})
     await this.carbon.stop()
@@ -187,7 +210,10 @@ export class EdgemirrorNode implements ControlApi {
       freeBytes: Number.isFinite(stats.freeBytes) ? stats.freeBytes : null,
       zone: this.options.zone,
       region: this.options.region,
-      carbon: { gco2PerKwh: reading.gco2PerKwh, source: reading.source, stale: reading.stale, ...(reading.note !== undefined ? { note: reading.note } : {}) }
+      carbon: { gco2PerKwh: reading.gco2PerKwh, source: reading.source, stale: reading.stale, ...(reading.note !== undefined ? { note: reading.note } : {}) },
+      ...this.repairs.counters(),
+      repairJobs: this.repairs.jobs(),
+      scrub: this.scrubber.counters()
     }
   }
 
@@ -234,7 +260,11 @@ export class EdgemirrorNode implements ControlApi {
       }
     }
     const live = new Set(shards.filter(s => s.live).map(s => s.index)).size
-    return { cid, k: manifest.k, m: manifest.m, live, healthy: live === n, shards }
+    return { cid, k: manifest.k, m: manifest.m, live, healthy: live === n, shards, repair: this.repairs.view(cid) }
+  }
+
+  async repair (cid: string): Promise<RepairResult> {
+    return await this.repairs.repairNow(cid)
   }
 
   /** The manifest of `cid`, from this node or any holder (checked against the CID). */

@@ -1,17 +1,17 @@
 // Fetching a file: find its manifest and holders, stream k shards from the best holders in parallel, verify every
 // block, fall back to other holders (or other shards) on error, stall or hash mismatch, and rebuild what is missing.
 import { logger } from '@libp2p/logger'
-import { decodeFile, type ShardSource } from '../coder/decoder.ts'
+import { decodeFile } from '../coder/decoder.ts'
 import { toHex } from '../coder/hash.ts'
-import { blockOffset, stripeBlockSize, stripeCount } from '../coder/layout.ts'
 import { decodeManifestFor, parseCid, type Manifest } from '../coder/manifest.ts'
 import type { FetchReport, FetchStart } from './api/types.ts'
 import { Channel } from './channel.ts'
 import { NotFoundError } from './errors.ts'
 import { locate, type Holders, type LocatorComponents } from './locator.ts'
 import type { ManifestCache } from './manifest-cache.ts'
-import { fetchManifestBytes, getShardBlocks, type Dialer } from './shard-client.ts'
+import { fetchManifestBytes, type Dialer } from './shard-client.ts'
 import type { ShardStore } from './store/shard-store.ts'
+import { SwarmShardSource } from './swarm-shard-source.ts'
 
 const log = logger('edgemirror:fetch')
 
@@ -107,80 +107,5 @@ export class FetchService {
       return rtt + (i < manifest.k ? 0 : PARITY_PENALTY_MS)
     }
     return Array.from({ length: n }, (_, i) => i).sort((a, b) => (cost(a) - cost(b)) || a - b)
-  }
-}
-
-interface Cursor { peer: string, next: number, blocks: AsyncGenerator<Uint8Array> }
-
-/** Blocks of each shard, streamed from one holder at a time; a failing holder is dropped for the next one. */
-class SwarmShardSource implements ShardSource {
-  private readonly cursors = new Map<number, Cursor>()
-  private readonly failed = new Map<number, Set<string>>()
-
-  constructor (private readonly components: FetchComponents, private readonly cid: string, private readonly manifest: Manifest,
-    private readonly holders: Map<number, string[]>, private readonly signal?: AbortSignal) {}
-
-  async readBlock (index: number, stripe: number): Promise<Uint8Array | null> {
-    for (const peer of this.holders.get(index) ?? []) {
-      if (this.failed.get(index)?.has(peer) === true) continue
-      let cursor = this.cursors.get(index)
-      if (cursor === undefined || cursor.peer !== peer || cursor.next !== stripe) {
-        await cursor?.blocks.return(undefined).catch(() => {})
-        cursor = { peer, next: stripe, blocks: this.open(peer, index, stripe) }
-        this.cursors.set(index, cursor)
-      }
-      try {
-        const result = await cursor.blocks.next()
-        if (result.done === true) throw new Error('shard ended early')
-        cursor.next++
-        return result.value
-      } catch (err) {
-        log('shard %d of %s from %s failed: %s', index, this.cid, peer, (err as Error).message)
-        this.drop(index, peer)
-      }
-    }
-    return null
-  }
-
-  reportCorrupt (index: number, stripe: number): void {
-    const cursor = this.cursors.get(index)
-    if (cursor === undefined) return
-    // Our own copy is bad: take it out of service now (a remote holder does this itself when it serves a bad block).
-    if (cursor.peer === this.components.selfId) {
-      this.components.store.quarantineShard(this.cid, index, `block ${stripe} failed its hash during a fetch`)
-        .catch((err) => { log.error('quarantine of shard %d of %s failed: %s', index, this.cid, (err as Error).message) })
-    }
-    this.drop(index, cursor.peer)
-  }
-
-  async close (): Promise<void> {
-    await Promise.all([...this.cursors.values()].map(async c => await c.blocks.return(undefined).catch(() => {})))
-    this.cursors.clear()
-  }
-
-  private drop (index: number, peer: string): void {
-    const set = this.failed.get(index) ?? new Set()
-    set.add(peer)
-    this.failed.set(index, set)
-    const cursor = this.cursors.get(index)
-    if (cursor?.peer === peer) {
-      this.cursors.delete(index)
-      cursor.blocks.return(undefined).catch(() => {})
-    }
-  }
-
-  private open (peer: string, index: number, from: number): AsyncGenerator<Uint8Array> {
-    const to = stripeCount(this.manifest)
-    if (peer === this.components.selfId) return localBlocks(this.components.store, this.cid, index, this.manifest, from, to)
-    return getShardBlocks(this.components.dial, peer, this.cid, index, this.manifest, from, to, this.signal)
-  }
-}
-
-async function * localBlocks (store: ShardStore, cid: string, index: number, manifest: Manifest, from: number, to: number): AsyncGenerator<Uint8Array> {
-  for (let s = from; s < to; s++) {
-    const length = stripeBlockSize(manifest, s)
-    const chunks: Uint8Array[] = []
-    for await (const chunk of store.readShard(cid, index, { offset: blockOffset(manifest, s), length, chunkSize: length })) chunks.push(chunk)
-    yield chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
   }
 }

@@ -10,8 +10,8 @@ import type { ShareOptions, ShareResult } from './api/types.ts'
 import type { ManifestCache } from './manifest-cache.ts'
 import type { PeerDirectory } from './peer-directory.ts'
 import { placeShards, type PlacementPeer, type Weights } from './placement/index.ts'
-import { ShardUpload, type Dialer } from './shard-client.ts'
-import { ShardReceiver } from './shard-receiver.ts'
+import type { Dialer } from './shard-client.ts'
+import { openShardTarget } from './shard-target.ts'
 import type { ShardStore } from './store/shard-store.ts'
 import type { PeerInfoMessage } from './wire/messages.ts'
 
@@ -27,13 +27,6 @@ export interface ShareComponents {
   weights: Weights
   /** Announce that this node can serve the manifest (DHT provide); best effort. */
   announce?: (cid: string) => Promise<void>
-}
-
-/** Where one shard goes: this node's store, or a peer over the put protocol. */
-interface ShardTarget {
-  writeBlock (block: Uint8Array, signal?: AbortSignal): Promise<void>
-  finish (manifestBytes: Uint8Array, signal?: AbortSignal): Promise<string>
-  abort (err: Error): void
 }
 
 export class ShareService {
@@ -59,7 +52,7 @@ export class ShareService {
     const peers = await this.candidates()
     const placement = placeShards({ key: upload, k, m, shardSize: shardSize(geometry), allowFewerPeers: options.allowFewerPeers }, peers, this.components.weights)
     const byIndex = [...placement.shards].sort((a, b) => a.index - b.index)
-    const opened = await Promise.allSettled(byIndex.map(async s => await this.openTarget(s.peerId, { upload, index: s.index, ...geometry }, signal)))
+    const opened = await Promise.allSettled(byIndex.map(async s => await openShardTarget(this.components, s.peerId, { upload, index: s.index, ...geometry }, signal)))
     const targets = opened.flatMap(r => r.status === 'fulfilled' ? [r.value] : [])
     const refused = opened.find(r => r.status === 'rejected')
     if (refused !== undefined) {
@@ -89,17 +82,6 @@ export class ShareService {
     } catch (err) {
       for (const t of targets) t.abort(err as Error)
       throw err
-    }
-  }
-
-  private async openTarget (peer: string, request: { upload: string, index: number, k: number, m: number, blockSize: number, fileSize: number }, signal?: AbortSignal): Promise<ShardTarget> {
-    const { selfId, store, manifests, dial } = this.components
-    if (peer !== selfId) return await ShardUpload.open(dial, peer, request, signal)
-    const receiver = await ShardReceiver.open(store, manifests, request, request.index)
-    return {
-      writeBlock: async (block) => { await receiver.writeBlock(block) },
-      finish: async (manifestBytes) => { try { return await receiver.finish(manifestBytes) } finally { await receiver.abort() } },
-      abort: () => { receiver.abort().catch(() => {}) }
     }
   }
 }

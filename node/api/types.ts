@@ -1,10 +1,16 @@
 // The control API contract between the CLI (client) and the daemon's services (server side). The HTTP layer in
 // node/api/server.ts maps routes onto a ControlApi implementation; the daemon provides the real one.
 import type { ProgressEvent } from '../../coder/progress.ts'
+import type { RepairStats, RepairView } from '../repair/repair-service.ts'
+import type { JobStatus } from '../repair/repair-queue.ts'
+import type { ScrubStats } from '../repair/scrubber.ts'
 
 export interface IdResult { peerId: string, addresses: string[] }
 
-export interface StatusResult {
+export interface StatusResult extends RepairStats {
+  /** Repair jobs this node leads: queued, deferred for carbon, backing off, running, parked, lost. */
+  repairJobs: JobStatus[]
+  scrub: ScrubStats
   peerId: string
   peers: number
   shards: number
@@ -80,6 +86,8 @@ export interface CheckResult {
   live: number
   healthy: boolean
   shards: Array<{ index: number, peer: string | null, live: boolean, region?: string, zone?: string }>
+  /** This node's view of the file's repair: holder-map generation, health, whether it leads the repair, its job. */
+  repair?: RepairView
 }
 
 export interface ControlApi {
@@ -90,8 +98,8 @@ export interface ControlApi {
   share (body: AsyncIterable<Uint8Array>, options: ShareOptions): Promise<ShareResult>
   fetch (cid: string, options?: { signal?: AbortSignal }): Promise<FetchStart>
   check (cid: string): Promise<CheckResult>
-  /** Repair a file now (optional until the repair service is wired in). */
-  repair? (cid: string, options?: { signal?: AbortSignal }): Promise<RepairResult>
+  /** Repair a file now, on this node. */
+  repair (cid: string, options?: { signal?: AbortSignal }): Promise<RepairResult>
 }
 
 export interface RepairResult {

@@ -3,7 +3,8 @@ import { Option, type Command } from 'commander'
 import { loadConfig, saveConfig, type SavedConfig } from '../config.ts'
 import { DEFAULT_API, DEFAULT_LISTEN, type DaemonOptions } from '../daemon-options.ts'
 import { UsageError } from '../errors.ts'
-import { parseSize } from '../size.ts'
+import { parseDuration } from '../duration.ts'
+import { parseRate, parseSize } from '../size.ts'
 import { action, output, repoDir, withCommonOptions, type CommonOptions } from './common.ts'
 
 interface DaemonFlags extends CommonOptions {
@@ -19,6 +20,12 @@ interface DaemonFlags extends CommonOptions {
   capacity?: number
   mdns?: boolean
   placement?: string
+  heartbeat?: number
+  deadAfter?: number
+  repairGrace?: number
+  repairRate?: number
+  scrubRate?: number
+  scrubEvery?: number
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
@@ -37,6 +44,12 @@ export function registerDaemon (program: Command): void {
     .addOption(new Option('--capacity <size>', 'most bytes this node stores, e.g. 500GB, 2TiB (default unlimited)').argParser(parseSize))
     .option('--mdns', 'find peers on the LAN with multicast DNS')
     .option('--placement <weights>', 'placement weights, e.g. carbon=0.5,latency=0.3,balance=0.2')
+    .addOption(new Option('--heartbeat <duration>', 'how often holders report to each other, e.g. 5s (default 5s)').argParser(parseDuration))
+    .addOption(new Option('--dead-after <duration>', 'a holder silent this long is dead, e.g. 60s (default 60s)').argParser(parseDuration))
+    .addOption(new Option('--repair-grace <duration>', 'wait this much longer before rebuilding a dead holder\'s shards (default 60s)').argParser(parseDuration))
+    .addOption(new Option('--repair-rate <rate>', 'bandwidth for rebuilt shards, e.g. 5MB/s (default 5MB/s)').argParser(parseRate))
+    .addOption(new Option('--scrub-rate <rate>', 'how fast stored shards are re-hashed, e.g. 10MB/s (default 10MB/s)').argParser(parseRate))
+    .addOption(new Option('--scrub-every <duration>', 'pause between scrub passes (default 1h)').argParser(parseDuration))
     .action(action(async (flags: DaemonFlags) => {
       const repo = repoDir(flags)
       const saved = await loadConfig(repo)
@@ -52,7 +65,13 @@ export function registerDaemon (program: Command): void {
         carbonUrl: flags.carbonUrl,
         capacity: flags.capacity,
         mdns: flags.mdns,
-        placement: flags.placement
+        placement: flags.placement,
+        heartbeatMs: flags.heartbeat,
+        deadAfterMs: flags.deadAfter,
+        repairGraceMs: flags.repairGrace,
+        repairRate: flags.repairRate,
+        scrubRate: flags.scrubRate,
+        scrubIntervalMs: flags.scrubEvery
       }
       const config: SavedConfig = { ...saved, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) }
       const options: DaemonOptions = {

@@ -12,6 +12,8 @@ export interface TestSwarm {
   kill (i: number): Promise<void>
   /** Indexes of the nodes not killed. */
   alive (): number[]
+  /** Start node i again on its old repo (same peer id, same shards) and connect it to the live nodes. */
+  restart (i: number): Promise<void>
   stop (): Promise<void>
 }
 
@@ -31,18 +33,25 @@ export async function startSwarm (count: number, overrides: (i: number) => Parti
     alive () {
       return nodes.map((_, i) => i).filter(i => !stopped.has(i))
     },
+    async restart (i) {
+      if (!stopped.has(i)) return
+      nodes[i] = await EdgemirrorNode.create(optionsFor(i))
+      await nodes[i].start()
+      stopped.delete(i)
+      for (const j of swarm.alive()) if (j !== i) await nodes[i].connect(nodes[j].addresses[0])
+    },
     async stop () {
       await Promise.all(nodes.map(async (_, i) => { await swarm.kill(i) }))
       await rm(root, { recursive: true, force: true })
     }
   }
+  const optionsFor = (i: number): DaemonOptions => ({
+    repo: repos[i], listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0', bootstrap: [], zone: `zone-${i}`, region: 'local', capacity: null, mdns: false, carbon: 100, ...overrides(i)
+  })
   try {
     for (let i = 0; i < count; i++) {
-      const repo = join(root, `node-${i}`)
-      repos.push(repo)
-      const node = await EdgemirrorNode.create({
-        repo, listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0', bootstrap: [], zone: `zone-${i}`, region: 'local', capacity: null, mdns: false, carbon: 100, ...overrides(i)
-      })
+      repos.push(join(root, `node-${i}`))
+      const node = await EdgemirrorNode.create(optionsFor(i))
       nodes.push(node)
       await node.start()
     }

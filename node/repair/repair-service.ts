@@ -1,0 +1,346 @@
+// The self-repair loop of one node, with no coordinator. Every heartbeat interval it asks each peer it tracks which
+// shards of this node's files it holds (the answer is both the heartbeat and the shard report), updates the failure
+// detector and the per-file holder maps, and plans every file. A file short of shards is queued for repair only on the
+// peer that ranks first by rendezvous hashing among its live holders; the others watch and take over when that peer
+// dies. Extra copies (a peer came back after its shards were rebuilt elsewhere) are collected by their holders,
+// never below k + m live indexes. Design: docs/REPAIR.md.
+import { randomBytes } from 'node:crypto'
+import { logger } from '@libp2p/logger'
+import { shardSize } from '../../coder/layout.ts'
+import type { Manifest } from '../../coder/manifest.ts'
+import { rebuildShards } from '../../coder/rebuild.ts'
+import type { RepairResult } from '../api/types.ts'
+import { NotEnoughPeersError, NotFoundError } from '../errors.ts'
+import type { ManifestCache } from '../manifest-cache.ts'
+import { placeShards, type PlacementPeer, type Weights } from '../placement/index.ts'
+import { askHas, type Dialer } from '../shard-client.ts'
+import { openShardTarget, type ShardTarget } from '../shard-target.ts'
+import type { ShardStore } from '../store/shard-store.ts'
+import { SwarmShardSource } from '../swarm-shard-source.ts'
+import { MAX_HAS_CIDS } from '../constants.ts'
+import { DEAD_AFTER_MS, DEFAULT_REPAIR_RATE, HEARTBEAT_INTERVAL_MS, REPAIR_GRACE_MS } from './constants.ts'
+import { FailureDetector } from './failure-detector.ts'
+import { HolderMap } from './holder-map.ts'
+import { shouldRepair } from './leader.ts'
+import { RateLimiter } from './rate-limiter.ts'
+import { planRepair, type RepairPlan } from './repair-plan.ts'
+import { RepairQueue, type CarbonOutlook, type JobStatus } from './repair-queue.ts'
+import { NotEnoughShardsError } from '../../coder/errors.ts'
+
+const log = logger('edgemirror:repair')
+
+export interface RepairComponents {
+  selfId: string
+  store: ShardStore
+  manifests: ManifestCache
+  dial: Dialer
+  connectedPeers: () => string[]
+  /** Peers placement may use, with their facts (this node included). */
+  candidates: () => Promise<PlacementPeer[]>
+  weights: Weights
+  /** RTT to a peer in ms, undefined when unknown: read the nearest survivors. */
+  rttOf: (peer: string) => number | undefined
+  /** Failure domains of a peer, when known: placement counts survivors against its caps. */
+  locate: (peer: string) => { region: string, zone: string } | undefined
+  /** Current carbon intensity and forecast, for deferring non-urgent repairs to greener hours. */
+  carbon?: () => CarbonOutlook | undefined
+  now?: () => number
+}
+
+export interface RepairInit {
+  heartbeatMs?: number
+  deadAfterMs?: number
+  /** Extra wait after a holder is declared dead before its shards are rebuilt (it may just be rebooting). */
+  graceMs?: number
+  /** Bytes per second of rebuilt shards pushed to new holders. */
+  repairRate?: number
+}
+
+export interface RepairStats {
+  repairsQueued: number
+  repairsDone: number
+  repairsFailed: number
+  bytesRepaired: number
+  /** Extra copies this node deleted because others hold the same index. */
+  copiesCollected: number
+  /** Files with fewer than k live shards seen by this node. */
+  filesLost: number
+}
+
+/** What `check` shows of a file's repair state on this node. */
+export interface RepairView {
+  generation: number
+  health: RepairPlan['health']
+  leader: boolean
+  job?: JobStatus
+}
+
+export class RepairService {
+  readonly detector: FailureDetector
+  private readonly queue: RepairQueue
+  private readonly limiter: RateLimiter
+  private readonly maps = new Map<string, HolderMap>()
+  private readonly plans = new Map<string, { plan: RepairPlan, leader: boolean }>()
+  private readonly stats = { repairsDone: 0, repairsFailed: 0, bytesRepaired: 0, copiesCollected: 0 }
+  private readonly heartbeatMs: number
+  private readonly graceMs: number
+  private readonly now: () => number
+  private timer: NodeJS.Timeout | undefined
+  private controller = new AbortController()
+  private ticking: Promise<void> | undefined
+  private working: Promise<void> | undefined
+  /** Files to look at again at once (a fetch or the scrubber found a bad or missing shard). */
+  private readonly nudged = new Set<string>()
+
+  constructor (private readonly components: RepairComponents, init: RepairInit = {}) {
+    this.now = components.now ?? Date.now
+    this.heartbeatMs = init.heartbeatMs ?? HEARTBEAT_INTERVAL_MS
+    this.graceMs = init.graceMs ?? REPAIR_GRACE_MS
+    const deadAfterMs = init.deadAfterMs ?? DEAD_AFTER_MS
+    this.detector = new FailureDetector({
+      now: this.now,
+      heartbeatIntervalMs: this.heartbeatMs,
+      deadAfterMs,
+      acceptablePauseMs: this.heartbeatMs,
+      minStdDeviationMs: Math.max(1, this.heartbeatMs / 10),
+      maxSampledIntervalMs: deadAfterMs
+    })
+    this.queue = new RepairQueue({ carbon: components.carbon, backoffBaseMs: Math.min(10_000, this.heartbeatMs * 2) })
+    this.limiter = new RateLimiter({ bytesPerSecond: init.repairRate ?? DEFAULT_REPAIR_RATE })
+  }
+
+  start (): void {
+    this.controller = new AbortController()
+    const loop = (): void => {
+      this.timer = setTimeout(() => {
+        this.ticking = this.tick().catch((err) => { log.error('repair round failed: %s', (err as Error).message) }).finally(loop)
+      }, this.heartbeatMs)
+      this.timer.unref()
+    }
+    loop()
+  }
+
+  async stop (): Promise<void> {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.controller.abort()
+    await this.ticking
+    await this.working
+  }
+
+  /** A fetch or the scrubber found a shard of `cid` missing or bad: look at the file in the next round. */
+  nudge (cid: string): void {
+    this.nudged.add(cid)
+  }
+
+  counters (): RepairStats {
+    const now = this.now()
+    const jobs = this.queue.snapshot(now)
+    return {
+      repairsQueued: jobs.filter(j => j.state !== 'lost' && j.state !== 'parked').length,
+      ...this.stats,
+      filesLost: jobs.filter(j => j.state === 'lost').length
+    }
+  }
+
+  jobs (): JobStatus[] {
+    return this.queue.snapshot(this.now())
+  }
+
+  view (cid: string): RepairView | undefined {
+    const known = this.plans.get(cid)
+    if (known === undefined) return undefined
+    return { generation: this.maps.get(cid)?.generation ?? 0, health: known.plan.health, leader: known.leader, job: this.queue.snapshot(this.now()).find(j => j.cid === cid) }
+  }
+
+  /** One round: shard reports (heartbeats), detector, plans, and at most one repair started. */
+  async tick (): Promise<void> {
+    const cids = await this.components.store.listManifests()
+    await this.collectReports(cids)
+    for (const change of this.detector.poll()) log('peer %s: %s -> %s', change.peer, change.from, change.to)
+    for (const cid of cids) {
+      try {
+        await this.evaluate(cid)
+      } catch (err) {
+        log.error('planning %s failed: %s', cid, (err as Error).message)
+      }
+    }
+    this.nudged.clear()
+    this.startNextJob()
+  }
+
+  /** Repair `cid` now on this node, whoever leads it (the CLI's `repair`). */
+  async repairNow (cid: string): Promise<RepairResult> {
+    await this.collectReports([cid])
+    const rebuilt = await this.repairFile(cid, this.controller.signal)
+    const { plan } = await this.evaluate(cid)
+    return { cid, rebuilt, live: plan.live, healthy: plan.health === 'healthy' }
+  }
+
+  // ---- reports -----------------------------------------------------------------------------------------------------
+
+  private async collectReports (cids: string[]): Promise<void> {
+    const { selfId, store, connectedPeers } = this.components
+    const own = new Map<string, number[]>()
+    for (const s of await store.listShards()) own.set(s.cid, [...(own.get(s.cid) ?? []), s.index])
+    for (const cid of cids) this.applyReport(selfId, cid, own.get(cid) ?? [])
+    // Every connected peer, and every holder we knew of even if the connection is gone (it may come back).
+    const peers = new Set([...connectedPeers(), ...this.detector.peers()])
+    peers.delete(selfId)
+    await Promise.all([...peers].map(async peer => { await this.askPeer(peer, cids) }))
+  }
+
+  private async askPeer (peer: string, cids: string[]): Promise<void> {
+    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(Math.max(this.heartbeatMs, 1000))])
+    try {
+      const holdings = new Map<string, number[]>()
+      for (let i = 0; i < cids.length || i === 0; i += MAX_HAS_CIDS) {
+        for (const h of await askHas(this.components.dial, peer, cids.slice(i, i + MAX_HAS_CIDS), signal)) holdings.set(h.cid, h.shards)
+      }
+      this.detector.heartbeat(peer)
+      for (const cid of cids) this.applyReport(peer, cid, holdings.get(cid) ?? [])
+    } catch (err) {
+      log.trace('no report from %s: %s', peer, (err as Error).message)
+    }
+  }
+
+  /** `peer` holds exactly `indexes` of `cid`: add what is new, remove what it no longer reports. */
+  private applyReport (peer: string, cid: string, indexes: number[]): void {
+    let map = this.maps.get(cid)
+    if (map === undefined) {
+      if (indexes.length === 0) return
+      map = new HolderMap(cid)
+      this.maps.set(cid, map)
+    }
+    const { selfId } = this.components
+    const held = new Set(indexes)
+    for (const [index, peers] of map.shards()) {
+      if (peers.includes(peer) && !held.has(index)) map.remove(index, peer, selfId)
+    }
+    for (const index of held) map.add(index, peer, selfId)
+  }
+
+  // ---- planning ----------------------------------------------------------------------------------------------------
+
+  private isAlive = (peer: string): boolean => peer === this.components.selfId || this.detector.state(peer) !== 'dead'
+
+  private async plan (cid: string): Promise<{ manifest: Manifest, plan: RepairPlan }> {
+    const manifest = await this.components.manifests.get(cid)
+    if (manifest === undefined) throw new NotFoundError(`manifest ${cid} on this node`, { cid })
+    const shards = this.maps.get(cid)?.shards() ?? new Map()
+    for (const peers of shards.values()) for (const p of peers) if (p !== this.components.selfId) this.detector.track(p)
+    const plan = planRepair({
+      cid,
+      k: manifest.k,
+      m: manifest.m,
+      shards,
+      isAlive: this.isAlive,
+      self: this.components.selfId,
+      distance: this.components.rttOf,
+      locate: this.components.locate
+    })
+    return { manifest, plan }
+  }
+
+  private async evaluate (cid: string): Promise<{ plan: RepairPlan, leader: boolean }> {
+    const { selfId } = this.components
+    const { manifest, plan } = await this.plan(cid)
+    const holders = [...new Set(plan.existing.map(e => e.peerId))]
+    const leader = shouldRepair(selfId, cid, holders, this.isAlive)
+    this.plans.set(cid, { plan, leader })
+    const now = this.now()
+    if (plan.health === 'healthy') {
+      this.queue.remove(cid)
+      await this.collectExcess(plan)
+    } else if (leader || plan.health === 'lost') {
+      const urgent = this.nudged.has(cid) ? 0 : this.graceMs
+      this.queue.add({ cid, k: manifest.k, n: manifest.k + manifest.m, live: plan.live, notBefore: now + urgent, reason: `shards ${plan.missing.join(', ')} have no live holder` }, now)
+    } else {
+      this.queue.remove(cid) // another live holder leads this file; it repairs, we watch
+    }
+    return { plan, leader }
+  }
+
+  /** Delete this node's copies that others also hold (every holder computes the same keeper). */
+  private async collectExcess (plan: RepairPlan): Promise<void> {
+    const { selfId, store } = this.components
+    for (const extra of plan.excess) {
+      if (extra.peerId !== selfId) continue
+      log('%s: shard %d is also on %s, deleting this copy', plan.cid, extra.index, extra.keep)
+      await store.deleteShard(plan.cid, extra.index)
+      this.maps.get(plan.cid)?.remove(extra.index, selfId, selfId)
+      this.stats.copiesCollected++
+    }
+  }
+
+  // ---- repairing ---------------------------------------------------------------------------------------------------
+
+  private startNextJob (): void {
+    if (this.working !== undefined || this.controller.signal.aborted) return
+    const job = this.queue.next(this.now())
+    if (job === undefined) return
+    this.working = (async () => {
+      try {
+        await this.repairFile(job.cid, this.controller.signal)
+        this.queue.done(job.cid)
+      } catch (err) {
+        this.stats.repairsFailed++
+        const outcome = this.queue.failed(job.cid, this.now(), (err as Error).message)
+        log('repair of %s failed (%s): %s', job.cid, outcome, (err as Error).message)
+      } finally {
+        this.working = undefined
+      }
+    })()
+  }
+
+  /** Rebuild the missing shards of `cid` and push them to new holders chosen by placement. */
+  private async repairFile (cid: string, signal: AbortSignal): Promise<Array<{ index: number, peer: string }>> {
+    const { components } = this
+    const { manifest, plan } = await this.plan(cid)
+    if (plan.health === 'healthy') return []
+    if (plan.health === 'lost') throw new NotEnoughShardsError(plan.live, manifest.k, { cid, missing: plan.missing })
+    const manifestBytes = await components.store.getManifest(cid)
+    if (manifestBytes === undefined) throw new NotFoundError(`manifest ${cid} on this node`, { cid })
+    const candidates = (await components.candidates()).filter(p => this.isAlive(p.peerId))
+    const placement = placeShards({
+      key: cid, k: manifest.k, m: manifest.m, shardSize: shardSize(manifest), indexes: plan.missing, existing: plan.existing, exclude: plan.exclude
+    }, candidates, components.weights)
+    if (placement.multiplePerPeer) throw new NotEnoughPeersError(candidates.length, manifest.k + manifest.m)
+    log('%s: rebuilding %s -> %s', cid, plan.missing.join(','), placement.shards.map(s => `${s.index}@${s.peerId}`).join(' '))
+    const upload = randomBytes(16).toString('hex')
+    const geometry = { k: manifest.k, m: manifest.m, blockSize: manifest.blockSize, fileSize: manifest.fileSize }
+    const targets: Array<{ index: number, peer: string, target: ShardTarget }> = []
+    const source = new SwarmShardSource(components, cid, manifest, this.readers(plan), signal)
+    try {
+      for (const s of placement.shards) {
+        targets.push({ index: s.index, peer: s.peerId, target: await openShardTarget(components, s.peerId, { upload, index: s.index, ...geometry }, signal) })
+      }
+      let pushed = 0
+      await rebuildShards(manifest, source, targets.map(t => t.index), async (_stripe, blocks) => {
+        const bytes = targets.reduce((sum, t) => sum + (blocks.get(t.index)?.byteLength ?? 0), 0)
+        await this.limiter.take(bytes, { signal })
+        await Promise.all(targets.map(async t => { await t.target.writeBlock(blocks.get(t.index) as Uint8Array, signal) }))
+        pushed += bytes
+      }, { preference: plan.read.map(r => r.index), signal })
+      await Promise.all(targets.map(async t => await t.target.finish(manifestBytes, signal)))
+      this.stats.repairsDone++
+      this.stats.bytesRepaired += pushed
+    } catch (err) {
+      for (const t of targets) t.target.abort(err as Error)
+      throw err
+    } finally {
+      await source.close()
+    }
+    const map = this.maps.get(cid)
+    for (const t of targets) map?.add(t.index, t.peer, components.selfId)
+    return targets.map(t => ({ index: t.index, peer: t.peer }))
+  }
+
+  /** Live holders of each index, the plan's chosen reader first. */
+  private readers (plan: RepairPlan): Map<number, string[]> {
+    const holders = new Map<number, string[]>()
+    for (const e of plan.existing) holders.set(e.index, [...(holders.get(e.index) ?? []), e.peerId])
+    for (const r of plan.read) holders.set(r.index, [r.peerId, ...(holders.get(r.index) ?? []).filter(p => p !== r.peerId)])
+    return holders
+  }
+}

@@ -1,0 +1,91 @@
+// Blocks of each shard of one file, streamed from its holders (this node's store or peers), one holder at a time per
+// shard; a holder that fails, stalls or serves a bad block is dropped for the next one. Used by fetch and repair.
+import { logger } from '@libp2p/logger'
+import type { ShardSource } from '../coder/decoder.ts'
+import { blockOffset, stripeBlockSize, stripeCount } from '../coder/layout.ts'
+import type { Manifest } from '../coder/manifest.ts'
+import { getShardBlocks, type Dialer } from './shard-client.ts'
+import type { ShardStore } from './store/shard-store.ts'
+
+const log = logger('edgemirror:shard-source')
+
+export interface SwarmShardSourceComponents {
+  selfId: string
+  store: ShardStore
+  dial: Dialer
+}
+
+interface Cursor { peer: string, next: number, blocks: AsyncGenerator<Uint8Array> }
+
+/** Blocks of each shard, streamed from one holder at a time; a failing holder is dropped for the next one. */
+export class SwarmShardSource implements ShardSource {
+  private readonly cursors = new Map<number, Cursor>()
+  private readonly failed = new Map<number, Set<string>>()
+
+  constructor (private readonly components: SwarmShardSourceComponents, private readonly cid: string, private readonly manifest: Manifest,
+    private readonly holders: Map<number, string[]>, private readonly signal?: AbortSignal) {}
+
+  async readBlock (index: number, stripe: number): Promise<Uint8Array | null> {
+    for (const peer of this.holders.get(index) ?? []) {
+      if (this.failed.get(index)?.has(peer) === true) continue
+      let cursor = this.cursors.get(index)
+      if (cursor === undefined || cursor.peer !== peer || cursor.next !== stripe) {
+        await cursor?.blocks.return(undefined).catch(() => {})
+        cursor = { peer, next: stripe, blocks: this.open(peer, index, stripe) }
+        this.cursors.set(index, cursor)
+      }
+      try {
+        const result = await cursor.blocks.next()
+        if (result.done === true) throw new Error('shard ended early')
+        cursor.next++
+        return result.value
+      } catch (err) {
+        log('shard %d of %s from %s failed: %s', index, this.cid, peer, (err as Error).message)
+        this.drop(index, peer)
+      }
+    }
+    return null
+  }
+
+  reportCorrupt (index: number, stripe: number): void {
+    const cursor = this.cursors.get(index)
+    if (cursor === undefined) return
+    // Our own copy is bad: take it out of service now (a remote holder does this itself when it serves a bad block).
+    if (cursor.peer === this.components.selfId) {
+      this.components.store.quarantineShard(this.cid, index, `block ${stripe} failed its hash during a fetch`)
+        .catch((err) => { log.error('quarantine of shard %d of %s failed: %s', index, this.cid, (err as Error).message) })
+    }
+    this.drop(index, cursor.peer)
+  }
+
+  async close (): Promise<void> {
+    await Promise.all([...this.cursors.values()].map(async c => await c.blocks.return(undefined).catch(() => {})))
+    this.cursors.clear()
+  }
+
+  private drop (index: number, peer: string): void {
+    const set = this.failed.get(index) ?? new Set()
+    set.add(peer)
+    this.failed.set(index, set)
+    const cursor = this.cursors.get(index)
+    if (cursor?.peer === peer) {
+      this.cursors.delete(index)
+      cursor.blocks.return(undefined).catch(() => {})
+    }
+  }
+
+  private open (peer: string, index: number, from: number): AsyncGenerator<Uint8Array> {
+    const to = stripeCount(this.manifest)
+    if (peer === this.components.selfId) return localBlocks(this.components.store, this.cid, index, this.manifest, from, to)
+    return getShardBlocks(this.components.dial, peer, this.cid, index, this.manifest, from, to, this.signal)
+  }
+}
+
+async function * localBlocks (store: ShardStore, cid: string, index: number, manifest: Manifest, from: number, to: number): AsyncGenerator<Uint8Array> {
+  for (let s = from; s < to; s++) {
+    const length = stripeBlockSize(manifest, s)
+    const chunks: Uint8Array[] = []
+    for await (const chunk of store.readShard(cid, index, { offset: blockOffset(manifest, s), length, chunkSize: length })) chunks.push(chunk)
+    yield chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
+  }
+}

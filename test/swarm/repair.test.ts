@@ -1,0 +1,119 @@
+// Self-repair on real loopback swarms: a dead holder's shards are rebuilt elsewhere, a repairer killed mid-repair is
+// replaced, a returning holder's extra copy is collected, and rot found by the scrubber is repaired.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { open, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import type { DaemonOptions } from '../../node/daemon-options.ts'
+import { chunksOf, collect, startSwarm, waitFor, type TestSwarm } from './swarm.ts'
+
+/** Short settings so a death is noticed in about a second; no grace: a dead holder is rebuilt at once. */
+const FAST: Partial<DaemonOptions> = { heartbeatMs: 150, deadAfterMs: 1200, repairGraceMs: 0, scrubIntervalMs: 60 * 60_000 }
+const K = 4
+const M = 2
+const DEADLINE_MS = 30_000
+
+async function withSwarm (count: number, options: Partial<DaemonOptions>, body: (swarm: TestSwarm) => Promise<void>): Promise<void> {
+  const swarm = await startSwarm(count, () => options)
+  try {
+    await body(swarm)
+  } finally {
+    await swarm.stop()
+  }
+}
+
+async function share (swarm: TestSwarm, data: Uint8Array): Promise<{ cid: string, holders: number[] }> {
+  const shared = await swarm.nodes[0].share(chunksOf(data), { size: data.byteLength, k: K, m: M, blockSize: 16 * 1024 })
+  const ids = swarm.nodes.map(n => n.peerId)
+  return { cid: shared.cid, holders: shared.shards.map(s => ids.indexOf(s.peer)) }
+}
+
+/** Every index held by exactly one live node, all k + m present, as seen from `reader`. */
+async function fullyRedundant (swarm: TestSwarm, reader: number, cid: string): Promise<boolean> {
+  const check = await swarm.nodes[reader].check(cid)
+  const live = new Set(swarm.alive().map(i => swarm.nodes[i].peerId))
+  const holders = check.shards.filter(s => s.peer !== null)
+  return check.healthy && holders.length === K + M && holders.every(s => live.has(s.peer as string)) && new Set(holders.map(s => s.peer)).size === K + M
+}
+
+async function assertFetches (swarm: TestSwarm, reader: number, cid: string, data: Uint8Array): Promise<void> {
+  const start = await swarm.nodes[reader].fetch(cid)
+  assert.ok((await collect(start.body)).equals(data), 'fetched bytes equal the original')
+  assert.deepEqual((await start.done).missing, [], 'no shard was missing after repair')
+}
+
+describe('self-repair on a loopback swarm', () => {
+  it('rebuilds a dead holder\'s shard on another peer', async () => {
+    await withSwarm(7, FAST, async (swarm) => {
+      const data = randomBytes(200_000)
+      const { cid, holders } = await share(swarm, data)
+      const victim = holders.find(h => h !== 0) as number
+      await swarm.kill(victim)
+      await waitFor(async () => await fullyRedundant(swarm, 0, cid), DEADLINE_MS, 'the file back at k+m live shards')
+      const status = await swarm.nodes[swarm.alive().find(i => holders.includes(i)) as number].status()
+      assert.equal(typeof status.repairsDone, 'number')
+      const totals = await Promise.all(swarm.alive().map(async i => await swarm.nodes[i].status()))
+      assert.equal(totals.reduce((n, s) => n + s.repairsDone, 0), 1, 'exactly one node repaired the file')
+      assert.ok(totals.reduce((n, s) => n + s.bytesRepaired, 0) >= 50_000, 'the rebuilt shard was pushed')
+      await assertFetches(swarm, swarm.alive().at(-1) as number, cid, data)
+    })
+  })
+
+  it('finishes a repair when the repairer dies during it', async () => {
+    // A slow repair (40 kB/s for two 52 kB shards) so the repairer can be caught in the act.
+    await withSwarm(8, { ...FAST, repairRate: 40_000 }, async (swarm) => {
+      const data = randomBytes(200_000)
+      const { cid, holders } = await share(swarm, data)
+      await swarm.kill(holders.find(h => h !== 0) as number)
+      let repairer = -1
+      await waitFor(async () => {
+        for (const i of swarm.alive()) {
+          if ((await swarm.nodes[i].status()).repairJobs.some(j => j.cid === cid && j.state === 'running')) repairer = i
+        }
+        return repairer >= 0
+      }, DEADLINE_MS, 'a holder to start repairing')
+      await swarm.kill(repairer)
+      const reader = swarm.alive().find(i => i !== 0 && !holders.includes(i)) ?? swarm.alive()[0]
+      await waitFor(async () => await fullyRedundant(swarm, reader, cid), DEADLINE_MS * 2, 'another holder to take over the repair')
+      await assertFetches(swarm, reader, cid, data)
+    })
+  })
+
+  it('collects the extra copy of a holder that comes back after its shard was rebuilt', async () => {
+    await withSwarm(7, FAST, async (swarm) => {
+      const data = randomBytes(200_000)
+      const { cid, holders } = await share(swarm, data)
+      const returning = holders.find(h => h !== 0) as number
+      await swarm.kill(returning)
+      await waitFor(async () => await fullyRedundant(swarm, 0, cid), DEADLINE_MS, 'the repair')
+      await swarm.restart(returning)
+      // Its old shard makes one index doubly held; someone must give a copy up, and never below k + m live.
+      const collected = async (): Promise<number> => (await Promise.all(swarm.alive().map(async i => (await swarm.nodes[i].status()).copiesCollected))).reduce((a, b) => a + b, 0)
+      await waitFor(async () => await collected() >= 1, DEADLINE_MS, 'a holder of the doubled index to give its copy up')
+      await waitFor(async () => {
+        const check = await swarm.nodes[0].check(cid)
+        assert.ok(check.live === K + M, `live must never drop below k+m (saw ${check.live})`)
+        return await fullyRedundant(swarm, 0, cid)
+      }, DEADLINE_MS, 'the extra copy to be collected')
+      assert.equal(await collected(), 1, 'exactly one extra copy was collected')
+      await assertFetches(swarm, 0, cid, data)
+    })
+  })
+
+  it('repairs a shard that rotted on disk, found by the scrubber', async () => {
+    await withSwarm(7, { ...FAST, scrubIntervalMs: 100 }, async (swarm) => {
+      const data = randomBytes(200_000)
+      const { cid, holders } = await share(swarm, data)
+      const index = 1
+      const node = holders[index]
+      const file = await open(join(swarm.repos[node], 'store', 'shards', cid, String(index)), 'r+')
+      await file.write(Buffer.from([0xff, 0x00, 0xff]), 0, 3, 20_000)
+      await file.close()
+      await waitFor(async () => (await readdir(join(swarm.repos[node], 'store', 'quarantine'))).some(n => n.startsWith(`${cid}.${index}.`)), DEADLINE_MS, 'the scrubber to quarantine the shard')
+      assert.ok((await swarm.nodes[node].status()).scrub.corruptFound >= 1)
+      await waitFor(async () => (await swarm.nodes[0].check(cid)).healthy, DEADLINE_MS, 'the rotten shard to be rebuilt')
+      await assertFetches(swarm, 0, cid, data)
+    })
+  })
+})
