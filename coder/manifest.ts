@@ -142,10 +142,15 @@ export async function decodeManifestFor (cid: string, bytes: Uint8Array): Promis
  */
 export function sanitizeFileName (input: string): string {
   const last = input.split(/[/\\]/).pop() ?? ''
+  // Lone surrogates go too: they have no UTF-8 form (msgpackr would write invalid UTF-8 that decodes as U+FFFD, so
+  // the sharer's name and every peer's would differ).
   // eslint-disable-next-line no-control-regex
-  let name = last.replace(/[\u0000-\u001f\u007f]/g, '').trim()
+  let name = last.replace(/[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '').trim()
+  // Cut whole code points: cutting a surrogate pair in half would leave a lone surrogate.
+  while (Buffer.byteLength(name) > MAX_NAME_BYTES) name = name.slice(0, /[\uDC00-\uDFFF]$/.test(name) ? -2 : -1)
+  // Trim again after the cut: sanitizing must be idempotent, validateManifest() relies on it.
+  name = name.trimEnd()
   if (name === '.' || name === '..') name = ''
-  while (Buffer.byteLength(name) > MAX_NAME_BYTES) name = name.slice(0, -1)
   return name
 }
 
