@@ -1,5 +1,6 @@
 // `npm start`: the embedded default. A 6-peer swarm of real daemon processes on loopback (temp repos), a generated
-// file shared with RS(4,2), two holders killed, the file fetched back byte-identical, and everything cleaned up.
+// file shared with RS(4,2), two holders killed, the file fetched back byte-identical, two fresh peers joining and the
+// swarm rebuilding the lost shards on them by itself, and everything cleaned up.
 // Every step runs the real `edgemirror` CLI, and the demo prints each command so it doubles as a tour.
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
@@ -17,6 +18,13 @@ const PEERS = [
   { region: 'us-east', zone: 'virginia-1', country: 'US' },
   { region: 'us-east', zone: 'ohio-1', country: 'US' }
 ]
+/** Two machines that join later, to take over the lost shards. */
+const REPLACEMENTS = [
+  { region: 'eu-west', zone: 'paris-2', country: 'FR' },
+  { region: 'eu-north', zone: 'stockholm-1', country: 'SE' }
+]
+/** Demo-speed failure detection (defaults are 5 s heartbeats, dead after 60 s, then 60 s grace). */
+const FAST_REPAIR = ['--heartbeat', '500ms', '--dead-after', '3s', '--repair-grace', '0s', '--repair-rate', '200MB/s']
 const FILE_BYTES = 24 * 1024 * 1024
 const K = 4
 const M = 2
@@ -54,13 +62,15 @@ async function main (): Promise<void> {
   try {
     say(`edgemirror demo: ${PEERS.length} peers on 127.0.0.1, repos under ${root}\n`)
     say('1. start the daemons (each joins the swarm through the first one)')
-    for (const [i, p] of PEERS.entries()) {
-      const args = ['--listen', '/ip4/127.0.0.1/tcp/0', '--region', p.region, '--zone', p.zone, '--carbon-country', p.country]
+    const startPeer = async (p: { region: string, zone: string, country: string }): Promise<void> => {
+      const i = daemons.length
+      const args = ['--listen', '/ip4/127.0.0.1/tcp/0', '--region', p.region, '--zone', p.zone, '--carbon-country', p.country, ...FAST_REPAIR]
       if (i > 0) args.push('--bootstrap', daemons[0].addresses[0])
       const d = await spawnDaemon(join(root, `peer-${i}`), args)
       daemons.push(d)
       say(`   peer ${i} ${d.peerId.slice(-8)}  ${p.region}/${p.zone}  carbon ${p.country}`)
     }
+    for (const p of PEERS) await startPeer(p)
     await waitForMesh(daemons, 60_000)
     say('   every peer sees the other five\n')
 
@@ -91,7 +101,25 @@ async function main (): Promise<void> {
     say(`   sha256 fetched  ${copy}`)
     if (copy !== original) throw new Error('the fetched file differs from the original')
     say('   byte-identical\n')
-    say('done: the swarm lost two machines and the file came back intact.')
+
+    say('5. two new machines join; the survivors notice the dead holders and rebuild their shards, no one in charge')
+    for (const p of REPLACEMENTS) await startPeer(p)
+    const live = daemons.filter((_, i) => !victims.includes(i))
+    await waitForMesh(live, 60_000)
+    let healthy = check
+    const deadline = Date.now() + 120_000
+    while (!healthy.healthy || healthy.shards.some((s: { peer: string | null }) => victims.includes(byPeer.get(s.peer ?? '') ?? -1))) {
+      if (Date.now() > deadline) throw new Error('the swarm did not repair the file in time')
+      await new Promise(resolve => setTimeout(resolve, 500))
+      healthy = (await runCli(['check', shared.cid, '--repo', daemons[reader].repo, '--json'])).json
+    }
+    daemons.forEach((d, i) => byPeer.set(d.peerId, i))
+    await cli(['check', shared.cid, '--repo', daemons[reader].repo, '--json'])
+    for (const s of healthy.shards) say(`   shard ${s.index} on peer ${byPeer.get(s.peer)} (${s.region}/${s.zone})`)
+    const repaired = await Promise.all(live.map(async d => (await runCli(['status', '--repo', d.repo, '--json'])).json))
+    const by = repaired.findIndex(s => s.repairsDone > 0)
+    say(`   ${healthy.live}/${K + M} shards live again; rebuilt by peer ${daemons.indexOf(live[by])} (${repaired[by].bytesRepaired} bytes pushed)\n`)
+    say('done: the swarm lost two machines, served the file anyway, and healed itself.')
   } finally {
     await Promise.all(daemons.map(async d => { await d.stop() }))
     await rm(root, { recursive: true, force: true })
