@@ -1,6 +1,6 @@
 // Surroundings for the coder tests: a temp dir, the codecs under test, encoding to shard files and decoding back.
 // The shard files and the generated data come from bench/ so the tests exercise what the benchmark measures.
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Codec } from '../../coder/codec.ts'
@@ -98,6 +98,19 @@ export async function encodeGenerated (dir: string, id: string, k: number, m: nu
   const data = pseudoRandomBytes(seed, size)
   const result = await encodeToDir(dir, chunked(data), { codec, blockSize, createdAt: 1 })
   return { codec, data, dir, result }
+}
+
+/** Bit rot: change one byte of a file in place. */
+export async function flipByte (path: string, offset: number): Promise<void> {
+  const file = await open(path, 'r+')
+  try {
+    const byte = new Uint8Array(1)
+    await file.read(byte, 0, 1, offset)
+    byte[0] ^= 0x5a
+    await file.write(byte, 0, 1, offset)
+  } finally {
+    await file.close()
+  }
 }
 
 /** All subsets of {0..n-1} with at most `max` elements, each sorted. */

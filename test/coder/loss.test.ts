@@ -2,12 +2,12 @@
 // the exact file from any k good shards, say what it had to do (missing / corrupt / rebuilt), and refuse with
 // ERR_NOT_ENOUGH_SHARDS rather than return a wrong file when fewer than k are good.
 import assert from 'node:assert/strict'
-import { open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises'
+import { readFile, rm, stat, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { shardSize } from '../../coder/layout.ts'
 import { shardPath } from '../../bench/shard-files.ts'
-import { codecCases, copyDir, decodeFromDir, encodeGenerated, randomSubsets, seededRandom, subsetsUpTo, withTempDir, type CodecCase, type Encoded } from './helpers.ts'
+import { codecCases, copyDir, decodeFromDir, encodeGenerated, flipByte, randomSubsets, seededRandom, subsetsUpTo, withTempDir, type CodecCase, type Encoded } from './helpers.ts'
 
 const BLOCK_SIZE = 4096
 /** Random loss patterns tried per size for the codes too big to try every pattern. */
@@ -33,18 +33,6 @@ function lossPatterns (c: CodecCase): number[][] {
   if (n <= 9) return subsetsUpTo(n, c.m)
   const random = seededRandom(n)
   return [[], ...Array.from({ length: c.m }, (_, i) => randomSubsets(n, i + 1, RANDOM_PATTERNS, random)).flat()]
-}
-
-async function flipByte (path: string, offset: number): Promise<void> {
-  const file = await open(path, 'r+')
-  try {
-    const byte = new Uint8Array(1)
-    await file.read(byte, 0, 1, offset)
-    byte[0] ^= 0x5a
-    await file.write(byte, 0, 1, offset)
-  } finally {
-    await file.close()
-  }
 }
 
 function assertSameBytes (actual: Uint8Array, expected: Uint8Array): void {
