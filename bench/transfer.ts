@@ -194,7 +194,7 @@ function emit (line: Line): number {
     mbPerSec: figure(rate),
     ratioVsRaw: line.rawMbPerSec !== undefined ? figure(rate / line.rawMbPerSec, 3) : 1,
     ...(line.failures !== undefined && line.failures.length > 0 ? { failedRuns: line.failures.length, failures: line.failures } : {}),
-    peakRssMiB: Object.fromEntries(Object.entries(line.peakRssMiB).map(([role, mib]) => [role, round(mib)])),
+    peakRssMiB: line.ms.length > 0 ? Object.fromEntries(Object.entries(line.peakRssMiB).map(([role, mib]) => [role, round(mib)])) : null,
     ...line.extra,
     node: process.version,
     cpus: availableParallelism(),
@@ -384,7 +384,10 @@ async function main (): Promise<void> {
       emit({ op: 'share', scheme: scheme.name, sizeBytes: size, ms: shares.ok.map(s => s.ms), failures: shares.failures, rawMbPerSec: raw, peakRssMiB: sharePeaks.byRole })
       const fetchPeaks = new Peaks()
       const fetches = await repeat(`fetch ${scheme.name}`, size, shares.ok.length, async run => await fetch(swarm, root, shares.ok[run], size, fetchPeaks))
-      emit({ op: 'fetch', scheme: scheme.name, sizeBytes: size, ms: fetches.ok.map(f => f.ms), failures: fetches.failures, rawMbPerSec: raw, peakRssMiB: fetchPeaks.byRole })
+      emit({
+        op: 'fetch', scheme: scheme.name, sizeBytes: size, ms: fetches.ok.map(f => f.ms), failures: fetches.failures, rawMbPerSec: raw, peakRssMiB: fetchPeaks.byRole,
+        extra: shares.ok.length === 0 ? { skipped: 'no share run succeeded, so there was nothing to fetch' } : undefined
+      })
       if (scheme.name === 'rs-4-2') rsShared = shares.ok[0]
     }
     if (rsShared === undefined) throw new Error('no RS(4,2) share succeeded, so there is nothing to fetch degraded')
