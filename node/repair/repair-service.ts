@@ -5,6 +5,7 @@
 // dies. Extra copies (a peer came back after its shards were rebuilt elsewhere) are collected by their holders,
 // never below k + m live indexes. Design: docs/REPAIR.md.
 import { randomBytes } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { logger } from '@libp2p/logger'
 import { shardSize } from '../../coder/layout.ts'
 import type { Manifest } from '../../coder/manifest.ts'
@@ -111,6 +112,8 @@ export class RepairService {
 
   start (): void {
     this.controller = new AbortController()
+    // One listener per peer asked in a round (AbortSignal.any): more than Node's warning threshold of 10 is normal.
+    setMaxListeners(Infinity, this.controller.signal)
     const loop = (): void => {
       this.timer = setTimeout(() => {
         this.ticking = this.tick().catch((err) => { log.error('repair round failed: %s', (err as Error).message) }).finally(loop)
