@@ -50,7 +50,9 @@ export class ShareService {
     const geometry = { k, m, blockSize, fileSize: size }
     const upload = randomBytes(16).toString('hex')
     const peers = await this.candidates()
-    const placement = placeShards({ key: upload, k, m, shardSize: shardSize(geometry), allowFewerPeers: options.allowFewerPeers }, peers, this.components.weights)
+    // Readers are expected near the sharer by default: placement guesses latency by region for peers without an RTT.
+    const readerRegion = peers[0].region
+    const placement = placeShards({ key: upload, k, m, shardSize: shardSize(geometry), allowFewerPeers: options.allowFewerPeers, readerRegion }, peers, this.components.weights)
     const byIndex = [...placement.shards].sort((a, b) => a.index - b.index)
     const opened = await Promise.allSettled(byIndex.map(async s => await openShardTarget(this.components, s.peerId, { upload, index: s.index, ...geometry }, signal)))
     const targets = opened.flatMap(r => r.status === 'fulfilled' ? [r.value] : [])
@@ -77,6 +79,7 @@ export class ShareService {
         codec: codec.id,
         shards: byIndex.map(s => ({ index: s.index, peer: s.peerId, region: facts.get(s.peerId)?.region, zone: facts.get(s.peerId)?.zone })),
         explain: placement.explain(),
+        placement: placement.details,
         warnings: placement.multiplePerPeer ? ['fewer peers than shards: some peers hold several shards of this file, so losing one of them costs more than one shard'] : []
       }
     } catch (err) {

@@ -4,6 +4,7 @@ import type { ProgressEvent } from '../../coder/progress.ts'
 import type { RepairStats, RepairView } from '../repair/repair-service.ts'
 import type { JobStatus } from '../repair/repair-queue.ts'
 import type { ScrubStats } from '../repair/scrubber.ts'
+import type { ShardReason } from '../placement/index.ts'
 
 export interface IdResult { peerId: string, addresses: string[] }
 
@@ -61,6 +62,8 @@ export interface ShareResult {
   shards: ShardPlacementView[]
   /** Lines explaining the placement (share --explain). */
   explain: string[]
+  /** The same, structured: per shard the chosen peer, its score terms and the facts behind them. */
+  placement: ShardReason[]
   /** Warnings, e.g. several shards on one peer. */
   warnings: string[]
 }
