@@ -82,11 +82,11 @@ function emit (m: Measurement, baselines?: Baselines): number {
     blockSize,
     sizeBytes: m.bytes,
     runs: m.times.length,
-    medianMs: round(medianMs),
+    medianMs: round(medianMs, 3),
     mbPerSec: round(mbPerSec),
-    ratioVsSha256: baselines != null ? round(mbPerSec / baselines.sha256, 3) : null,
-    ratioVsCopy: baselines != null ? round(mbPerSec / baselines.copy, 3) : null,
-    allMs: m.times.map(t => round(t)),
+    ratioVsSha256: baselines != null ? significant(mbPerSec / baselines.sha256) : null,
+    ratioVsCopy: baselines != null ? significant(mbPerSec / baselines.copy) : null,
+    allMs: m.times.map(t => round(t, 3)),
     peakRssBytes: peakRssBytes(),
     cpus: cpus().length,
     node: process.version
@@ -94,6 +94,11 @@ function emit (m: Measurement, baselines?: Baselines): number {
   process.stdout.write(JSON.stringify(line) + '\n')
   progress(`${m.op} ${m.codec ?? ''}${m.k != null ? ` (${m.k},${m.m})` : ''}: ${round(mbPerSec)} MB/s (median of ${m.times.length}, ${round(medianMs)} ms)`)
   return mbPerSec
+}
+
+/** Three significant digits: a ratio of 0.0004 must not print as 0. */
+function significant (x: number): number {
+  return Number(x.toPrecision(3))
 }
 
 function round (x: number, digits = 1): number {

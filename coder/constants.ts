@@ -22,8 +22,9 @@ export const DEFAULT_M = 2
 /** SHA-256 digest length in bytes (FIPS 180-4). */
 export const HASH_LENGTH = 32
 
-/** Largest encoded manifest we accept: 64 MiB holds the block hashes of a ~2 TiB file at k=4 and 1 MiB blocks
- *  (32 bytes per block per shard, see docs/MANIFEST.md). Anything larger is refused before it is parsed. */
+/** Largest encoded manifest we accept: 64 MiB holds the block hashes of a ~1.3 TiB file at RS(4,2) and 1 MiB blocks
+ *  (32 bytes per block per shard, parity shards included, see docs/MANIFEST.md). Anything larger is refused before
+ *  it is parsed. */
 export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 
 /** File names travel in manifests; keep them short enough for every common filesystem (NAME_MAX = 255 bytes). */

@@ -66,14 +66,21 @@ export async function encodeToDir (dir: string, source: AsyncIterable<Uint8Array
   }
 }
 
+export type LossReport = Pick<DecodeReport, 'missing' | 'corrupt' | 'rebuilt'>
+
+/** The part of a decode report that says what was lost and rebuilt (other fields, e.g. hedging, vary by caller). */
+export function lossReport (report: DecodeReport): LossReport {
+  return { missing: report.missing, corrupt: report.corrupt, rebuilt: report.rebuilt }
+}
+
 /** Decode from the shard files in `dir`; the output is collected in memory. */
-export async function decodeFromDir (dir: string, manifest: Manifest, options: DecodeOptions = {}): Promise<{ data: Uint8Array, report: DecodeReport, source: FileShardSource }> {
+export async function decodeFromDir (dir: string, manifest: Manifest, options: DecodeOptions = {}): Promise<{ data: Uint8Array, report: LossReport, source: FileShardSource }> {
   const source = new FileShardSource(dir, manifest.blockSize)
   const parts: Uint8Array[] = []
   try {
     // The decoder may hand out views of blocks it reuses; copy what it gives.
     const report = await decodeFile(manifest, source, async chunk => { parts.push(chunk.slice()) }, options)
-    return { data: concat(parts), report, source }
+    return { data: concat(parts), report: lossReport(report), source }
   } finally {
     await source.close()
   }

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { shardSize } from '../../coder/layout.ts'
 import { shardPath } from '../../bench/shard-files.ts'
-import { codecCases, copyDir, decodeFromDir, encodeGenerated, flipByte, randomSubsets, seededRandom, subsetsUpTo, withTempDir, type CodecCase, type Encoded } from './helpers.ts'
+import { codecCases, copyDir, decodeFromDir, encodeGenerated, flipByte, randomSubsets, seededRandom, subsetsUpTo, withTempDir, type CodecCase, type Encoded, type LossReport } from './helpers.ts'
 
 const BLOCK_SIZE = 4096
 /** Random loss patterns tried per size for the codes too big to try every pattern. */
@@ -19,7 +19,7 @@ function fileSizeFor (k: number): number {
 }
 
 /** What the decoder reports for lost shards with its default order: it asks shards 0, 1, 2… until k answered. */
-function expectedReport (k: number, n: number, lost: number[]): { missing: number[], corrupt: number[], rebuilt: number[] } {
+function expectedReport (k: number, n: number, lost: number[]): LossReport {
   const asked: number[] = []
   for (let i = 0, present = 0; i < n && present < k; i++) {
     asked.push(i)
