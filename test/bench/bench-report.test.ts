@@ -1,0 +1,96 @@
+// The bench report generator on a recorded results file (test/bench/fixtures/bench-results.json: a --quick run cut
+// down to RS(4,2) and 3 replicas). Checks the tables and that every chart is well-formed SVG with the expected series.
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { describe, it } from 'node:test'
+import { renderReport, SUMMARY_HEADER, summaryRows } from '../../bench/report/markdown.ts'
+import { measuredRepairMs, secondsPerGb, spread, type BenchResults } from '../../bench/report/results.ts'
+
+const results = JSON.parse(await readFile(new URL('./fixtures/bench-results.json', import.meta.url), 'utf8')) as BenchResults
+
+/** Every tag closed in order (or self-closed), one <svg> root: enough to catch a truncated or broken document. */
+function assertWellFormedSvg (svg: string): void {
+  assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/)
+  assert.ok(svg.trimEnd().endsWith('</svg>'))
+  const stack: string[] = []
+  for (const [tag, closing, name, selfClosing] of svg.matchAll(/<(\/?)([a-zA-Z][\w:-]*)[^>]*?(\/?)>/g)) {
+    if (selfClosing === '/') continue
+    if (closing === '/') assert.equal(stack.pop(), name, `unbalanced ${tag}`)
+    else stack.push(name)
+  }
+  assert.deepEqual(stack, [])
+}
+
+/** The legend entries and bar labels of a chart: vega writes each bar's fields into its aria-label. */
+function barLabels (svg: string): string[] {
+  return [...svg.matchAll(/aria-label="([^"]*)"/g)].map(m => m[1]).filter(l => !l.includes('-axis') && !l.startsWith('Symbol legend') && !l.startsWith('Title'))
+}
+
+describe('bench report', () => {
+  it('summary table: one row per scheme with the measured and modelled figures', () => {
+    const rows = summaryRows(results)
+    assert.deepEqual(rows.map(r => r[0]), ['rs-4-2', 'replicas-3'])
+    const cell = (scheme: string, column: string): string => rows.find(r => r[0] === scheme)?.[SUMMARY_HEADER.indexOf(column)] ?? ''
+    assert.equal(cell('rs-4-2', 'n/k'), '1.50')
+    assert.equal(cell('rs-4-2', 'stored per byte (measured)'), '1.500')
+    assert.equal(cell('replicas-3', 'stored per byte (measured)'), '3.000')
+    assert.equal(cell('rs-4-2', 'P(loss in 1 y)'), '1.20e-7')
+    assert.equal(cell('replicas-3', 'P(loss in 1 y)'), '6.03e-9')
+    assert.equal(cell('rs-4-2', 'gCO2/TB-month blind'), '95.0')
+    assert.equal(cell('rs-4-2', 'gCO2/TB-month aware'), '43.0')
+    for (const row of rows) for (const c of row) assert.notEqual(c, '', `empty cell in ${row[0]}`)
+  })
+
+  it('markdown: every section, the tables, the self-check, the skipped steps and the chart links', async () => {
+    const { markdown, charts } = await renderReport(results, name => `./run-${name}.svg`)
+    for (const heading of ['## Summary', '## 1. Storage', '## 2. Speed', '## 3. Repair', '## 4. Durability', '## 5. Carbon', '## 6. CPU', '## 7. Helia / IPFS', '## Machine and noise']) {
+      assert.ok(markdown.includes(heading), heading)
+    }
+    assert.ok(markdown.includes(`| ${SUMMARY_HEADER.join(' | ')} |`))
+    assert.match(markdown, /\| rs-4-2 \| 3\.75 MiB \| 5\.63 MiB \| 17\.9 KiB \(6 copies\) \| 1\.5000 \|/)
+    assert.match(markdown, /\| raw-stream \| raw libp2p stream \| 181\.9 \| 1\.000 \| 3 \|/)
+    assert.match(markdown, /\*\*Storj self-check\*\*.*computed 99\.99999981 %, printed 99\.99999981 %: matches/)
+    assert.match(markdown, /\| rs-4-2 \| check \| 0\.5 \| 720\.0000 \| 50000 \| \d+ \| .* \| yes \|/)
+    assert.match(markdown, /\*\*3\. repair\*\*: skipped\. bench\/repair\.ts does not exist/)
+    assert.match(markdown, /## 7\. Helia \/ IPFS\n\n\*\*Skipped:\*\*/)
+    assert.match(markdown, /loopback only \(--wan not given\)/)
+    assert.match(markdown, /2 cores/)
+    assert.match(markdown, /Spread between runs/)
+    assert.deepEqual(charts.map(c => c.name), ['storage', 'speed', 'durability', 'carbon', 'cpu'])
+    for (const c of charts) assert.ok(markdown.includes(`](./run-${c.name}.svg)`), c.name)
+  })
+
+  it('charts: valid SVG with one bar per scheme and series', async () => {
+    const { charts } = await renderReport(results, name => name)
+    const expected: Record<string, string[]> = {
+      storage: ['measured', 'n/k'],
+      speed: ['share', 'fetch', 'fetch, m down'],
+      durability: ['with repair', 'no repair'],
+      carbon: ['carbon-blind', 'carbon-aware'],
+      cpu: ['encode', 'reconstruct']
+    }
+    for (const chart of charts) {
+      assertWellFormedSvg(chart.svg)
+      const bars = barLabels(chart.svg)
+      for (const series of expected[chart.name]) {
+        // The legend names the series; the bars carry "scheme: …; series: …" labels.
+        assert.ok(chart.svg.includes(`>${series}</text>`), `${chart.name}: legend entry ${series}`)
+        const schemes = bars.filter(b => b.endsWith(`series: ${series}`)).map(b => /scheme: ([^;]+)/.exec(b)?.[1])
+        assert.ok(schemes.length >= 1, `${chart.name}: bars of ${series}`)
+        assert.ok(schemes.every(s => s === 'rs-4-2' || s === 'replicas-3'), `${chart.name}: ${schemes.join(',')}`)
+      }
+    }
+    const carbon = charts.find(c => c.name === 'carbon')
+    assert.equal(barLabels(carbon?.svg ?? '').filter(b => b.includes('series:')).length, 4)
+    assert.ok(charts.find(c => c.name === 'speed')?.svg.includes('raw libp2p stream'), 'speed chart has the raw-stream baseline')
+  })
+
+  it('helpers: s/GB, spread, and the repair time read from repair lines', () => {
+    assert.equal(secondsPerGb(500), 2)
+    assert.equal(secondsPerGb(0), null)
+    assert.equal(spread({ runsMs: [100, 100, 200] }), 1)
+    assert.equal(spread({ runsMs: [100] }), undefined)
+    assert.equal(measuredRepairMs([{ timeToFullRedundancyMs: 4000 }, { timeToFullRedundancyMs: 6000 }, { other: 1 }]), 5000)
+    assert.equal(measuredRepairMs([{ op: 'nothing' }]), undefined)
+  })
+})
