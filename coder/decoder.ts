@@ -24,10 +24,23 @@ export interface ShardSource {
 
 export type OutputSink = (chunk: Uint8Array) => Promise<void>
 
+/**
+ * When to ask for one shard more than needed (hedging, after Dean and Barroso, "The Tail at Scale", CACM 2013): a
+ * stripe whose k requests are not all back by the time `late` resolves gets one extra request to the next shard, and
+ * the first k good blocks win. The clock lives with the caller; the coder only reacts.
+ */
+export interface HedgePolicy {
+  /** Called as a stripe's first requests go out; resolves when the stripe counts as late. */
+  late (stripe: number): Promise<void>
+  /** Called once the stripe has k good blocks (the policy can measure how long stripes take). */
+  settled (stripe: number): void
+}
+
 export interface DecodeOptions extends ProgressOptions {
   /** Shard indexes in the order to try them (best holders first). Default: data shards first, then parity. */
   preference?: number[]
   codec?: Codec
+  hedge?: HedgePolicy
 }
 
 export interface DecodeReport {
@@ -37,12 +50,14 @@ export interface DecodeReport {
   corrupt: number[]
   /** Data shards that had to be reconstructed for at least one stripe. */
   rebuilt: number[]
+  /** Stripes for which one extra shard was requested because a holder was slow. */
+  hedged: number
 }
 
 export async function decodeFile (manifest: Manifest, source: ShardSource, output: OutputSink, options: DecodeOptions = {}): Promise<DecodeReport> {
   const { k, m } = manifest
   const codec = options.codec ?? await createCodec(manifest.codec, k, m)
-  const gatherer = new StripeGatherer(manifest, source, options.preference ?? Array.from({ length: k + m }, (_, i) => i))
+  const gatherer = new StripeGatherer(manifest, source, options.preference ?? Array.from({ length: k + m }, (_, i) => i), options.hedge)
   const rebuilt = new Set<number>()
   const fileHash = createSha256()
   const stripes = stripeCount(manifest)
@@ -79,40 +94,76 @@ export async function decodeFile (manifest: Manifest, source: ShardSource, outpu
 export class StripeGatherer {
   private readonly unavailable = new Set<number>()
   private readonly corrupt = new Set<number>()
+  private hedged = 0
+  private readonly order: number[]
 
-  constructor (private readonly manifest: Manifest, private readonly source: ShardSource, private readonly order: number[]) {}
+  constructor (private readonly manifest: Manifest, private readonly source: ShardSource, order: number[], private readonly hedge?: HedgePolicy) {
+    this.order = [...order]
+  }
 
-  /** k + m entries: at least k verified blocks, null elsewhere. Throws ERR_NOT_ENOUGH_SHARDS when k cannot be had. */
+  /**
+   * k + m entries: at least k verified blocks, null elsewhere. Throws ERR_NOT_ENOUGH_SHARDS when k cannot be had.
+   * Asks for k blocks at once; each one that fails is replaced by the next candidate; a late stripe (hedge policy)
+   * gets one extra request. Answers that come after the stripe has its k blocks are dropped, and a shard that was
+   * still outstanding then moves to the back of the order: the next stripes ask the holders that kept up.
+   */
   async gather (stripe: number): Promise<Array<Uint8Array | null>> {
     const { k, m } = this.manifest
     const size = stripeBlockSize(this.manifest, stripe)
     const blocks: Array<Uint8Array | null> = new Array(k + m).fill(null)
     let good = 0
     let next = 0
-    // Ask for k blocks at once; for each one that fails, ask the next candidate, until k are good or none are left.
-    while (good < k) {
-      const batch: number[] = []
-      while (batch.length < k - good && next < this.order.length) {
+    let inFlight = 0
+    let done = false
+    const outstanding = new Set<number>()
+    return await new Promise<Array<Uint8Array | null>>((resolve, reject) => {
+      const finish = (error?: Error): void => {
+        if (done) return
+        done = true
+        this.hedge?.settled(stripe)
+        for (const slow of outstanding) this.order.push(...this.order.splice(this.order.indexOf(slow), 1))
+        if (error !== undefined) reject(error)
+        else resolve(blocks)
+      }
+      /** Ask the next candidate shard; false when none is left. */
+      const ask = (): boolean => {
+        while (next < this.order.length && this.unavailable.has(this.order[next])) next++
+        if (next >= this.order.length) return false
         const index = this.order[next++]
-        if (!this.unavailable.has(index)) batch.push(index)
+        inFlight++
+        outstanding.add(index)
+        this.goodBlock(index, stripe, size).then((block) => {
+          inFlight--
+          outstanding.delete(index)
+          if (done) return
+          if (block != null) {
+            blocks[index] = block
+            good++
+          }
+          settle()
+        }, (err: Error) => { finish(err) })
+        return true
       }
-      if (batch.length === 0) {
-        throw new NotEnoughShardsError(good, k, { stripe, ...this.report() })
-      }
-      const results = await Promise.all(batch.map(async index => await this.goodBlock(index, stripe, size)))
-      results.forEach((block, j) => {
-        if (block != null) {
-          blocks[batch[j]] = block
-          good++
+      /** Done when k are good; otherwise keep k - good requests out, and fail when none is out and none is left. */
+      const settle = (): void => {
+        if (good >= k) {
+          finish()
+          return
         }
-      })
-    }
-    return blocks
+        while (inFlight < k - good && ask()) { /* ask until enough requests are out */ }
+        if (inFlight === 0) finish(new NotEnoughShardsError(good, k, { stripe, ...this.report() }))
+      }
+      settle()
+      if (done) return
+      this.hedge?.late(stripe).then(() => {
+        if (!done && ask()) this.hedged++
+      }, () => {})
+    })
   }
 
   /** Shards the source could not provide, and shards with a block that failed its hash, so far. */
-  report (): { missing: number[], corrupt: number[] } {
-    return { missing: [...this.unavailable].sort(byNumber), corrupt: [...this.corrupt].sort(byNumber) }
+  report (): { missing: number[], corrupt: number[], hedged: number } {
+    return { missing: [...this.unavailable].sort(byNumber), corrupt: [...this.corrupt].sort(byNumber), hedged: this.hedged }
   }
 
   /** Fetch and verify one block; null if unavailable or corrupt. */

@@ -53,5 +53,6 @@ export async function rebuildShards (manifest: Manifest, source: ShardSource, ta
     await sink(stripe, rebuilt)
     options.onProgress?.({ phase: 'rebuild', bytes: stripe + 1, total: stripes })
   }
-  return { ...gatherer.report(), bytesRead }
+  const { missing, corrupt } = gatherer.report()
+  return { missing, corrupt, bytesRead }
 }

@@ -96,6 +96,7 @@ export class EdgemirrorNode implements ControlApi {
       ...locator,
       manifests: this.manifests,
       rttOf: (peer) => peer === selfId ? 0 : this.directory.get(peer)?.rttMs ?? undefined,
+      carbonOf: (peer) => peer === selfId ? carbon.current().gco2PerKwh : this.directory.get(peer)?.carbon,
       onDegraded: (cid) => { this.repairs.nudge(cid) }
     })
     this.repairs = new RepairService({

@@ -12,6 +12,7 @@ import type { ManifestCache } from './manifest-cache.ts'
 import { fetchManifestBytes, type Dialer } from './shard-client.ts'
 import type { ShardStore } from './store/shard-store.ts'
 import { SwarmShardSource } from './swarm-shard-source.ts'
+import { HedgeTimer } from './hedge-timer.ts'
 
 const log = logger('edgemirror:fetch')
 
@@ -27,6 +28,8 @@ export interface FetchComponents extends LocatorComponents {
   dial: Dialer
   /** RTT to a peer in ms (0 for this node), undefined when unknown: orders holders nearest first. */
   rttOf: (peer: string) => number | undefined
+  /** Carbon intensity of a peer's electricity, gCO2/kWh: among equally near holders, read from the cleaner one. */
+  carbonOf?: (peer: string) => number | undefined
   /** Told which shards a read found missing or corrupt (heal on read). */
   onDegraded?: (cid: string, report: FetchReport) => void
 }
@@ -68,12 +71,12 @@ export class FetchService {
     const body = new Channel<Uint8Array>()
     const done = (async (): Promise<FetchReport> => {
       try {
-        const decoded = await decodeFile(manifest, source, async chunk => { await body.send(chunk) }, { preference, signal })
+        const decoded = await decodeFile(manifest, source, async chunk => { await body.send(chunk) }, { preference, signal, hedge: new HedgeTimer() })
         // The decoder may also reconstruct a data shard it chose not to read (a nearer parity shard was cheaper);
         // what counts as rebuilt for the user is a data shard that was lost: unheld, unreadable or corrupt.
         const missing = [...new Set([...unheld, ...decoded.missing])].sort((a, b) => a - b)
         const lost = new Set([...missing, ...decoded.corrupt])
-        const report = { missing, corrupt: decoded.corrupt, rebuilt: decoded.rebuilt.filter(i => lost.has(i)) }
+        const report = { missing, corrupt: decoded.corrupt, rebuilt: decoded.rebuilt.filter(i => lost.has(i)), hedged: decoded.hedged }
         body.close()
         if (report.missing.length > 0 || report.corrupt.length > 0) this.components.onDegraded?.(cid, report)
         return report
@@ -92,7 +95,8 @@ export class FetchService {
   private rank (holders: Holders): Map<number, string[]> {
     const cost = (peer: string): number => this.components.rttOf(peer) ?? UNKNOWN_RTT_MS
     const ranked = new Map<number, string[]>()
-    for (const [index, peers] of holders.shards) ranked.set(index, [...peers].sort((a, b) => cost(a) - cost(b) || (a < b ? -1 : 1)))
+    const carbon = (peer: string): number => this.components.carbonOf?.(peer) ?? Infinity
+    for (const [index, peers] of holders.shards) ranked.set(index, [...peers].sort((a, b) => cost(a) - cost(b) || carbon(a) - carbon(b) || (a < b ? -1 : 1)))
     return ranked
   }
 

@@ -15,7 +15,8 @@ export interface SwarmShardSourceComponents {
   dial: Dialer
 }
 
-interface Cursor { peer: string, next: number, blocks: AsyncGenerator<Uint8Array> }
+/** One open read of a shard from one holder; `controller` cuts it off even while a block is still on its way. */
+interface Cursor { peer: string, next: number, blocks: AsyncGenerator<Uint8Array>, controller: AbortController }
 
 /** Blocks of each shard, streamed from one holder at a time; a failing holder is dropped for the next one. */
 export class SwarmShardSource implements ShardSource {
@@ -30,8 +31,10 @@ export class SwarmShardSource implements ShardSource {
       if (this.failed.get(index)?.has(peer) === true) continue
       let cursor = this.cursors.get(index)
       if (cursor === undefined || cursor.peer !== peer || cursor.next !== stripe) {
-        await cursor?.blocks.return(undefined).catch(() => {})
-        cursor = { peer, next: stripe, blocks: this.open(peer, index, stripe) }
+        // A read elsewhere in the shard (the decoder skipped stripes, or gave up waiting on this holder): start over.
+        if (cursor !== undefined) release(cursor)
+        const controller = new AbortController()
+        cursor = { peer, next: stripe, controller, blocks: this.open(peer, index, stripe, controller.signal) }
         this.cursors.set(index, cursor)
       }
       try {
@@ -40,6 +43,9 @@ export class SwarmShardSource implements ShardSource {
         cursor.next++
         return result.value
       } catch (err) {
+        // Superseded by a newer read of this shard: the decoder stopped waiting for this block long ago. Not a verdict
+        // on the holder (null would mark the shard unavailable), so fail this read alone.
+        if (this.cursors.get(index) !== cursor) throw err
         log('shard %d of %s from %s failed: %s', index, this.cid, peer, (err as Error).message)
         this.drop(index, peer)
       }
@@ -59,7 +65,7 @@ export class SwarmShardSource implements ShardSource {
   }
 
   async close (): Promise<void> {
-    await Promise.all([...this.cursors.values()].map(async c => await c.blocks.return(undefined).catch(() => {})))
+    for (const c of this.cursors.values()) release(c)
     this.cursors.clear()
   }
 
@@ -70,15 +76,22 @@ export class SwarmShardSource implements ShardSource {
     const cursor = this.cursors.get(index)
     if (cursor?.peer === peer) {
       this.cursors.delete(index)
-      cursor.blocks.return(undefined).catch(() => {})
+      release(cursor)
     }
   }
 
-  private open (peer: string, index: number, from: number): AsyncGenerator<Uint8Array> {
+  private open (peer: string, index: number, from: number, signal: AbortSignal): AsyncGenerator<Uint8Array> {
     const to = stripeCount(this.manifest)
     if (peer === this.components.selfId) return localBlocks(this.components.store, this.cid, index, this.manifest, from, to)
-    return getShardBlocks(this.components.dial, peer, this.cid, index, this.manifest, from, to, this.signal)
+    const combined = this.signal !== undefined ? AbortSignal.any([this.signal, signal]) : signal
+    return getShardBlocks(this.components.dial, peer, this.cid, index, this.manifest, from, to, combined)
   }
+}
+
+/** Close a read without waiting for it: a stalled holder must not hold up the decoder or the end of a fetch. */
+function release (cursor: Cursor): void {
+  cursor.controller.abort()
+  cursor.blocks.return(undefined).catch(() => {})
 }
 
 async function * localBlocks (store: ShardStore, cid: string, index: number, manifest: Manifest, from: number, to: number): AsyncGenerator<Uint8Array> {

@@ -80,7 +80,13 @@ export interface FetchStart {
   done: Promise<FetchReport>
 }
 
-export interface FetchReport { missing: number[], corrupt: number[], rebuilt: number[] }
+export interface FetchReport {
+  missing: number[]
+  corrupt: number[]
+  rebuilt: number[]
+  /** Stripes for which a slow holder made the fetch ask one extra shard (hedging). */
+  hedged: number
+}
 
 export interface CheckResult {
   cid: string
