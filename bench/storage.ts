@@ -1,5 +1,5 @@
 // Bytes stored per byte shared, read from the stores of a real swarm rather than computed from n/k: a loopback
-// swarm of daemon processes (bench/daemon-swarm.ts), one file shared per scheme, and the sum of `bytes` from
+// swarm of daemon processes (node/daemon-process.ts), one file shared per scheme, and the sum of `bytes` from
 // `edgemirror status --json` over every daemon before and after. Manifest bytes are measured apart (the sizes of
 // the files under each repo's store/manifests/, docs/STORAGE.md) and subtracted, so `bytesPerByte` is shard bytes
 // only; the manifests are reported beside it. A figure counts only once the file fetched back has the input's SHA-256.
@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ApiClient } from '../node/api/client.ts'
+import { runCli, spawnDaemon, type CliResult, type DaemonProcess } from '../node/daemon-process.ts'
 import { formatSize, parseSize } from './args.ts'
-import { DaemonSwarm } from './daemon-swarm.ts'
 import { pseudoRandomStream } from './pseudo-random.ts'
 import { parseSchemes, shareFlags, type NamedScheme } from './schemes.ts'
 
@@ -53,15 +53,51 @@ async function sha256File (path: string): Promise<string> {
   return hash.digest('hex')
 }
 
+/** A mesh of daemons forms in seconds idle and in about half a minute on 2 busy cores (bench/daemon-swarm.ts). */
+const MESH_DEADLINE_MS = 120_000
+
+/** `count` daemons on 127.0.0.1, peer 0 first and the others bootstrapping through it, until each sees all others. */
+class Swarm {
+  readonly daemons: DaemonProcess[] = []
+  constructor (readonly root: string) {}
+  get repos (): string[] { return this.daemons.map(d => d.repo) }
+  get size (): number { return this.daemons.length }
+
+  async start (count: number): Promise<void> {
+    const spawnPeer = async (i: number, bootstrap: string[]): Promise<void> => {
+      this.daemons[i] = await spawnDaemon(join(this.root, `peer-${i}`), ['--listen', '/ip4/127.0.0.1/tcp/0', '--zone', `z${i}`, ...bootstrap])
+    }
+    await spawnPeer(0, [])
+    const started = await Promise.allSettled(Array.from({ length: count - 1 }, async (_, j) => { await spawnPeer(j + 1, ['--bootstrap', this.daemons[0].addresses[0]]) }))
+    const failed = started.find(r => r.status === 'rejected')
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
+    const deadline = Date.now() + MESH_DEADLINE_MS
+    for (const repo of this.repos) {
+      while ((await (await ApiClient.connect(repo)).status()).peers < count - 1) {
+        if (Date.now() > deadline) throw new Error(`${repo} does not see ${count - 1} peers after ${MESH_DEADLINE_MS} ms`)
+        await new Promise(resolve => setTimeout(resolve, 250))
+      }
+    }
+  }
+
+  async cli (i: number, args: string[]): Promise<CliResult> {
+    return await runCli([...args, '--repo', this.daemons[i].repo])
+  }
+
+  async stop (): Promise<void> {
+    await Promise.all(this.daemons.filter(d => d !== undefined).map(async d => { await d.stop() }))
+  }
+}
+
 /** Total of `bytes` (shards + manifests, the store's committed bytes) over every daemon: the figure
  *  `edgemirror status --json` prints, read from the same control API without a CLI process per daemon. */
-async function storedBytes (swarm: DaemonSwarm): Promise<number> {
+async function storedBytes (swarm: Swarm): Promise<number> {
   const all = await Promise.all(swarm.repos.map(async repo => (await (await ApiClient.connect(repo)).status()).bytes))
   return all.reduce((a, b) => a + b, 0)
 }
 
 /** Bytes of one manifest on disk in every repo that holds it, and how many repos do. */
-async function manifestBytes (swarm: DaemonSwarm, cid: string): Promise<{ bytes: number, copies: number }> {
+async function manifestBytes (swarm: Swarm, cid: string): Promise<{ bytes: number, copies: number }> {
   let bytes = 0
   let copies = 0
   for (const repo of swarm.repos) {
@@ -73,7 +109,7 @@ async function manifestBytes (swarm: DaemonSwarm, cid: string): Promise<{ bytes:
   return { bytes, copies }
 }
 
-async function measure (swarm: DaemonSwarm, root: string, scheme: NamedScheme, seed: number): Promise<void> {
+async function measure (swarm: Swarm, root: string, scheme: NamedScheme, seed: number): Promise<void> {
   const input = join(root, `input-${scheme.id}.bin`)
   await writeFile(input, pseudoRandomStream(seed, size))
   const expected = await sha256File(input)
@@ -128,14 +164,14 @@ function round (x: number, digits: number): number {
 
 async function main (): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'edgemirror-bench-storage-'))
-  let swarm: DaemonSwarm | undefined
+  const swarm = new Swarm(root)
   try {
     progress(`${peers} daemons, ${formatSize(size)} per scheme, block size ${formatSize(blockSize)}, schemes ${schemes.map(s => s.id).join(', ')}`)
-    swarm = await DaemonSwarm.start({ root, count: peers, progress })
+    await swarm.start(peers)
     let seed = 1000
     for (const scheme of schemes) await measure(swarm, root, scheme, seed++)
   } finally {
-    await swarm?.stop()
+    await swarm.stop()
     await rm(root, { recursive: true, force: true })
   }
 }
