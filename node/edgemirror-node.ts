@@ -188,7 +188,8 @@ export class EdgemirrorNode implements ControlApi {
       carbon: reading.gco2PerKwh,
       carbonSource: reading.source,
       freeBytes: Number.isFinite(stats.freeBytes) ? stats.freeBytes : null,
-      usedBytes: stats.bytes + stats.reservedBytes
+      usedBytes: stats.bytes + stats.reservedBytes,
+      coordinate: this.directory.coordinate
     }
   }
 

@@ -1,6 +1,7 @@
 // What this node knows about its peers: placement labels, carbon intensity and free space (from the info
 // protocol), and round-trip time (from ping). Refreshed when a peer connects and then periodically.
 import { logger } from '@libp2p/logger'
+import { estimateRtt, newCoordinate, updateCoordinate, type VivaldiCoordinate } from './placement/index.ts'
 import type { PeerInfoMessage } from './wire/messages.ts'
 
 const log = logger('edgemirror:peers')
@@ -24,6 +25,8 @@ export interface PeerProbe {
 
 export class PeerDirectory {
   private readonly records = new Map<string, PeerRecord>()
+  /** This node's Vivaldi coordinate, moved by every measured RTT; peers learn it through the info protocol. */
+  private own: VivaldiCoordinate = newCoordinate()
   private readonly inFlight = new Map<string, Promise<PeerRecord | undefined>>()
 
   constructor (private readonly probe: PeerProbe, private readonly clock: () => number = Date.now) {}
@@ -36,7 +39,18 @@ export class PeerDirectory {
       try {
         const info = await this.probe.info(peer, signal)
         const rtt = await this.probe.ping(peer, signal).catch(() => null)
-        const record: PeerRecord = { ...info, peerId: peer, addresses: this.probe.addresses(peer), rttMs: rtt, rttSource: rtt == null ? null : 'measured', seenAt: this.clock() }
+        const theirs = info.coordinate !== undefined && info.coordinate.vec.length === this.own.vec.length ? info.coordinate : undefined
+        if (rtt != null && theirs !== undefined) this.own = updateCoordinate(this.own, theirs, rtt)
+        // Not pingable right now (ping refused or timed out) but placed in the coordinate space: estimate.
+        const estimate = rtt == null && theirs !== undefined ? estimateRtt(this.own, theirs) : null
+        const record: PeerRecord = {
+          ...info,
+          peerId: peer,
+          addresses: this.probe.addresses(peer),
+          rttMs: rtt ?? estimate,
+          rttSource: rtt != null ? 'measured' : estimate != null ? 'estimated' : null,
+          seenAt: this.clock()
+        }
         this.records.set(peer, record)
         return record
       } catch (err) {
@@ -53,6 +67,11 @@ export class PeerDirectory {
   /** Refresh every connected peer (in parallel). */
   async refreshAll (signal?: AbortSignal): Promise<void> {
     await Promise.all(this.probe.connectedPeers().map(async p => await this.refresh(p, signal)))
+  }
+
+  /** This node's network coordinate, for its own info answers. */
+  get coordinate (): VivaldiCoordinate {
+    return this.own
   }
 
   forget (peer: string): void {

@@ -4,6 +4,7 @@ import { MAX_BLOCK_SIZE, MAX_MANIFEST_BYTES, MAX_TOTAL_SHARDS } from '../../code
 import { EdgemirrorError } from '../../coder/errors.ts'
 import { MAX_EXCHANGED_ADDRESSES, MAX_EXCHANGED_PEERS, MAX_HAS_CIDS } from '../constants.ts'
 import { ProtocolError } from '../errors.ts'
+import type { VivaldiCoordinate } from '../placement/vivaldi.ts'
 import { bool, bytes, decodeMessage, encodeMessage, int, list, num, optNum, optStr, record, str } from './schema.ts'
 
 const MAX_CID_LENGTH = 128
@@ -115,6 +116,27 @@ export interface PeerInfoMessage {
   /** Free bytes; null = no capacity limit. */
   freeBytes: number | null
   usedBytes: number
+  /** The peer's Vivaldi network coordinate (node/placement/vivaldi.ts), when it has one: lets a node estimate the
+   *  RTT to peers it cannot ping. */
+  coordinate?: VivaldiCoordinate
+}
+
+/** Vivaldi coordinates have a handful of dimensions (8 by default); anything larger is not one. */
+const MAX_COORDINATE_DIMENSIONS = 16
+/** RTTs beyond a minute are no network we place data on; bound every coordinate component and the height by it. */
+const MAX_COORDINATE_MS = 60_000
+
+function coordinate (value: unknown): VivaldiCoordinate | undefined {
+  if (value === undefined || value === null) return undefined
+  const c = record(value, 'coordinate')
+  return {
+    vec: list(c, 'vec', MAX_COORDINATE_DIMENSIONS, (x) => {
+      if (typeof x !== 'number' || !Number.isFinite(x) || Math.abs(x) > MAX_COORDINATE_MS) throw new ProtocolError('coordinate.vec: expected bounded numbers')
+      return x
+    }),
+    heightMs: num(c, 'heightMs', 0, MAX_COORDINATE_MS),
+    error: num(c, 'error', 0, 100)
+  }
 }
 
 export function parseInfoResponse (frame: Uint8Array): PeerInfoMessage {
@@ -126,7 +148,8 @@ export function parseInfoResponse (frame: Uint8Array): PeerInfoMessage {
     carbon: num(m, 'carbon', 0, 10_000),
     carbonSource: optStr(m, 'carbonSource', 200) ?? 'unknown',
     freeBytes: free,
-    usedBytes: num(m, 'usedBytes', 0, MAX_FILE_SIZE)
+    usedBytes: num(m, 'usedBytes', 0, MAX_FILE_SIZE),
+    coordinate: coordinate(m.coordinate)
   }
 }
 
