@@ -115,6 +115,7 @@ export class RepairService {
     // One listener per peer asked in a round (AbortSignal.any): more than Node's warning threshold of 10 is normal.
     setMaxListeners(Infinity, this.controller.signal)
     const loop = (): void => {
+      if (this.controller.signal.aborted) return // stopped while a round was running: no next round
       this.timer = setTimeout(() => {
         this.ticking = this.tick().catch((err) => { log.error('repair round failed: %s', (err as Error).message) }).finally(loop)
       }, this.heartbeatMs)
