@@ -46,8 +46,9 @@ const WARM_UP_BYTES = 16 * 1024 * 1024
 /** How often the CLI's VmHWM is read while it runs. VmHWM is a high-water mark, so sampling only has to catch the
  *  process before it exits; the last sample is the peak unless the final 50 ms allocate more than the whole run. */
 const RSS_SAMPLE_MS = 50
-/** A command is killed if it moves less than this (10 MB/s is 50x below any figure measured here), at least 60 s. */
-const SLOWEST_BYTES_PER_MS = 10_000
+/** A command is killed if it moves less than this, with at least 60 s: 5 MB/s is a third of the slowest figure
+ *  measured here (17 MB/s, a 4 GiB share at load average 21 on 2 cores), so only a stall gets there. */
+const SLOWEST_BYTES_PER_MS = 5_000
 const MIB = 1024 * 1024
 
 interface Settings { size: number, runs: number, cpuProf: string | undefined }
@@ -94,13 +95,14 @@ interface Measured { stdout: string, ms: number, peakRssMiB: number }
 /** A child that failed; `summary` is what goes into the JSON line (the CLI's error code and message when it gave one). */
 class CommandError extends Error {
   readonly summary: string
-  constructor (message: string, stderr: string) {
-    super(`${message}: ${stderr.trim()}`)
+  constructor (command: string, reason: string, stderr: string, readonly peakRssMiB: number) {
+    super(`${command} failed (${reason}): ${stderr.trim()}`)
     let cliError: { code?: string, message?: string } | undefined
     try {
       cliError = (JSON.parse(stderr) as { error?: { code?: string, message?: string } }).error
     } catch {} // not --json output: a crash or a usage error
-    this.summary = cliError !== undefined ? `${cliError.code ?? 'ERR_UNKNOWN'}: ${cliError.message ?? ''}` : stderr.trim().split('\n').slice(-3).join(' ').slice(0, 300)
+    const tail = stderr.trim().split('\n').slice(-3).join(' ').slice(0, 300)
+    this.summary = cliError !== undefined ? `${cliError.code ?? 'ERR_UNKNOWN'}: ${cliError.message ?? ''}` : tail !== '' ? `${reason}: ${tail}` : reason
   }
 }
 
@@ -120,7 +122,8 @@ async function runMeasured (args: string[], timeoutMs: number, env: NodeJS.Proce
   try {
     const [code, signal] = await exited
     const ms = performance.now() - started
-    if (code !== 0) throw new CommandError(`${args.slice(-8).join(' ')} failed (${signal ?? `exit ${String(code)}`}${signal === 'SIGKILL' ? `, killed after ${timeoutMs} ms` : ''})`, stderr)
+    const reason = `${signal ?? `exit ${String(code)}`}${signal === 'SIGKILL' ? `, killed after ${timeoutMs} ms without finishing` : ''}`
+    if (code !== 0) throw new CommandError(args.slice(-8).join(' '), reason, stderr, peak)
     return { stdout, ms, peakRssMiB: peak }
   } finally {
     clearInterval(sampler)
@@ -135,7 +138,7 @@ function cpuProfileEnv (dir: string): NodeJS.ProcessEnv {
 }
 
 function timeoutFor (bytes: number): number {
-  return Math.max(60_000, bytes / SLOWEST_BYTES_PER_MS)
+  return Math.max(60_000, Math.round(bytes / SLOWEST_BYTES_PER_MS))
 }
 
 /** A pseudo-random file of `size` bytes, written chunk by chunk; returns its SHA-256. */
@@ -174,7 +177,8 @@ interface Line {
   /** Why the other runs failed; they count in no figure. */
   failures?: string[]
   rawMbPerSec: number | undefined
-  peakRssMiB: Record<string, number>
+  /** By role; failed runs count too. Null when nothing ran. */
+  peakRssMiB: Record<string, number> | null
   extra?: Record<string, unknown>
 }
 
@@ -194,7 +198,7 @@ function emit (line: Line): number {
     mbPerSec: figure(rate),
     ratioVsRaw: line.rawMbPerSec !== undefined ? figure(rate / line.rawMbPerSec, 3) : 1,
     ...(line.failures !== undefined && line.failures.length > 0 ? { failedRuns: line.failures.length, failures: line.failures } : {}),
-    peakRssMiB: line.ms.length > 0 ? Object.fromEntries(Object.entries(line.peakRssMiB).map(([role, mib]) => [role, round(mib)])) : null,
+    peakRssMiB: line.peakRssMiB !== null ? Object.fromEntries(Object.entries(line.peakRssMiB).map(([role, mib]) => [role, round(mib)])) : null,
     ...line.extra,
     node: process.version,
     cpus: availableParallelism(),
@@ -279,24 +283,43 @@ class Swarm {
     return this.daemons.filter(d => d.child.exitCode === null && d.child.signalCode === null)
   }
 
-  /** Run `measure` with every live daemon's peak RSS restarted, then read it: the entry daemon's and the others' max. */
-  async withDaemonPeaks<T> (entry: number, measure: () => Promise<T>): Promise<{ result: T, entryDaemon: number, otherDaemons: number }> {
+  /** Run `edgemirror ...args` against daemon `entry`, every live daemon's peak RSS restarted first and read after,
+   *  into `peaks` even when the command fails (a run that fails for lack of memory is the one to see). */
+  async run (entry: number, args: string[], bytes: number, peaks: Peaks): Promise<Measured> {
     const live = this.live()
     await Promise.all(live.map(async d => { await resetPeakRss(d.pid) }))
-    const result = await measure()
-    const peaks = await Promise.all(live.map(async d => [d, (await peakRssMiB(d.pid)) ?? 0] as const))
-    const others = peaks.filter(([d]) => d !== this.daemons[entry]).map(([, mib]) => mib)
-    return { result, entryDaemon: peaks.find(([d]) => d === this.daemons[entry])?.[1] ?? 0, otherDaemons: Math.max(0, ...others) }
+    let cli = 0
+    try {
+      const result = await this.cli([...args, '--repo', this.daemons[entry].repo, '--json'], bytes)
+      cli = result.peakRssMiB
+      return result
+    } catch (err) {
+      if (err instanceof CommandError) cli = err.peakRssMiB
+      for (const [i, d] of this.daemons.entries()) { // empty unless DEBUG=edgemirror:* was set
+        const log = d.stderr().trim()
+        if (log !== '') progress(`peer ${i}'s log ends:\n${log.slice(-3000)}`)
+      }
+      throw err
+    } finally {
+      const daemonPeaks = await Promise.all(live.map(async d => [d, (await peakRssMiB(d.pid)) ?? 0] as const))
+      const others = daemonPeaks.filter(([d]) => d !== this.daemons[entry]).map(([, mib]) => mib)
+      peaks.add(cli, daemonPeaks.find(([d]) => d === this.daemons[entry])?.[1] ?? 0, Math.max(0, ...others))
+    }
   }
 }
 
-interface Shared { cid: string, sha256: string, shards: Array<{ index: number, peer: string }> }
-
 /** Peak RSS across runs, by role. */
 class Peaks {
+  private measured = false
   readonly byRole: Record<string, number> = { cli: 0, daemonMax: 0, entryDaemon: 0, otherDaemons: 0 }
+  /** Null when no run got as far as measuring. */
+  figures (): Record<string, number> | null {
+    return this.measured ? this.byRole : null
+  }
+
   add (cli: number, entryDaemon: number, otherDaemons: number): void {
     const b = this.byRole
+    this.measured = true
     b.cli = Math.max(b.cli, cli)
     b.entryDaemon = Math.max(b.entryDaemon, entryDaemon)
     b.otherDaemons = Math.max(b.otherDaemons, otherDaemons)
@@ -304,13 +327,13 @@ class Peaks {
   }
 }
 
+interface Shared { cid: string, sha256: string, shards: Array<{ index: number, peer: string }> }
+
 async function share (swarm: Swarm, root: string, scheme: typeof SCHEMES[number], size: number, seed: number, peaks: Peaks): Promise<Shared & { ms: number }> {
   const file = join(root, `input-${seed}.bin`)
   const sha256 = await generateFile(file, size, seed)
   try {
-    const args = ['share', file, '--repo', swarm.daemons[ENTRY].repo, '--json', ...scheme.args]
-    const { result, entryDaemon, otherDaemons } = await swarm.withDaemonPeaks(ENTRY, async () => await swarm.cli(args, size))
-    peaks.add(result.peakRssMiB, entryDaemon, otherDaemons)
+    const result = await swarm.run(ENTRY, ['share', file, ...scheme.args], size, peaks)
     const shared = JSON.parse(result.stdout) as Omit<Shared, 'sha256'>
     return { ...shared, sha256, ms: result.ms }
   } finally {
@@ -322,14 +345,7 @@ async function share (swarm: Swarm, root: string, scheme: typeof SCHEMES[number]
 async function fetch (swarm: Swarm, root: string, shared: Shared, size: number, peaks: Peaks): Promise<{ ms: number, rebuilt: number[], missing: number[] }> {
   const out = join(root, 'fetched.bin')
   try {
-    const args = ['fetch', shared.cid, '-o', out, '--repo', swarm.daemons[READER].repo, '--json']
-    const { result, entryDaemon, otherDaemons } = await swarm.withDaemonPeaks(READER, async () => await swarm.cli(args, size))
-      .catch((err: Error) => {
-        const log = swarm.daemons[READER].stderr().trim() // empty unless DEBUG=edgemirror:* was set
-        if (log !== '') progress(`the reader daemon's log ends:\n${log.slice(-4000)}`)
-        throw err
-      })
-    peaks.add(result.peakRssMiB, entryDaemon, otherDaemons)
+    const result = await swarm.run(READER, ['fetch', shared.cid, '-o', out], size, peaks)
     const copy = await sha256File(out)
     if (copy !== shared.sha256) throw new Error(`fetched ${shared.cid}: sha256 ${copy}, the input's is ${shared.sha256}`)
     const report = JSON.parse(result.stdout) as { rebuilt: number[], missing: number[] }
@@ -381,16 +397,19 @@ async function main (): Promise<void> {
     for (const scheme of SCHEMES) {
       const sharePeaks = new Peaks()
       const shares = await repeat(`share ${scheme.name}`, size, runs, async () => await share(swarm, root, scheme, size, seed++, sharePeaks))
-      emit({ op: 'share', scheme: scheme.name, sizeBytes: size, ms: shares.ok.map(s => s.ms), failures: shares.failures, rawMbPerSec: raw, peakRssMiB: sharePeaks.byRole })
+      emit({ op: 'share', scheme: scheme.name, sizeBytes: size, ms: shares.ok.map(s => s.ms), failures: shares.failures, rawMbPerSec: raw, peakRssMiB: sharePeaks.figures() })
       const fetchPeaks = new Peaks()
       const fetches = await repeat(`fetch ${scheme.name}`, size, shares.ok.length, async run => await fetch(swarm, root, shares.ok[run], size, fetchPeaks))
       emit({
-        op: 'fetch', scheme: scheme.name, sizeBytes: size, ms: fetches.ok.map(f => f.ms), failures: fetches.failures, rawMbPerSec: raw, peakRssMiB: fetchPeaks.byRole,
+        op: 'fetch', scheme: scheme.name, sizeBytes: size, ms: fetches.ok.map(f => f.ms), failures: fetches.failures, rawMbPerSec: raw, peakRssMiB: fetchPeaks.figures(),
         extra: shares.ok.length === 0 ? { skipped: 'no share run succeeded, so there was nothing to fetch' } : undefined
       })
       if (scheme.name === 'rs-4-2') rsShared = shares.ok[0]
     }
-    if (rsShared === undefined) throw new Error('no RS(4,2) share succeeded, so there is nothing to fetch degraded')
+    if (rsShared === undefined) {
+      emit({ op: 'fetch-degraded', scheme: 'rs-4-2', sizeBytes: size, ms: [], rawMbPerSec: raw, peakRssMiB: null, extra: { skipped: 'no RS(4,2) share run succeeded, so there was nothing to fetch' } })
+      throw new Error(`${failed} run(s) failed; their lines say why`)
+    }
 
     // Last, because it takes the swarm down: m holders of data shards go, so every stripe is rebuilt from parity.
     const byPeer = new Map(swarm.daemons.map((d, i) => [d.peerId, i]))
@@ -402,7 +421,7 @@ async function main (): Promise<void> {
     const degraded = await repeat('fetch-degraded rs-4-2', size, runs, async () => await fetch(swarm, root, rsShared as Shared, size, degradedPeaks))
     const report = degraded.ok.at(-1)
     emit({
-      op: 'fetch-degraded', scheme: 'rs-4-2', sizeBytes: size, ms: degraded.ok.map(f => f.ms), failures: degraded.failures, rawMbPerSec: raw, peakRssMiB: degradedPeaks.byRole,
+      op: 'fetch-degraded', scheme: 'rs-4-2', sizeBytes: size, ms: degraded.ok.map(f => f.ms), failures: degraded.failures, rawMbPerSec: raw, peakRssMiB: degradedPeaks.figures(),
       extra: { down: victims.length, missing: report?.missing ?? null, rebuilt: report?.rebuilt ?? null }
     })
     if (failed > 0) throw new Error(`${failed} run(s) failed; their lines say why`)
