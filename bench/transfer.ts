@@ -216,7 +216,11 @@ async function measureRawStream (size: number, runs: number, cleanup: Cleanup, p
     sink.kill('SIGTERM')
     await sinkExited
   })
-  const [ready] = await once(sink.stdout, 'data') as [Buffer]
+  // A sink that dies before it is ready must fail the bench (and so run the cleanup), not leave it waiting.
+  const [ready] = await Promise.race([
+    once(sink.stdout, 'data') as Promise<[Buffer]>,
+    sinkExited.then(([code]) => { throw new Error(`the raw-stream sink exited (${String(code)}) before it was ready`) })
+  ])
   const { addresses } = JSON.parse(ready.toString()) as { addresses: string[] }
   const ms: number[] = []
   let sender = 0
