@@ -19,6 +19,8 @@ export class FrameReader {
   private wake: (() => void) | undefined
   private readonly highWater: number
   private readonly idleTimeoutMs: number
+  /** True while stream.resume() dispatches the bytes buffered during a pause (see resumeIfPaused). */
+  private resuming = false
 
   constructor (private readonly stream: Stream, options: FrameReaderOptions = {}) {
     this.highWater = options.highWater ?? READ_HIGH_WATER
@@ -27,7 +29,7 @@ export class FrameReader {
       const data = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray()
       this.chunks.push(data)
       this.buffered += data.byteLength
-      if (this.buffered > this.highWater && stream.readStatus === 'readable') stream.pause()
+      if (this.buffered > this.highWater && stream.readStatus === 'readable' && !this.resuming) stream.pause()
       this.notify()
     })
     stream.addEventListener('remoteCloseWrite', () => { this.ended = true; this.notify() })
@@ -84,8 +86,22 @@ export class FrameReader {
     return true
   }
 
+  /**
+   * Never pause from inside resume(): @libp2p/utils' resume() dispatches the bytes held during the pause and only
+   * then tells the muxer to grant window again, so a pause() during that dispatch is undone at once and the sender
+   * fills the muxer's read buffer until it resets the stream (measured: 'Read buffer length of 8388628 exceeded
+   * limit of 8388608, read status is paused' on 1 GiB fetches, docs/BENCHMARKS.md). Pause after it returns instead.
+   */
   private resumeIfPaused (force: boolean): void {
-    if (this.stream.readStatus === 'paused' && (force || this.buffered < this.highWater / 2)) this.stream.resume()
+    if (this.stream.readStatus !== 'paused' || !(force || this.buffered < this.highWater / 2)) return
+    this.resuming = true
+    try {
+      this.stream.resume()
+    } finally {
+      this.resuming = false
+    }
+    // resume() changed readStatus; TypeScript's narrowing from the check above does not know that.
+    if (this.buffered > this.highWater && (this.stream.readStatus as string) === 'readable') this.stream.pause()
   }
 
   private notify (): void {
