@@ -1,28 +1,16 @@
 // Smoke test of bench/coder.ts (so the benchmark does not rot): the whole bench on a tiny size, checking the shape
 // of what it prints. No timing asserts: this machine's speed is not the subject.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
+import { runBenchScript } from './bench-script.ts'
 import { formatSize, parseSize } from '../../bench/args.ts'
 import { loadRsNative } from '../../coder/rs-native-codec.ts'
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const MiB = 1024 * 1024
 
 describe('bench:coder', () => {
   it('prints one JSON line per measurement for --quick --size 4MiB', { timeout: 120_000 }, async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './node/polyfill.ts', 'bench/coder.ts', '--quick', '--size', '4MiB'],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    const [code] = await once(child, 'exit') as [number | null]
-    assert.equal(code, 0, stderr)
-
-    const lines = stdout.trim().split('\n').map(line => JSON.parse(line) as Record<string, any>)
+    const lines = await runBenchScript('bench/coder.ts', ['--quick', '--size', '4MiB'])
     const codecs = [['rs-wasm-1', 4, 2], ['rs-wasm-1', 6, 3], ['rs-wasm-1', 10, 4],
       ...(loadRsNative() != null ? [['rs-native-1', 4, 2], ['rs-native-1', 6, 3], ['rs-native-1', 10, 4]] : []), ['replica-1', 1, 2]]
     assert.deepEqual(lines.map(l => `${l.op as string}:${String(l.codec)}:${String(l.k)}:${String(l.m)}`), [

@@ -1,26 +1,14 @@
 // Smoke test of bench/transfer.ts: the whole bench (raw stream baseline, six daemons, share, fetch, degraded fetch)
 // on a small file, checking the shape of what it prints. No timing asserts: this machine's speed is not the subject.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
+import { runBenchScript } from './bench-script.ts'
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const SIZE = '8MiB'
 
 describe('bench:transfer', () => {
   it(`prints one JSON line per measurement for --size ${SIZE} --runs 1`, { timeout: 180_000 }, async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './node/polyfill.ts', 'bench/transfer.ts', '--size', SIZE, '--runs', '1'],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    const [code] = await once(child, 'exit') as [number | null]
-    assert.equal(code, 0, stderr)
-
-    const lines = stdout.trim().split('\n').map(line => JSON.parse(line) as Record<string, any>)
+    const lines = await runBenchScript('bench/transfer.ts', ['--size', SIZE, '--runs', '1'])
     assert.deepEqual(lines.map(l => `${l.op as string}:${String(l.scheme)}`), [
       'raw-stream:null', 'share:rs-4-2', 'fetch:rs-4-2', 'share:replicas-3', 'fetch:replicas-3', 'fetch-degraded:rs-4-2'
     ])
