@@ -306,8 +306,15 @@ export class RepairService {
     const manifestBytes = await components.store.getManifest(cid)
     if (manifestBytes === undefined) throw new NotFoundError(`manifest ${cid} on this node`, { cid })
     const candidates = (await components.candidates()).filter(p => this.isAlive(p.peerId))
+    // placeShards takes one existing copy per index, but a degraded file can hold an index twice (a holder came back
+    // after its shard was rebuilt elsewhere; extra copies are collected only once the file is healthy), and then it
+    // threw on every attempt until the job was parked. Give it the first copy of each index and exclude the holders
+    // of the others, so they are not handed a missing index as well.
+    const seen = new Set<number>()
+    const existing = plan.existing.filter(e => !seen.has(e.index) && seen.add(e.index) !== undefined)
+    const doubled = plan.existing.filter(e => !existing.includes(e)).map(e => e.peerId)
     const placement = placeShards({
-      key: cid, k: manifest.k, m: manifest.m, shardSize: shardSize(manifest), indexes: plan.missing, existing: plan.existing, exclude: plan.exclude
+      key: cid, k: manifest.k, m: manifest.m, shardSize: shardSize(manifest), indexes: plan.missing, existing, exclude: [...plan.exclude, ...doubled]
     }, candidates, components.weights)
     if (placement.multiplePerPeer) throw new NotEnoughPeersError(candidates.length, manifest.k + manifest.m)
     log('%s: rebuilding %s -> %s', cid, plan.missing.join(','), placement.shards.map(s => `${s.index}@${s.peerId}`).join(' '))
