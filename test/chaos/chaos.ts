@@ -70,7 +70,7 @@ export interface ChaosReport {
   failures: string[]
   events: ChaosEvent[]
   schedule: Record<EventKind | 'skipped', number>
-  /** Quiet phase: from the moment every daemon was back (restarted, resumed, meshed) until the end state held. */
+  /** Quiet phase: from the first restart or SIGCONT of the quiet (restarts and the mesh included) until the end state held. */
   repair: {
     /** Until every file was at full redundancy on disk and in `check --json` in one pass (null: never). */
     fullRedundancyMs: number | null
@@ -159,10 +159,11 @@ export async function runChaos (options: ChaosOptions): Promise<ChaosReport> {
       report.failures.push(`peer ${crash.index} exited by itself (code ${String(crash.code)}, signal ${String(crash.signal)}) during the schedule: ${crash.stderrTail}`)
       await swarm.kill(crash.index)
     }
+    const quietAt = performance.now()
     for (const i of swarm.indexes('stalled')) swarm.resume(i)
     for (const i of swarm.indexes('killed')) await swarm.restart(i)
     await swarm.waitForMesh()
-    report.repair = await waitForFullRedundancy(swarm, files, rots, quietDeadlineMs, report.failures, say)
+    report.repair = await waitForFullRedundancy(swarm, files, rots, quietAt, quietDeadlineMs, report.failures, say)
 
     const totals = await sumCounters(swarm, retired)
     report.totals = { ...totals, bytesMoved: totals.bytesRepaired }
@@ -352,8 +353,7 @@ function checkProblem (swarm: DaemonSwarm, file: SharedFile, check: any): string
   return undefined
 }
 
-async function waitForFullRedundancy (swarm: DaemonSwarm, files: SharedFile[], rots: Rot[], deadlineMs: number, failures: string[], say: (text: string) => void): Promise<ChaosReport['repair']> {
-  const start = performance.now()
+async function waitForFullRedundancy (swarm: DaemonSwarm, files: SharedFile[], rots: Rot[], start: number, deadlineMs: number, failures: string[], say: (text: string) => void): Promise<ChaosReport['repair']> {
   const firstHealthy = new Map<string, number>()
   let last: string[] = []
   for (let pass = 0; performance.now() - start < deadlineMs; pass++) {

@@ -1,0 +1,46 @@
+// Smoke test of bench/repair.ts: the whole bench (12 daemons; replicas-3, RS(4,2), RS(6,3); kill one holder, wait for
+// full redundancy) on an 8 MiB file, once each, checking the shape of what it prints. No timing asserts.
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { describe, it } from 'node:test'
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+describe('bench:repair', () => {
+  it('prints one JSON line per scheme for --quick --runs 1', { timeout: 420_000 }, async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './node/polyfill.ts', 'bench/repair.ts', '--quick', '--runs', '1'],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    const [code] = await once(child, 'exit') as [number | null]
+    assert.equal(code, 0, stderr)
+
+    const lines = stdout.trim().split('\n').map(line => JSON.parse(line) as Record<string, any>)
+    assert.deepEqual(lines.map(l => [l.scheme, l.k, l.m]), [['replicas-3', 1, 2], ['rs-4-2', 4, 2], ['rs-6-3', 6, 3]])
+    for (const line of lines) {
+      const what = line.scheme as string
+      assert.equal(line.bench, 'repair')
+      assert.equal(line.sizeBytes, 8 * 1024 * 1024)
+      assert.equal(line.runs, 1)
+      assert.equal(line.daemons, 12)
+      assert.deepEqual(Object.keys(line.detection).sort(), ['deadAfter', 'heartbeat', 'repairGrace', 'repairRate'])
+      assert.equal(line.failedRuns, 0, `${what}: ${JSON.stringify(line.failures)}`)
+      assert.ok(line.medianMs > 0, `${what} medianMs`)
+      assert.equal(line.runsMs.length, 1)
+      assert.equal(line.rebuiltIdentical, 1, `${what}: the rebuilt shard equals the lost one`)
+      assert.ok(line.bytesLost >= line.sizeBytes / line.k, `${what} bytesLost is one shard`)
+      assert.ok(line.bytesPushed >= line.bytesLost, `${what}: at least the lost shard was pushed`)
+      assert.ok(line.pushedPerLost >= 1, `${what} pushedPerLost`)
+      assert.equal(line.theoreticalPushedPerLost, 1)
+      assert.equal(line.readPerLost, line.k)
+      assert.equal(line.bytesRead, line.k * line.bytesLost)
+      assert.ok(line.ratioVsReplicationMs > 0, `${what} ratioVsReplicationMs`)
+      assert.equal(line.node, process.version)
+    }
+    assert.equal(lines[0].ratioVsReplicationMs, 1)
+  })
+})
