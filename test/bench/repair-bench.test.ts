@@ -1,25 +1,12 @@
 // Smoke test of bench/repair.ts: the whole bench (12 daemons; replicas-3, RS(4,2), RS(6,3); kill one holder, wait for
 // full redundancy) on an 8 MiB file, once each, checking the shape of what it prints. No timing asserts.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
-
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
+import { runBenchScript } from './bench-script.ts'
 
 describe('bench:repair', () => {
   it('prints one JSON line per scheme for --quick --runs 1', { timeout: 420_000 }, async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './node/polyfill.ts', 'bench/repair.ts', '--quick', '--runs', '1'],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    const [code] = await once(child, 'exit') as [number | null]
-    assert.equal(code, 0, stderr)
-
-    const lines = stdout.trim().split('\n').map(line => JSON.parse(line) as Record<string, any>)
+    const lines = await runBenchScript('bench/repair.ts', ['--quick', '--runs', '1'])
     assert.deepEqual(lines.map(l => [l.scheme, l.k, l.m]), [['replicas-3', 1, 2], ['rs-4-2', 4, 2], ['rs-6-3', 6, 3]])
     for (const line of lines) {
       const what = line.scheme as string
