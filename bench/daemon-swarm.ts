@@ -3,7 +3,7 @@
 // restarted on its repo (`spawnDaemon(repo, [])`: config.json keeps every flag) comes back at the same address and
 // the peers that knew it redial it by its id, whoever else is down at that moment.
 import { readdir } from 'node:fs/promises'
-import { createServer, type AddressInfo } from 'node:net'
+import { createServer, type AddressInfo, type Server } from 'node:net'
 import { join } from 'node:path'
 import { runCli, spawnDaemon, type CliResult, type DaemonProcess } from '../node/daemon-process.ts'
 
@@ -184,14 +184,23 @@ export async function pause (ms: number): Promise<void> {
   await new Promise(resolve => setTimeout(resolve, ms))
 }
 
+/** Fixed ports come from below Linux's ephemeral range (32768–60999 by default, ip_local_port_range): a port the
+ *  kernel hands out would be free when chosen and could be taken by some outgoing connection's local end before its
+ *  daemon listens (seen: EADDRINUSE with 12 daemons dialing each other). */
+const PORT_RANGE = { from: 20_000, to: 32_768 }
+
 /** `count` distinct free TCP ports on 127.0.0.1 (all held open until all are chosen, so none repeats). */
 async function freePorts (count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, async () => {
-    const server = createServer()
-    await new Promise<void>((resolve, reject) => { server.once('error', reject).listen(0, '127.0.0.1', resolve) })
-    return server
-  }))
-  const ports = servers.map(s => (s.address() as AddressInfo).port)
-  await Promise.all(servers.map(async s => { await new Promise(resolve => s.close(resolve)) }))
-  return ports
+  const servers: Server[] = []
+  try {
+    while (servers.length < count) {
+      const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from))
+      const server = createServer()
+      const bound = await new Promise<boolean>((resolve) => { server.once('error', () => { resolve(false) }).listen(port, '127.0.0.1', () => { resolve(true) }) })
+      if (bound) servers.push(server)
+    }
+    return servers.map(s => (s.address() as AddressInfo).port)
+  } finally {
+    await Promise.all(servers.map(async s => { await new Promise(resolve => s.close(resolve)) }))
+  }
 }
