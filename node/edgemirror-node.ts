@@ -90,6 +90,9 @@ export class EdgemirrorNode implements ControlApi {
       exchange: async (peer, signal) => await askPeers(this.dial, peer, signal),
       dial: async (peer, addresses, signal) => {
         await host.dial(addresses.map(a => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${peer}`)), { signal })
+      },
+      rejoin: async (signal) => {
+        await Promise.allSettled(options.bootstrap.map(async a => await host.dial(multiaddr(a), { signal })))
       }
     })
     this.fetching = new FetchService({

@@ -17,6 +17,8 @@ export interface MeshComponents {
   exchange: (peer: string, signal?: AbortSignal) => Promise<KnownPeer[]>
   /** Dial a peer at one of these addresses. */
   dial: (peer: string, addresses: string[], signal?: AbortSignal) => Promise<void>
+  /** Dial the configured bootstrap peers again (libp2p dials them once at start and never retries). */
+  rejoin?: (signal?: AbortSignal) => Promise<void>
 }
 
 /** After a membership change the mesh re-asks soon and then backs off (1 s, 2 s, 4 s … up to the interval): peers
@@ -34,7 +36,7 @@ export class MeshKeeper {
 
   start (): void {
     this.running = true
-    this.schedule(this.intervalMs)
+    this.schedule(FIRST_FOLLOW_UP_MS)
   }
 
   stop (): void {
@@ -62,7 +64,10 @@ export class MeshKeeper {
   }
 
   async exchangeAll (): Promise<void> {
-    await Promise.all(this.components.connectedPeers().map(async p => { await this.exchangeWith(p) }))
+    const peers = this.components.connectedPeers()
+    // Alone: the bootstrap peer was down or refused us when we started (or everyone left). Knock again, every round.
+    if (peers.length === 0) await this.components.rejoin?.().catch((err) => { log('rejoin failed: %s', (err as Error).message) })
+    await Promise.all(peers.map(async p => { await this.exchangeWith(p) }))
   }
 
   /** Ask `peer` whom it knows and dial whoever is new to us. */

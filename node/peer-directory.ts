@@ -1,6 +1,7 @@
 // What this node knows about its peers: placement labels, carbon intensity and free space (from the info
 // protocol), and round-trip time (from ping). Refreshed when a peer connects and then periodically.
 import { logger } from '@libp2p/logger'
+import { REQUEST_TIMEOUT_MS } from './constants.ts'
 import { estimateRtt, newCoordinate, updateCoordinate, type VivaldiCoordinate } from './placement/index.ts'
 import type { PeerInfoMessage } from './wire/messages.ts'
 
@@ -35,10 +36,12 @@ export class PeerDirectory {
   async refresh (peer: string, signal?: AbortSignal): Promise<PeerRecord | undefined> {
     const running = this.inFlight.get(peer)
     if (running !== undefined) return await running
+    // Every refresh is bounded: a peer that accepts a stream and never answers must not hold up `peers` or a share.
+    const bounded = signal !== undefined ? AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) : AbortSignal.timeout(REQUEST_TIMEOUT_MS)
     const work = (async () => {
       try {
-        const info = await this.probe.info(peer, signal)
-        const rtt = await this.probe.ping(peer, signal).catch(() => null)
+        const info = await this.probe.info(peer, bounded)
+        const rtt = await this.probe.ping(peer, bounded).catch(() => null)
         const theirs = info.coordinate !== undefined && info.coordinate.vec.length === this.own.vec.length ? info.coordinate : undefined
         if (rtt != null && theirs !== undefined) this.own = updateCoordinate(this.own, theirs, rtt)
         // Not pingable right now (ping refused or timed out) but placed in the coordinate space: estimate.
