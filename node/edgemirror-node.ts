@@ -49,10 +49,13 @@ export class EdgemirrorNode implements ControlApi {
 
   private constructor (private readonly options: DaemonOptions, readonly host: Host, private readonly store: ShardStore, private readonly carbon: CarbonProvider) {
     const selfId = host.peerId.toString()
+    const connectedPeers = (): string[] => host.getPeers().map(p => p.toString())
+    const rttOf = (peer: string): number | undefined => peer === selfId ? 0 : this.directory.get(peer)?.rttMs ?? undefined
+    const weights = options.placement !== undefined ? parseWeights(options.placement) : DEFAULT_WEIGHTS
     this.dial = async (peer, protocol, opts) => await host.dialProtocol(peerIdFromString(peer), protocol, { signal: opts?.signal })
     this.manifests = new ManifestCache(store)
     this.directory = new PeerDirectory({
-      connectedPeers: () => host.getPeers().map(p => p.toString()),
+      connectedPeers,
       addresses: (peer) => host.getConnections(peerIdFromString(peer)).map(c => c.remoteAddr.toString()),
       info: async (peer, signal) => await askInfo(this.dial, peer, signal),
       ping: async (peer, signal) => await host.services.ping.ping(peerIdFromString(peer), { signal })
@@ -61,7 +64,7 @@ export class EdgemirrorNode implements ControlApi {
       selfId,
       store,
       dial: this.dial,
-      connectedPeers: () => host.getPeers().map(p => p.toString()),
+      connectedPeers,
       findProviders: async (cid: string, signal?: AbortSignal) => await this.findProviders(cid, signal)
     }
     this.server = new ShardServer({
@@ -81,12 +84,12 @@ export class EdgemirrorNode implements ControlApi {
       directory: this.directory,
       dial: this.dial,
       selfInfo: async () => await this.selfInfo(),
-      weights: options.placement !== undefined ? parseWeights(options.placement) : DEFAULT_WEIGHTS,
+      weights,
       announce: async (cid) => { await this.announce(cid) }
     })
     this.mesh = new MeshKeeper({
       selfId,
-      connectedPeers: () => host.getPeers().map(p => p.toString()),
+      connectedPeers,
       exchange: async (peer, signal) => await askPeers(this.dial, peer, signal),
       dial: async (peer, addresses, signal) => {
         await host.dial(addresses.map(a => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${peer}`)), { signal })
@@ -98,7 +101,7 @@ export class EdgemirrorNode implements ControlApi {
     this.fetching = new FetchService({
       ...locator,
       manifests: this.manifests,
-      rttOf: (peer) => peer === selfId ? 0 : this.directory.get(peer)?.rttMs ?? undefined,
+      rttOf,
       carbonOf: (peer) => peer === selfId ? carbon.current().gco2PerKwh : this.directory.get(peer)?.carbon,
       onDegraded: (cid) => { this.repairs.nudge(cid) }
     })
@@ -107,10 +110,10 @@ export class EdgemirrorNode implements ControlApi {
       store,
       manifests: this.manifests,
       dial: this.dial,
-      connectedPeers: () => host.getPeers().map(p => p.toString()),
+      connectedPeers,
       candidates: async () => await this.sharing.candidates(),
-      weights: options.placement !== undefined ? parseWeights(options.placement) : DEFAULT_WEIGHTS,
-      rttOf: (peer) => peer === selfId ? 0 : this.directory.get(peer)?.rttMs ?? undefined,
+      weights,
+      rttOf,
       locate: (peer) => peer === selfId ? options : this.directory.get(peer),
       carbon: () => ({ current: carbon.current().gco2PerKwh, forecast: carbon.forecast() })
     }, { heartbeatMs: options.heartbeatMs, deadAfterMs: options.deadAfterMs, graceMs: options.repairGraceMs, repairRate: options.repairRate })
