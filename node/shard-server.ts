@@ -4,10 +4,11 @@ import type { Stream } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
 import { HashMismatchError, InvalidParametersError } from '../coder/errors.ts'
 import { blockMatches } from '../coder/hash.ts'
-import { blockOffset, shardSize, stripeBlockSize, stripeCount } from '../coder/layout.ts'
+import { shardSize, stripeCount } from '../coder/layout.ts'
 import { ShardReceiver } from './shard-receiver.ts'
+import { readStoredBlock } from './store/read-block.ts'
 import { MAX_HEADER_FRAME, MAX_INBOUND_TRANSFERS, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT } from './constants.ts'
-import { NotFoundError, ProtocolError } from './errors.ts'
+import { NotFoundError } from './errors.ts'
 import type { ManifestCache } from './manifest-cache.ts'
 import type { ShardStore } from './store/shard-store.ts'
 import { FrameReader } from './wire/frame-reader.ts'
@@ -102,8 +103,7 @@ export class ShardServer {
     await writer.write(okMessage({ from: request.from, to }))
     try {
       for (let s = request.from; s < to; s++) {
-        const blockSize = stripeBlockSize(manifest, s)
-        const block = await readExactly(store.readShard(request.cid, request.index, { offset: blockOffset(manifest, s), length: blockSize, chunkSize: blockSize }), blockSize)
+        const block = await readStoredBlock(store, request.cid, request.index, manifest, s)
         if (!blockMatches(block, manifest.shardHashes[request.index], s)) {
           await this.corrupt(request.cid, request.index, `block ${s} fails its hash`)
           throw new HashMismatchError(`stored shard ${request.index} of ${request.cid} is corrupt`)
@@ -177,16 +177,4 @@ async function serve (protocol: string, stream: Stream, handler: (stream: Stream
       stream.abort(err as Error)
     }
   }
-}
-
-async function readExactly (source: AsyncIterable<Uint8Array>, size: number): Promise<Uint8Array> {
-  const out = new Uint8Array(size)
-  let offset = 0
-  for await (const chunk of source) {
-    if (offset + chunk.byteLength > size) throw new ProtocolError('store returned more bytes than asked for')
-    out.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  if (offset !== size) throw new ProtocolError(`store returned ${offset} bytes, expected ${size}`)
-  return out
 }

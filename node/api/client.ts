@@ -3,7 +3,7 @@
 import { request, type IncomingMessage } from 'node:http'
 import type { Readable } from 'node:stream'
 import { DaemonNotRunningError, EdgemirrorError, ProtocolError } from '../errors.ts'
-import { readEndpoint, type ApiEndpoint } from './endpoint.ts'
+import { API_FILE, readEndpoint, type ApiEndpoint } from './endpoint.ts'
 import { HEADER_NAME, HEADER_SHA256, HEADER_SIZE, ROUTES, TRAILER_RESULT, type ErrorBody } from './routes.ts'
 import type { CheckResult, FetchReport, FileView, IdResult, PeerView, RepairResult, ShareResult, StatusResult } from './types.ts'
 
@@ -91,7 +91,7 @@ export class ApiClient {
     return await new Promise<IncomingMessage>((resolve, reject) => {
       const req = request(`${this.endpoint.url}${path}`, { method, headers: { authorization: `Bearer ${this.endpoint.token}` } }, resolve)
       req.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ECONNREFUSED') reject(new DaemonNotRunningError(this.repo, `nothing listens at ${this.endpoint.url} (stale ${'api.json'}?)`))
+        if (err.code === 'ECONNREFUSED') reject(new DaemonNotRunningError(this.repo, `nothing listens at ${this.endpoint.url} (stale ${API_FILE}?)`))
         else reject(err)
       })
       if (body === undefined) {

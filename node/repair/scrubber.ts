@@ -3,8 +3,9 @@
 // reported, and the repair service rebuilds it elsewhere (or here).
 import { logger } from '@libp2p/logger'
 import { blockMatches } from '../../coder/hash.ts'
-import { blockOffset, stripeBlockSize, stripeCount } from '../../coder/layout.ts'
+import { stripeBlockSize, stripeCount } from '../../coder/layout.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
+import { readStoredBlock } from '../store/read-block.ts'
 import type { ShardStore } from '../store/shard-store.ts'
 import { RateLimiter } from './rate-limiter.ts'
 
@@ -85,18 +86,16 @@ export class Scrubber {
     const hashes = manifest.shardHashes[index]
     const problem = await (async (): Promise<string | undefined> => {
       for (let stripe = 0; stripe < stripeCount(manifest); stripe++) {
-        const size = stripeBlockSize(manifest, stripe)
-        await this.limiter.take(size, { signal })
-        const parts: Uint8Array[] = []
+        await this.limiter.take(stripeBlockSize(manifest, stripe), { signal })
+        let block: Uint8Array
         try {
-          for await (const chunk of store.readShard(cid, index, { offset: blockOffset(manifest, stripe), length: size, chunkSize: size, signal })) parts.push(chunk)
+          block = await readStoredBlock(store, cid, index, manifest, stripe, signal)
         } catch (err) {
           if ((err as { code?: string }).code === 'ERR_NOT_FOUND') return undefined // deleted meanwhile (GC, repair)
           return `block ${stripe} unreadable: ${(err as Error).message}`
         }
-        const block = parts.length === 1 ? parts[0] : Buffer.concat(parts)
         this.stats.bytesScrubbed += block.byteLength
-        if (block.byteLength !== size || !blockMatches(block, hashes, stripe)) return `block ${stripe} failed its hash during a scrub`
+        if (!blockMatches(block, hashes, stripe)) return `block ${stripe} failed its hash during a scrub`
       }
       return undefined
     })()
