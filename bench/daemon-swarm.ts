@@ -25,6 +25,8 @@ export interface DaemonSwarmOptions {
   count: number
   /** Flags for daemon i beyond --listen, --zone z<i> and --bootstrap (e.g. FAST_REPAIR_FLAGS). */
   flags?: (i: number) => string[]
+  /** Added to every daemon's and CLI's environment (e.g. bench/cpu-profile.ts's variables). */
+  env?: NodeJS.ProcessEnv
   progress?: (text: string) => void
 }
 
@@ -35,7 +37,7 @@ export interface StoredShard { daemon: number, index: number, path: string }
 export class DaemonSwarm {
   private readonly states: DaemonState[]
 
-  private constructor (readonly daemons: DaemonProcess[], readonly repos: string[], private readonly progress: (text: string) => void) {
+  private constructor (readonly daemons: DaemonProcess[], readonly repos: string[], private readonly options: DaemonSwarmOptions, private readonly progress: (text: string) => void) {
     this.states = daemons.map(() => 'up')
   }
 
@@ -48,7 +50,7 @@ export class DaemonSwarm {
     const repos = ports.map((_, i) => join(root, `peer-${i}`))
     const daemons: DaemonProcess[] = []
     const spawn = async (i: number, bootstrap: string[]): Promise<void> => {
-      daemons[i] = await spawnDaemon(repos[i], ['--listen', `/ip4/127.0.0.1/tcp/${ports[i]}`, '--zone', `z${i}`, ...bootstrap, ...(options.flags?.(i) ?? [])])
+      daemons[i] = await spawnDaemon(repos[i], ['--listen', `/ip4/127.0.0.1/tcp/${ports[i]}`, '--zone', `z${i}`, ...bootstrap, ...(options.flags?.(i) ?? [])], { env: options.env })
     }
     try {
       await spawn(0, [])
@@ -61,7 +63,7 @@ export class DaemonSwarm {
         const failed = started.find(r => r.status === 'rejected')
         if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
       }
-      const swarm = new DaemonSwarm(daemons, repos, progress)
+      const swarm = new DaemonSwarm(daemons, repos, options, progress)
       progress(`${count} daemons started, waiting for the full mesh`)
       await swarm.waitForMesh()
       return swarm
@@ -108,7 +110,7 @@ export class DaemonSwarm {
 
   /** `edgemirror ...args --repo <daemon i>` to completion. */
   async cli (i: number, args: string[]): Promise<CliResult> {
-    return await runCli([...args, '--repo', this.repos[i]])
+    return await runCli([...args, '--repo', this.repos[i]], { env: this.options.env })
   }
 
   /** `status --json` of daemon i; throws if the CLI fails. */
@@ -142,7 +144,7 @@ export class DaemonSwarm {
   /** Start a killed daemon again on its repo: same identity, same address, the shards it had on disk. */
   async restart (i: number): Promise<void> {
     if (this.states[i] !== 'killed') throw new Error(`peer ${i} is ${this.states[i]}, cannot restart it`)
-    this.daemons[i] = await spawnDaemon(this.repos[i], [])
+    this.daemons[i] = await spawnDaemon(this.repos[i], [], { env: this.options.env })
     this.states[i] = 'up'
   }
 

@@ -71,7 +71,7 @@ export function stepCommands (name: StepName, o: RunOptions, repairHours: number
   switch (name) {
     case 'storage': return [['bench/storage.ts', '--schemes', schemeList(o), ...quick]]
     // 16 MiB x 3 runs gives medians in --quick; the full run uses bench:transfer's own median-of-3 size limit.
-    case 'speed': return [['bench/transfer.ts', ...(o.quick ? ['--size', '16MiB', '--runs', '3'] : ['--size', '256MiB', '--runs', '3'])]]
+    case 'speed': return [['bench/transfer.ts', '--schemes', schemeList(o), ...(o.quick ? ['--size', '16MiB', '--runs', '3'] : ['--size', '256MiB', '--runs', '3'])]]
     case 'repair':
       return existsSync(join(REPO_ROOT, 'bench', 'repair.ts'))
         ? [['bench/repair.ts', ...quick]]

@@ -1,10 +1,10 @@
-// Transfer throughput of the whole path a user runs: six daemon processes on 127.0.0.1 and the `edgemirror` CLI,
-// sharing and fetching a generated file as RS(4,2) and as 3 replicas, and fetching with m holders killed. The
-// baseline, measured in the same run, is one raw libp2p stream between two processes with the daemon's own host
+// Transfer throughput of the whole path a user runs: daemon processes on 127.0.0.1 and the `edgemirror` CLI,
+// sharing and fetching a generated file with every scheme asked for, and fetching with 1 and with m holders killed.
+// The baseline, measured in the same run, is one raw libp2p stream between two processes with the daemon's own host
 // config (bench/raw-stream-peer.ts); share and fetch are reported as ratios against it. Peak RSS (VmHWM) of the CLI
 // and of every daemon is reported per measurement, so a large --size shows whether memory stays bounded.
 //
-//   npm run bench:transfer -- [--size 1GiB] [--runs N] [--quick] [--cpu-prof DIR]
+//   npm run bench:transfer -- [--size 1GiB] [--runs N] [--quick] [--schemes replicas-2,…,rs-10-4] [--cpu-prof DIR]
 //
 // One JSON line per measurement on stdout, progress on stderr. MB/s are decimal (10^6 bytes per second).
 import { spawn } from 'node:child_process'
@@ -18,26 +18,23 @@ import { performance } from 'node:perf_hooks'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { CLI_PATH, spawnDaemon, type DaemonProcess } from '../node/daemon-process.ts'
+import { CLI_PATH } from '../node/daemon-process.ts'
+import { DEAD_AFTER_MS } from '../node/repair/constants.ts'
 import { formatSize, parseSize } from '../node/size.ts'
 import { CPU_PROFILE_DIR_ENV } from './cpu-profile.ts'
+import { DaemonSwarm } from './daemon-swarm.ts'
 import { pseudoRandomStream } from './pseudo-random.ts'
+import { parseSchemes, shareFlags, type NamedScheme } from './schemes.ts'
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
 const RAW_PEER = fileURLToPath(new URL('./raw-stream-peer.ts', import.meta.url))
 const CPU_PROFILE_HOOK = new URL('./cpu-profile.ts', import.meta.url).href
 const NODE_TS = ['--import', 'tsx', '--import', './node/polyfill.ts']
 
-const PEERS = 6
+/** At least six daemons (issue 4's swarm), and one per shard of the widest scheme, so every shard of every scheme
+ *  lands on a peer of its own (RS(10,4): 14). */
+const MIN_PEERS = 6
 const ENTRY = 0 // the daemon `share` talks to, and everyone's bootstrap peer
-const READER = PEERS - 1 // the daemon `fetch` talks to
-const K = 4
-const M = 2
-const SCHEMES = [
-  { name: 'rs-4-2', args: ['--k', String(K), '--m', String(M)] },
-  { name: 'replicas-3', args: ['--replicas', '3'] }
-] as const
-type SchemeName = typeof SCHEMES[number]['name']
 
 /** Above this size one run takes long enough (seconds) that its noise is small; below it, take the median of 3. */
 const MANY_RUNS_UP_TO = 256 * 1024 * 1024
@@ -51,17 +48,17 @@ const RSS_SAMPLE_MS = 50
 const SLOWEST_BYTES_PER_MS = 5_000
 const MIB = 1024 * 1024
 
-interface Settings { size: number, runs: number, cpuProf: string | undefined }
+interface Settings { size: number, runs: number, cpuProf: string | undefined, schemes: NamedScheme[] }
 
 function settings (): Settings {
   const { values } = parseArgs({
-    options: { size: { type: 'string' }, runs: { type: 'string' }, quick: { type: 'boolean' }, 'cpu-prof': { type: 'string' } }
+    options: { size: { type: 'string' }, runs: { type: 'string' }, quick: { type: 'boolean' }, 'cpu-prof': { type: 'string' }, schemes: { type: 'string' } }
   })
   const size = values.quick === true ? 64 * MIB : parseSize(values.size ?? '1GiB')
   const runs = values.runs !== undefined ? Number(values.runs) : values.quick === true ? 1 : size <= MANY_RUNS_UP_TO ? 3 : 1
   if (size < 1) throw new Error('--size must be at least 1B')
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`)
-  return { size, runs, cpuProf: values['cpu-prof'] }
+  return { size, runs, cpuProf: values['cpu-prof'], schemes: parseSchemes(values.schemes) }
 }
 
 const benchStarted = performance.now()
@@ -170,7 +167,7 @@ class Cleanup {
 
 interface Line {
   op: 'raw-stream' | 'share' | 'fetch' | 'fetch-degraded'
-  scheme: SchemeName | null
+  scheme: string | null
   sizeBytes: number
   /** Wall time of each run that succeeded (and, for fetches, returned the right bytes). */
   ms: number[]
@@ -236,78 +233,46 @@ async function measureRawStream (size: number, runs: number, cleanup: Cleanup, p
   return emit({ op: 'raw-stream', scheme: null, sizeBytes: size, ms, rawMbPerSec: undefined, peakRssMiB: { sender, sink: sinkPeak } })
 }
 
+/** The daemons of the run (bench/daemon-swarm.ts) and the CLI runs against them, timed and with peak RSS. */
 class Swarm {
-  private constructor (readonly daemons: DaemonProcess[], private readonly cliEnv: NodeJS.ProcessEnv) {}
+  private constructor (readonly daemons: DaemonSwarm, private readonly cliEnv: NodeJS.ProcessEnv) {}
 
-  static async start (root: string, cleanup: Cleanup, profileEnv: NodeJS.ProcessEnv): Promise<Swarm> {
-    const daemons: DaemonProcess[] = []
-    cleanup.add(async () => { await Promise.all(daemons.map(async d => { await d.stop() })) })
-    // spawnDaemon passes this process's environment on, which is how a CPU profile of the daemons is asked for.
-    const saved = Object.fromEntries(Object.keys(profileEnv).map(key => [key, process.env[key]]))
-    Object.assign(process.env, profileEnv)
-    try {
-      const start = async (i: number, bootstrap: string[]): Promise<void> => {
-        daemons[i] = await spawnDaemon(join(root, `peer-${i}`), ['--listen', '/ip4/127.0.0.1/tcp/0', '--zone', `z${i}`, ...bootstrap])
-      }
-      await start(ENTRY, [])
-      const others = Array.from({ length: PEERS }, (_, i) => i).filter(i => i !== ENTRY)
-      // allSettled: a daemon that fails to start must not leave the others starting unseen by the cleanup.
-      const started = await Promise.allSettled(others.map(async i => { await start(i, ['--bootstrap', daemons[ENTRY].addresses[0]]) }))
-      const failed = started.find(r => r.status === 'rejected')
-      if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
-    } finally {
-      for (const [key, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[key]
-        else process.env[key] = value
-      }
-    }
-    const swarm = new Swarm(daemons, profileEnv)
-    await swarm.waitForFullMesh()
-    return swarm
+  static async start (root: string, peers: number, cleanup: Cleanup, profileEnv: NodeJS.ProcessEnv): Promise<Swarm> {
+    // Default daemon flags: transfer measures what a user's swarm does, and the degraded fetches end long before
+    // the default --dead-after would start a repair (each line says how long its holders were down).
+    const daemons = await DaemonSwarm.start({ root, count: peers, env: profileEnv, progress })
+    cleanup.add(async () => { for (const h of await daemons.stop()) progress(`peer ${h.index} did not stop on SIGTERM`) })
+    return new Swarm(daemons, profileEnv)
   }
 
-  /** Every daemon's `status` counts the other five: shares can place all k+m shards on distinct peers. */
-  private async waitForFullMesh (): Promise<void> {
-    const deadline = Date.now() + 60_000
-    for (const daemon of this.daemons) {
-      for (;;) {
-        const status = JSON.parse((await this.cli(['status', '--repo', daemon.repo, '--json'], 0)).stdout) as { peers: number }
-        if (status.peers >= PEERS - 1) break
-        if (Date.now() > deadline) throw new Error(`peer ${daemon.repo} sees ${status.peers} of ${PEERS - 1} peers after 60 s`)
-        await new Promise(resolve => setTimeout(resolve, 200))
-      }
-    }
-  }
+  get size (): number { return this.daemons.size }
 
   async cli (args: string[], bytes: number): Promise<Measured> {
     return await runMeasured([CLI_PATH, ...args], timeoutFor(bytes), this.cliEnv)
   }
 
-  live (): DaemonProcess[] {
-    return this.daemons.filter(d => d.child.exitCode === null && d.child.signalCode === null)
-  }
-
   /** Run `edgemirror ...args` against daemon `entry`, every live daemon's peak RSS restarted first and read after,
    *  into `peaks` even when the command fails (a run that fails for lack of memory is the one to see). */
   async run (entry: number, args: string[], bytes: number, peaks: Peaks): Promise<Measured> {
-    const live = this.live()
+    const live = this.daemons.up().map(i => this.daemons.daemons[i])
+    const entryDaemon = this.daemons.daemons[entry]
     await Promise.all(live.map(async d => { await resetPeakRss(d.pid) }))
     let cli = 0
     try {
-      const result = await this.cli([...args, '--repo', this.daemons[entry].repo, '--json'], bytes)
+      const result = await this.cli([...args, '--repo', entryDaemon.repo, '--json'], bytes)
       cli = result.peakRssMiB
       return result
     } catch (err) {
       if (err instanceof CommandError) cli = err.peakRssMiB
-      for (const [i, d] of this.daemons.entries()) { // empty unless DEBUG=edgemirror:* was set
+      for (const [i, d] of this.daemons.daemons.entries()) { // empty unless DEBUG=edgemirror:* was set
         const log = d.stderr().trim()
         if (log !== '') progress(`peer ${i}'s log ends:\n${log.slice(-3000)}`)
       }
       throw err
     } finally {
       const daemonPeaks = await Promise.all(live.map(async d => [d, (await peakRssMiB(d.pid)) ?? 0] as const))
-      const others = daemonPeaks.filter(([d]) => d !== this.daemons[entry]).map(([, mib]) => mib)
-      peaks.add(cli, daemonPeaks.find(([d]) => d === this.daemons[entry])?.[1] ?? 0, Math.max(0, ...others))
+      const others = daemonPeaks.filter(([d]) => d !== entryDaemon).map(([, mib]) => mib)
+      peaks.add(cli, daemonPeaks.find(([d]) => d === entryDaemon)?.[1] ?? 0, Math.max(0, ...others))
     }
   }
 }
@@ -333,11 +298,11 @@ class Peaks {
 
 interface Shared { cid: string, sha256: string, shards: Array<{ index: number, peer: string }> }
 
-async function share (swarm: Swarm, root: string, scheme: typeof SCHEMES[number], size: number, seed: number, peaks: Peaks): Promise<Shared & { ms: number }> {
+async function share (swarm: Swarm, root: string, scheme: NamedScheme, size: number, seed: number, peaks: Peaks): Promise<Shared & { ms: number }> {
   const file = join(root, `input-${seed}.bin`)
   const sha256 = await generateFile(file, size, seed)
   try {
-    const result = await swarm.run(ENTRY, ['share', file, ...scheme.args], size, peaks)
+    const result = await swarm.run(ENTRY, ['share', file, ...shareFlags(scheme)], size, peaks)
     const shared = JSON.parse(result.stdout) as Omit<Shared, 'sha256'>
     return { ...shared, sha256, ms: result.ms }
   } finally {
@@ -345,11 +310,11 @@ async function share (swarm: Swarm, root: string, scheme: typeof SCHEMES[number]
   }
 }
 
-/** Fetch on the reader, check the bytes against the input's SHA-256: a wrong file has no throughput. */
-async function fetch (swarm: Swarm, root: string, shared: Shared, size: number, peaks: Peaks): Promise<{ ms: number, rebuilt: number[], missing: number[] }> {
+/** Fetch through daemon `reader`, check the bytes against the input's SHA-256: a wrong file has no throughput. */
+async function fetch (swarm: Swarm, root: string, shared: Shared, reader: number, size: number, peaks: Peaks): Promise<{ ms: number, rebuilt: number[], missing: number[] }> {
   const out = join(root, 'fetched.bin')
   try {
-    const result = await swarm.run(READER, ['fetch', shared.cid, '-o', out], size, peaks)
+    const result = await swarm.run(reader, ['fetch', shared.cid, '-o', out], size, peaks)
     const copy = await sha256File(out)
     if (copy !== shared.sha256) throw new Error(`fetched ${shared.cid}: sha256 ${copy}, the input's is ${shared.sha256}`)
     const report = JSON.parse(result.stdout) as { rebuilt: number[], missing: number[] }
@@ -357,6 +322,24 @@ async function fetch (swarm: Swarm, root: string, shared: Shared, size: number, 
   } finally {
     await rm(out, { force: true })
   }
+}
+
+/** The daemon a file is fetched through: one that holds none of its shards where there is one (a reader that
+ *  holds shards reads them from its own disk, which no user far from the file gets), else the last peer. */
+export function chooseReader (holders: number[], peers: number, entry: number): number {
+  const candidates = Array.from({ length: peers }, (_, i) => peers - 1 - i).filter(i => i !== entry)
+  return candidates.find(i => !holders.includes(i)) ?? candidates[0]
+}
+
+/** Which daemons to kill, in order, so that `down` holders of a file are gone: holders of the lowest shard indexes
+ *  first (for RS the data shards, so every stripe must be rebuilt from parity: the reader's worst case), never the
+ *  reader (it serves the CLI), the entry peer only when no other holder is left. */
+export function chooseVictims (shards: Array<{ index: number, daemon: number }>, down: number, reader: number, entry: number): number[] {
+  const byIndex = [...shards].sort((a, b) => a.index - b.index).map(s => s.daemon)
+  const holders = [...new Set(byIndex)].filter(d => d !== reader)
+  const ordered = [...holders.filter(d => d !== entry), ...holders.filter(d => d === entry)]
+  if (ordered.length < down) throw new Error(`only ${ordered.length} holder(s) besides the reader, cannot take ${down} down`)
+  return ordered.slice(0, down)
 }
 
 let failed = 0
@@ -378,8 +361,70 @@ async function repeat<T extends { ms: number }> (what: string, size: number, run
   return { ok, failures }
 }
 
+/** Share, fetch, and fetch with 1 and with m holders down, for one scheme. Killed holders are restarted after,
+ *  unless `last` (the swarm is stopped next anyway). */
+async function measureScheme (swarm: Swarm, root: string, scheme: NamedScheme, settings: Settings, raw: number, seeds: () => number, last: boolean): Promise<void> {
+  const { size, runs } = settings
+  const about = { k: scheme.k, m: scheme.m, peers: swarm.size }
+  const sharePeaks = new Peaks()
+  const shares = await repeat(`share ${scheme.id}`, size, runs, async () => await share(swarm, root, scheme, size, seeds(), sharePeaks))
+  emit({ op: 'share', scheme: scheme.id, sizeBytes: size, ms: shares.ok.map(s => s.ms), failures: shares.failures, rawMbPerSec: raw, peakRssMiB: sharePeaks.figures(), extra: about })
+  const holdersOf = (s: Shared): Array<{ index: number, daemon: number }> => s.shards.map(x => ({ index: x.index, daemon: swarm.daemons.byPeer(x.peer) }))
+  const readerOf = (s: Shared): number => chooseReader(holdersOf(s).map(h => h.daemon), swarm.size, ENTRY)
+  const heldBy = (s: Shared, reader: number): number[] => holdersOf(s).filter(h => h.daemon === reader).map(h => h.index).sort((a, b) => a - b)
+  const nothing = 'no share run succeeded, so there was nothing to fetch'
+
+  const fetchPeaks = new Peaks()
+  const fetches = await repeat(`fetch ${scheme.id}`, size, shares.ok.length, async run => await fetch(swarm, root, shares.ok[run], readerOf(shares.ok[run]), size, fetchPeaks))
+  const first = shares.ok[0] as Shared | undefined
+  emit({
+    op: 'fetch', scheme: scheme.id, sizeBytes: size, ms: fetches.ok.map(f => f.ms), failures: fetches.failures, rawMbPerSec: raw, peakRssMiB: fetchPeaks.figures(),
+    extra: { ...about, ...(first === undefined ? { skipped: nothing } : { reader: readerOf(first), readerHolds: heldBy(first, readerOf(first)) }) }
+  })
+
+  // 1 holder down, then m (the most the scheme survives); the same count once when m = 1.
+  const downCounts = [...new Set([1, scheme.m])]
+  if (first === undefined) {
+    for (const down of downCounts) emit({ op: 'fetch-degraded', scheme: scheme.id, sizeBytes: size, ms: [], rawMbPerSec: raw, peakRssMiB: null, extra: { ...about, down, skipped: nothing } })
+    return
+  }
+  const reader = readerOf(first)
+  const victims = chooseVictims(holdersOf(first), scheme.m, reader, ENTRY)
+  let killedAt = 0
+  try {
+    for (const down of downCounts) {
+      const now = victims.slice(0, down).filter(i => swarm.daemons.state(i) === 'up')
+      progress(`${scheme.id}: killing peer(s) ${now.join(', ')} (holders of ${first.cid}); ${down} down`)
+      for (const i of now) await swarm.daemons.kill(i)
+      if (killedAt === 0) killedAt = performance.now()
+      const peaks = new Peaks()
+      const degraded = await repeat(`fetch-degraded ${scheme.id} (${down} down)`, size, runs, async () => await fetch(swarm, root, first, reader, size, peaks))
+      const report = degraded.ok.at(-1)
+      const downForMs = performance.now() - killedAt
+      emit({
+        op: 'fetch-degraded', scheme: scheme.id, sizeBytes: size, ms: degraded.ok.map(f => f.ms), failures: degraded.failures, rawMbPerSec: raw, peakRssMiB: peaks.figures(),
+        extra: {
+          ...about, down, victims: victims.slice(0, down), reader, readerHolds: heldBy(first, reader), missing: report?.missing ?? null, rebuilt: report?.rebuilt ?? null,
+          downForMs: round(downForMs, 0),
+          // Past the daemon's default dead-after a repair may have put the lost shards back, and then this is no
+          // longer a degraded fetch.
+          ...(downForMs >= DEAD_AFTER_MS ? { repairMayHaveStarted: true } : {})
+        }
+      })
+    }
+  } finally {
+    if (!last) {
+      progress(`${scheme.id}: restarting peer(s) ${victims.join(', ')}`)
+      for (const i of victims) if (swarm.daemons.state(i) === 'killed') await swarm.daemons.restart(i)
+      await swarm.daemons.waitForMesh()
+    }
+  }
+}
+
 async function main (): Promise<void> {
-  const { size, runs, cpuProf } = settings()
+  const config = settings()
+  const { size, runs, cpuProf, schemes } = config
+  const peers = Math.max(MIN_PEERS, ...schemes.map(s => s.k + s.m))
   const profileEnv = cpuProf !== undefined ? cpuProfileEnv(resolve(cpuProf)) : {}
   const root = await mkdtemp(join(tmpdir(), 'edgemirror-bench-transfer-'))
   const cleanup = new Cleanup()
@@ -388,46 +433,18 @@ async function main (): Promise<void> {
   process.once('SIGINT', interrupted)
   process.once('SIGTERM', interrupted)
   try {
-    progress(`${formatSize(size)} x ${runs} run(s), temp dir ${root}`)
+    progress(`${formatSize(size)} x ${runs} run(s), schemes ${schemes.map(s => s.id).join(', ')}, ${peers} daemons, temp dir ${root}`)
     const raw = await measureRawStream(size, runs, cleanup, profileEnv)
 
-    progress(`starting ${PEERS} daemons`)
-    const swarm = await Swarm.start(root, cleanup, profileEnv)
-    progress(`warm-up: share and fetch ${formatSize(Math.min(WARM_UP_BYTES, size))}`)
-    await fetch(swarm, root, await share(swarm, root, SCHEMES[0], Math.min(WARM_UP_BYTES, size), 0, new Peaks()), Math.min(WARM_UP_BYTES, size), new Peaks())
+    progress(`starting ${peers} daemons`)
+    const swarm = await Swarm.start(root, peers, cleanup, profileEnv)
+    const warmUp = Math.min(WARM_UP_BYTES, size)
+    progress(`warm-up: share and fetch ${formatSize(warmUp)}`)
+    const warm = await share(swarm, root, schemes[0], warmUp, 0, new Peaks())
+    await fetch(swarm, root, warm, chooseReader(warm.shards.map(s => swarm.daemons.byPeer(s.peer)), peers, ENTRY), warmUp, new Peaks())
 
     let seed = 1
-    let rsShared: Shared | undefined
-    for (const scheme of SCHEMES) {
-      const sharePeaks = new Peaks()
-      const shares = await repeat(`share ${scheme.name}`, size, runs, async () => await share(swarm, root, scheme, size, seed++, sharePeaks))
-      emit({ op: 'share', scheme: scheme.name, sizeBytes: size, ms: shares.ok.map(s => s.ms), failures: shares.failures, rawMbPerSec: raw, peakRssMiB: sharePeaks.figures() })
-      const fetchPeaks = new Peaks()
-      const fetches = await repeat(`fetch ${scheme.name}`, size, shares.ok.length, async run => await fetch(swarm, root, shares.ok[run], size, fetchPeaks))
-      emit({
-        op: 'fetch', scheme: scheme.name, sizeBytes: size, ms: fetches.ok.map(f => f.ms), failures: fetches.failures, rawMbPerSec: raw, peakRssMiB: fetchPeaks.figures(),
-        extra: shares.ok.length === 0 ? { skipped: 'no share run succeeded, so there was nothing to fetch' } : undefined
-      })
-      if (scheme.name === 'rs-4-2') rsShared = shares.ok[0]
-    }
-    if (rsShared === undefined) {
-      emit({ op: 'fetch-degraded', scheme: 'rs-4-2', sizeBytes: size, ms: [], rawMbPerSec: raw, peakRssMiB: null, extra: { skipped: 'no RS(4,2) share run succeeded, so there was nothing to fetch' } })
-      throw new Error(`${failed} run(s) failed; their lines say why`)
-    }
-
-    // Last, because it takes the swarm down: m holders of data shards go, so every stripe is rebuilt from parity.
-    const byPeer = new Map(swarm.daemons.map((d, i) => [d.peerId, i]))
-    const victims = [...rsShared.shards].sort((a, b) => a.index - b.index)
-      .map(s => byPeer.get(s.peer) as number).filter(i => i !== READER && i !== ENTRY).slice(0, M)
-    progress(`killing peers ${victims.join(', ')} (holders of data shards of ${rsShared.cid})`)
-    for (const i of victims) await swarm.daemons[i].kill()
-    const degradedPeaks = new Peaks()
-    const degraded = await repeat('fetch-degraded rs-4-2', size, runs, async () => await fetch(swarm, root, rsShared as Shared, size, degradedPeaks))
-    const report = degraded.ok.at(-1)
-    emit({
-      op: 'fetch-degraded', scheme: 'rs-4-2', sizeBytes: size, ms: degraded.ok.map(f => f.ms), failures: degraded.failures, rawMbPerSec: raw, peakRssMiB: degradedPeaks.figures(),
-      extra: { down: victims.length, missing: report?.missing ?? null, rebuilt: report?.rebuilt ?? null }
-    })
+    for (const [i, scheme] of schemes.entries()) await measureScheme(swarm, root, scheme, config, raw, () => seed++, i === schemes.length - 1)
     if (failed > 0) throw new Error(`${failed} run(s) failed; their lines say why`)
   } finally {
     process.off('SIGINT', interrupted)
@@ -436,7 +453,9 @@ async function main (): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  progress(`failed: ${(err as Error).stack ?? String(err)}`)
-  process.exitCode = 1
-})
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    progress(`failed: ${(err as Error).stack ?? String(err)}`)
+    process.exitCode = 1
+  })
+}

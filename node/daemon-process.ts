@@ -26,8 +26,23 @@ export interface DaemonProcess {
   kill (): Promise<void>
 }
 
-export async function spawnDaemon (repo: string, args: string[] = []): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, [CLI_PATH, 'daemon', '--repo', repo, '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+export interface NodeProcessOptions {
+  /** Added to this process's environment. */
+  env?: NodeJS.ProcessEnv
+  /** A command that runs `node` for us, e.g. ['ip', 'netns', 'exec', 'ns-1'] to start it inside a network
+   *  namespace (the benchmarks' emulated WAN, bench/wan/). It must exec node in place, as `ip netns exec` does, so
+   *  the child's pid is node's: signals, peak RSS from /proc/<pid> and exit codes then mean what they do without it. */
+  prefix?: string[]
+}
+
+/** spawn() arguments that run `node ...args`, under `prefix` when one is given. */
+export function nodeCommand (args: string[], prefix: string[] = []): [command: string, args: string[]] {
+  return prefix.length > 0 ? [prefix[0], [...prefix.slice(1), process.execPath, ...args]] : [process.execPath, args]
+}
+
+export async function spawnDaemon (repo: string, args: string[] = [], options: NodeProcessOptions = {}): Promise<DaemonProcess> {
+  const child = spawn(...nodeCommand([CLI_PATH, 'daemon', '--repo', repo, '--json', ...args], options.prefix),
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
   let stdout = ''
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
@@ -75,8 +90,8 @@ export interface CliResult {
 }
 
 /** Run `edgemirror ...args` to completion. */
-export async function runCli (args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
+export async function runCli (args: string[], options: NodeProcessOptions = {}): Promise<CliResult> {
+  const child = spawn(...nodeCommand([CLI_PATH, ...args], options.prefix), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
   let stdout = ''
   let stderr = ''
   child.stdout?.on('data', (d: Buffer) => { stdout += d.toString() })

@@ -61,8 +61,14 @@ export const SUMMARY_HEADER = [
   'gCO2/TB-month blind', 'gCO2/TB-month aware', 'encode s/GB', 'decode s/GB'
 ]
 
-function speedLine (results: BenchResults, op: string, s: NamedScheme): Line | undefined {
-  return linesOf(results, 'speed').find(l => l.op === op && l.scheme === s.id)
+/** A bench:transfer line of scheme `s`; for 'fetch-degraded', the one with `down` holders killed. */
+function speedLine (results: BenchResults, op: string, s: NamedScheme, down?: number): Line | undefined {
+  return linesOf(results, 'speed').find(l => l.op === op && l.scheme === s.id && (down === undefined || l.down === down))
+}
+
+/** What the swarm ran on, for headings: 'loopback' unless the run had an emulated WAN. */
+function networkName (results: BenchResults): string {
+  return results.options.network.profile === 'loopback' ? 'loopback' : 'emulated WAN'
 }
 
 /** A step's section: its heading, how it ran (or why not), and its body when it printed anything. */
@@ -92,20 +98,29 @@ function storageSection (results: BenchResults): string {
 }
 
 function speedSection (results: BenchResults): string {
-  const rows = linesOf(results, 'speed').map(l => [
-    l.op, l.scheme ?? 'raw libp2p stream', fixed(l.mbPerSec, 1), fixed(l.ratioVsRaw, 3), String(l.runs),
+  const lines = linesOf(results, 'speed')
+  const rows = lines.map(l => [
+    l.op, l.scheme ?? 'raw libp2p stream', l.down !== undefined ? String(l.down) : '', fixed(l.mbPerSec, 1), fixed(l.ratioVsRaw, 3), String(l.runs),
     fixed(spread(l) != null ? (spread(l) as number) * 100 : null, 0) + (spread(l) != null ? ' %' : ''),
     fixed(l.peakRssMiB?.daemonMax ?? l.peakRssMiB?.sender, 0),
     l.failedRuns !== undefined ? `${l.failedRuns} failed: ${(l.failures as string[]).join('; ')}` : (l.skipped ?? '')
   ])
-  const measured = [...new Set(linesOf(results, 'speed').map(l => l.scheme).filter(s => s != null))]
+  const figure = (l: Line | undefined): string => l?.mbPerSec != null ? `${fixed(l.mbPerSec, 1)} (${fixed(l.ratioVsRaw, 3)})` : DASH
+  const perScheme = results.options.schemes.map(parseScheme).map(s => [
+    s.id, figure(speedLine(results, 'share', s)), figure(speedLine(results, 'fetch', s)),
+    figure(speedLine(results, 'fetch-degraded', s, 1)), `${figure(speedLine(results, 'fetch-degraded', s, s.m))}, m = ${s.m}`
+  ])
+  const measured = [...new Set(lines.map(l => l.scheme).filter(s => s != null))]
   const missing = results.options.schemes.filter(s => !measured.includes(s))
-  return section(results, 'speed', '2. Speed: share and fetch on a loopback swarm', () => [
-    'From `bench:transfer` (six daemon processes, the `edgemirror` CLI, every fetch checked by SHA-256). MB/s = 10^6 bytes/s of file, ' +
-    'median of the runs; "vs raw" divides by one raw libp2p stream between two processes measured in the same run. ' +
-    '`fetch-degraded` kills m = 2 holders of data shards, so every stripe is rebuilt from parity.',
-    missing.length > 0 ? `\n${missing.join(', ')}: not measured — bench:transfer shares RS(4,2) and 3 replicas only and takes no scheme flag.\n` : '',
-    rows.length > 0 ? table(['op', 'scheme', 'MB/s', 'vs raw', 'runs', 'spread', 'peak RSS MiB', 'notes'], rows) : '',
+  const peers = lines.find(l => l.peers !== undefined)?.peers as number | undefined
+  return section(results, 'speed', `2. Speed: share and fetch on a ${networkName(results)} swarm`, () => [
+    `From \`bench:transfer\` (${peers ?? 'six'} daemon processes: at least six and one per shard of the widest scheme; the \`edgemirror\` CLI; every fetch checked by SHA-256). ` +
+    'MB/s = 10^6 bytes/s of file, median of the runs; "vs raw" (in brackets) divides by one raw libp2p stream between two processes measured in the same run. ' +
+    'The fetch goes through a peer holding no shard of the file where there is one. "1 down" and "m down" kill that many holders (lowest shard indexes ' +
+    'first: for RS the data shards, so stripes are rebuilt from parity) and fetch the same file again; for ×R, m = R − 1.',
+    missing.length > 0 ? `\n${missing.join(', ')}: not measured in this run.\n` : '', '',
+    table(['scheme', 'share MB/s (vs raw)', 'fetch', 'fetch, 1 down', 'fetch, m down'], perScheme), '',
+    rows.length > 0 ? table(['op', 'scheme', 'down', 'MB/s', 'vs raw', 'runs', 'spread', 'peak RSS MiB', 'notes'], rows) : '',
   ])
 }
 
@@ -216,9 +231,12 @@ export function chartData (results: BenchResults): BarChart[] {
   })
   if (storage.length > 0) charts.push({ name: 'storage', title: 'Bytes stored per byte shared', xTitle: 'scheme', yTitle: 'bytes stored / byte', bars: storage })
 
-  const speed = collect(s => [['share', speedLine(results, 'share', s)?.mbPerSec], ['fetch', speedLine(results, 'fetch', s)?.mbPerSec], ['fetch, m down', speedLine(results, 'fetch-degraded', s)?.mbPerSec]])
+  const speed = collect(s => [
+    ['share', speedLine(results, 'share', s)?.mbPerSec], ['fetch', speedLine(results, 'fetch', s)?.mbPerSec],
+    ['fetch, 1 down', speedLine(results, 'fetch-degraded', s, 1)?.mbPerSec], ['fetch, m down', speedLine(results, 'fetch-degraded', s, s.m)?.mbPerSec]
+  ])
   const raw = linesOf(results, 'speed').find(l => l.op === 'raw-stream')
-  if (speed.length > 0) charts.push({ name: 'speed', title: 'Share and fetch throughput (loopback)', xTitle: 'scheme', yTitle: 'MB/s', bars: speed, rule: raw?.mbPerSec != null ? { value: raw.mbPerSec, label: 'raw libp2p stream' } : undefined })
+  if (speed.length > 0) charts.push({ name: 'speed', title: `Share and fetch throughput (${networkName(results)})`, xTitle: 'scheme', yTitle: 'MB/s', bars: speed, rule: raw?.mbPerSec != null ? { value: raw.mbPerSec, label: 'raw libp2p stream' } : undefined })
 
   const nines = collect(s => {
     const l = linesOf(results, 'durability').find(x => x.measurement === 'annual-loss' && x.scheme === s.id)
@@ -253,7 +271,7 @@ export async function renderReport (results: BenchResults, chartPath: (name: str
     `${results.options.quick ? ', **--quick** sizes' : ''}. Network: ${network.profile === 'loopback' ? `loopback only (${network.reason})` : network.reason}.`, '',
     '## Summary', '',
     table(SUMMARY_HEADER, summaryRows(results)), '',
-    'n/k is the nominal overhead; "stored per byte" is measured from the daemons\' stores. Speed: bench:transfer (RS(4,2) and 3 replicas only). ' +
+    'n/k is the nominal overhead; "stored per byte" is measured from the daemons\' stores. Speed: bench:transfer, healthy swarm (degraded fetches in section 2). ' +
     'P(loss): Markov model at the repair time below. Carbon: placement model. CPU: the codec alone, one core. A dash: not measured in this run (see its section).', '',
     ...(skipped.length > 0 ? ['Steps not fully run:', '', ...skipped, ''] : []),
     storageSection(results), image('storage'),

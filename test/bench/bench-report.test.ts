@@ -48,7 +48,7 @@ describe('bench report', () => {
     }
     assert.ok(markdown.includes(`| ${SUMMARY_HEADER.join(' | ')} |`))
     assert.match(markdown, /\| rs-4-2 \| 3\.75 MiB \| 5\.63 MiB \| 17\.9 KiB \(6 copies\) \| 1\.5000 \|/)
-    assert.match(markdown, /\| raw-stream \| raw libp2p stream \| 181\.9 \| 1\.000 \| 3 \|/)
+    assert.match(markdown, /\| raw-stream \| raw libp2p stream \|  \| 181\.9 \| 1\.000 \| 3 \|/)
     assert.match(markdown, /\*\*Storj self-check\*\*.*computed 99\.99999981 %, printed 99\.99999981 %: matches/)
     assert.match(markdown, /\| rs-4-2 \| check \| 0\.5 \| 720\.0000 \| 50000 \| \d+ \| .* \| yes \|/)
     assert.match(markdown, /\*\*3\. repair\*\*: skipped\. bench\/repair\.ts does not exist/)
@@ -64,7 +64,7 @@ describe('bench report', () => {
     const { charts } = await renderReport(results, name => name)
     const expected: Record<string, string[]> = {
       storage: ['measured', 'n/k'],
-      speed: ['share', 'fetch', 'fetch, m down'],
+      speed: ['share', 'fetch', 'fetch, m down'], // the fixture predates the 1-down fetch
       durability: ['with repair', 'no repair'],
       carbon: ['carbon-blind', 'carbon-aware'],
       cpu: ['encode', 'reconstruct']
@@ -83,6 +83,32 @@ describe('bench report', () => {
     const carbon = charts.find(c => c.name === 'carbon')
     assert.equal(barLabels(carbon?.svg ?? '').filter(b => b.includes('series:')).length, 4)
     assert.ok(charts.find(c => c.name === 'speed')?.svg.includes('raw libp2p stream'), 'speed chart has the raw-stream baseline')
+  })
+
+  it('speed: every scheme with share, fetch, 1 down and m down (m = R − 1 for replication)', async () => {
+    // Lines shaped as bench:transfer prints them, figures made up for the test: the table and chart pick them by scheme and down count.
+    const speed = (op: string, scheme: string | null, mbPerSec: number, down?: number): Record<string, unknown> =>
+      ({ bench: 'transfer', op, scheme, sizeBytes: 1e6, runs: 1, runsMs: [1], mbPerSec, ratioVsRaw: mbPerSec / 100, peers: 14, ...(down !== undefined ? { down } : {}) })
+    const schemes = ['replicas-2', 'replicas-3', 'rs-4-2', 'rs-6-3', 'rs-10-4']
+    const synthetic: BenchResults = {
+      ...results,
+      options: { ...results.options, schemes },
+      steps: [{
+        step: 'speed', title: '2. speed', commands: [], status: 'ok', durationMs: 1,
+        lines: [speed('raw-stream', null, 100), ...schemes.flatMap((id, i) => {
+          const m = id === 'replicas-2' ? 1 : id === 'rs-10-4' ? 4 : id === 'rs-6-3' ? 3 : 2
+          return [speed('share', id, 10 + i), speed('fetch', id, 20 + i), speed('fetch-degraded', id, 30 + i, 1), ...(m > 1 ? [speed('fetch-degraded', id, 40 + i, m)] : [])]
+        })]
+      }]
+    }
+    const { markdown, charts } = await renderReport(synthetic, name => name)
+    assert.match(markdown, /14 daemon processes/)
+    assert.match(markdown, /\| replicas-2 \| 10\.0 \(0\.100\) \| 20\.0 \(0\.200\) \| 30\.0 \(0\.300\) \| 30\.0 \(0\.300\), m = 1 \|/)
+    assert.match(markdown, /\| rs-10-4 \| 14\.0 \(0\.140\) \| 24\.0 \(0\.240\) \| 34\.0 \(0\.340\) \| 44\.0 \(0\.440\), m = 4 \|/)
+    const chart = charts.find(c => c.name === 'speed')?.svg ?? ''
+    for (const id of schemes) {
+      for (const series of ['share', 'fetch', 'fetch, 1 down', 'fetch, m down']) assert.ok(barLabels(chart).some(b => b.includes(`scheme: ${id}`) && b.endsWith(`series: ${series}`)), `${id} ${series}`)
+    }
   })
 
   it('helpers: s/GB, spread, and the repair time read from repair lines', () => {

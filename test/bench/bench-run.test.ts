@@ -29,7 +29,7 @@ describe('bench run: argument plumbing', () => {
   it('--quick reaches every step with its quick sizes, --schemes every scheme-aware step', () => {
     const c = commands(['--quick', '--schemes', 'rs-4-2,replicas-3'])
     assert.deepEqual(c.storage, [['bench/storage.ts', '--schemes', 'rs-4-2,replicas-3', '--quick']])
-    assert.deepEqual(c.speed, [['bench/transfer.ts', '--size', '16MiB', '--runs', '3']])
+    assert.deepEqual(c.speed, [['bench/transfer.ts', '--schemes', 'rs-4-2,replicas-3', '--size', '16MiB', '--runs', '3']])
     assert.deepEqual(c.durability, [['bench/annual-loss.ts', '--schemes', 'rs-4-2,replicas-3', '--afr', '0.05', '--repair-hours', '24', '--quick']])
     assert.deepEqual((c.carbon as string[][]).map(a => a.slice(0, 5)), [
       ['bench/placement.ts', '--k', '4', '--m', '2'], ['bench/placement.ts', '--k', '1', '--m', '2']
@@ -42,6 +42,7 @@ describe('bench run: argument plumbing', () => {
   it('full sizes without --quick; the repair time and AFR reach the durability step', () => {
     const c = commands(['--afr', '0.02'], 0.5)
     assert.deepEqual(c.storage, [['bench/storage.ts', '--schemes', 'replicas-2,replicas-3,rs-4-2,rs-6-3,rs-10-4']])
+    assert.deepEqual(c.speed, [['bench/transfer.ts', '--schemes', 'replicas-2,replicas-3,rs-4-2,rs-6-3,rs-10-4', '--size', '256MiB', '--runs', '3']])
     assert.ok(!(c.carbon as string[][]).some(a => a.includes('--files')))
     assert.deepEqual(c.cpu, [['bench/coder.ts']])
     assert.deepEqual((c.durability as string[][])[0].slice(3, 7), ['--afr', '0.02', '--repair-hours', '0.5'])
