@@ -139,7 +139,7 @@ function durabilitySection (results: BenchResults): string {
   const loss = lines.filter(l => l.measurement === 'annual-loss')
   const mc = lines.filter(l => l.measurement === 'monte-carlo')
   return section(results, 'durability', '4. Durability: probability of losing a file within a year', () => [
-    `Per-peer annual failure rate ${afr * 100} %, repair time ${fixed(repairHours, 4)} h (${repairHoursSource}); ` +
+    `Per-peer annual failure rate ${afr * 100} %, repair time ${fixed(repairHours, 4)} h = ${durationText(repairHours * 3_600_000)}: ${repairHoursSource}. ` +
     'Markov model with repair and the binomial no-repair tail from `bench/durability/` (docs/DURABILITY.md). Rows are sorted by overhead: ' +
     'schemes with the same n/k are the fair comparison. Independent failures only, so these are upper bounds on real durability.', '',
     check !== undefined

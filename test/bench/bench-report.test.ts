@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { describe, it } from 'node:test'
 import { renderReport, SUMMARY_HEADER, summaryRows } from '../../bench/report/markdown.ts'
-import { measuredRepairMs, secondsPerGb, spread, type BenchResults } from '../../bench/report/results.ts'
+import { composeRepairTime, describeRepairTime, secondsPerGb, spread, type BenchResults } from '../../bench/report/results.ts'
+import { DEAD_AFTER_MS, REPAIR_GRACE_MS } from '../../node/repair/constants.ts'
 
 const results = JSON.parse(await readFile(new URL('./fixtures/bench-results.json', import.meta.url), 'utf8')) as BenchResults
 
@@ -111,12 +112,28 @@ describe('bench report', () => {
     }
   })
 
-  it('helpers: s/GB, spread, and the repair time read from repair lines', () => {
+  it('helpers: s/GB and spread', () => {
     assert.equal(secondsPerGb(500), 2)
     assert.equal(secondsPerGb(0), null)
     assert.equal(spread({ runsMs: [100, 100, 200] }), 1)
     assert.equal(spread({ runsMs: [100] }), undefined)
-    assert.equal(measuredRepairMs([{ timeToFullRedundancyMs: 4000 }, { timeToFullRedundancyMs: 6000 }, { other: 1 }]), 5000)
-    assert.equal(measuredRepairMs([{ op: 'nothing' }]), undefined)
+  })
+
+  it('repair time for durability: the daemon\'s default detection plus what bench:repair measured beyond its dead-after', () => {
+    const detection = { heartbeat: '500ms', deadAfter: '3s', repairGrace: '0s', repairRate: '200MB/s' }
+    const lines = [{ bench: 'repair', scheme: 'replicas-3', medianMs: 4510, detection }, { bench: 'repair', scheme: 'rs-4-2', medianMs: 5070, detection },
+      { bench: 'repair', scheme: 'rs-6-3', medianMs: 4990, detection }]
+    const t = composeRepairTime(lines)
+    assert.ok(t !== undefined)
+    assert.equal(t.detectionMs, DEAD_AFTER_MS + REPAIR_GRACE_MS)
+    assert.equal(t.benchDeadAfterMs, 3000)
+    assert.equal(t.measuredMs, 4990)
+    assert.equal(t.dataMovementMs, 1990) // median of 1510, 2070, 1990
+    assert.equal(t.totalMs, DEAD_AFTER_MS + REPAIR_GRACE_MS + 1990)
+    const text = describeRepairTime(t)
+    assert.match(text, /default detection delay 120\.0 s \(--dead-after 60\.0 s \+ --repair-grace 60\.0 s/)
+    assert.match(text, /plus 2\.0 s of data movement measured by bench\/repair\.ts \(median time to full redundancy 5\.0 s minus the --dead-after 3\.0 s/)
+    assert.match(text, /--repair-rate 200MB\/s, the daemon's default is 5 MB\/s\) = 122\.0 s$/)
+    assert.equal(composeRepairTime([{ bench: 'repair', medianMs: null, detection }, { op: 'other' }]), undefined)
   })
 })
