@@ -27,6 +27,7 @@ import { FileShardSource, shardFileWriter, shardPath } from './shard-files.ts'
  *  64 MiB is far beyond any L3 cache, so the cycling does not flatter the figures. */
 const MAX_POOL_BYTES = 64 * 1024 * 1024
 const CODES: Array<[number, number]> = [[4, 2], [6, 3], [10, 4]]
+const REPLICAS = [2, 3]
 
 const { values: flags } = parseArgs({
   options: {
@@ -304,7 +305,8 @@ async function main (): Promise<void> {
   const configs: Array<[string, number, number]> = [
     ...CODES.map(([k, m]): [string, number, number] => [RS_WASM_CODEC_ID, k, m]),
     ...(native ? CODES.map(([k, m]): [string, number, number] => [RS_NATIVE_CODEC_ID, k, m]) : []),
-    [REPLICA_CODEC_ID, 1, 2]
+    // Replication ×2 and ×3 (k = 1, m = R − 1), the two replication schemes `npm run bench` compares.
+    ...REPLICAS.map((r): [string, number, number] => [REPLICA_CODEC_ID, 1, r - 1])
   ]
   const dir = await mkdtemp(join(tmpdir(), 'edgemirror-bench-coder-'))
   try {

@@ -12,7 +12,7 @@ describe('bench:coder', () => {
   it('prints one JSON line per measurement for --quick --size 4MiB', { timeout: 120_000 }, async () => {
     const lines = await runBenchScript('bench/coder.ts', ['--quick', '--size', '4MiB'])
     const codecs = [['rs-wasm-1', 4, 2], ['rs-wasm-1', 6, 3], ['rs-wasm-1', 10, 4],
-      ...(loadRsNative() != null ? [['rs-native-1', 4, 2], ['rs-native-1', 6, 3], ['rs-native-1', 10, 4]] : []), ['replica-1', 1, 2]]
+      ...(loadRsNative() != null ? [['rs-native-1', 4, 2], ['rs-native-1', 6, 3], ['rs-native-1', 10, 4]] : []), ['replica-1', 1, 1], ['replica-1', 1, 2]]
     assert.deepEqual(lines.map(l => `${l.op as string}:${String(l.codec)}:${String(l.k)}:${String(l.m)}`), [
       'baseline-copy:null:null:null',
       'baseline-sha256:null:null:null',
