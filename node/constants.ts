@@ -23,10 +23,26 @@ export const STREAM_IDLE_TIMEOUT_MS = 30_000
  *  this bounds what a fast sender can make us hold per stream (see node/wire/frame-reader.ts). */
 export const READ_HIGH_WATER = 4 * 1024 * 1024
 
+/** A writer waits while more than this many bytes sit in a stream's write buffer (node/wire/frame-writer.ts): one
+ *  1 MiB block queued behind the yamux window keeps the link busy, and bounds what a slow receiver costs us per stream. */
+export const WRITE_HIGH_WATER = 1024 * 1024
+
 /** yamux per-stream window cap: 4 MiB (library default 16 MiB). Holds loopback and LAN links at full speed while
  *  keeping the worst-case buffered bytes of a paused stream small; read buffer must exceed the window. */
 export const YAMUX_MAX_STREAM_WINDOW = 4 * 1024 * 1024
 export const YAMUX_MAX_READ_BUFFER = 8 * 1024 * 1024
+
+/** Ping streams per peer and direction. libp2p's connection monitor pings every connection every 10 s and aborts the
+ *  connection when a ping fails, and the ping service allows one outbound stream by default: so a peer-directory
+ *  RTT probe that overlapped a monitor ping (TooManyOutboundProtocolStreamsError) killed the connection with every
+ *  transfer on it (seen as 'Cannot write to a stream that is closed' in bench:transfer under load). Both ends are
+ *  edgemirror daemons; 4 covers the directory's one probe per peer plus overlapping monitor pings. */
+export const MAX_PING_STREAMS = 4
+
+/** The connection monitor's shortest ping timeout (libp2p's default is 5 s). A daemon busy hashing and encoding a large
+ *  transfer on a loaded machine can answer a ping late; cutting its connection then loses the transfer. 30 s still
+ *  reaps a connection to a vanished machine within a minute, the default dead-after of the failure detector. */
+export const PING_TIMEOUT_MIN_MS = 30_000
 
 /** At most this many CIDs per has-request. */
 export const MAX_HAS_CIDS = 1000

@@ -15,8 +15,28 @@ export interface SwarmShardSourceComponents {
   dial: Dialer
 }
 
+/**
+ * A read that lands at most this many stripes ahead of a holder's open stream stays on that stream: the skipped
+ * blocks are read and dropped. They are already on their way (the yamux window, node/constants.ts, holds 4 blocks
+ * of 1 MiB), so dropping them costs less than a new stream, which throws that window away and adds a round trip.
+ * Skips happen whenever a hedged stripe (coder/decoder.ts) settled without this shard's block.
+ */
+export const MAX_SKIP_STRIPES = 8
+
 /** One open read of a shard from one holder; `controller` cuts it off even while a block is still on its way. */
-interface Cursor { peer: string, next: number, blocks: AsyncGenerator<Uint8Array>, controller: AbortController }
+interface Cursor {
+  peer: string
+  /** The stripe the stream will deliver next. */
+  next: number
+  /** The stripe after the last one asked of this cursor: reads queue behind each other in stripe order. */
+  asked: number
+  /** The last queued read: the next one starts when it ends. */
+  tail: Promise<unknown>
+  /** Released for a read elsewhere in the shard (not a verdict on the holder). */
+  superseded: boolean
+  blocks: AsyncGenerator<Uint8Array>
+  controller: AbortController
+}
 
 /** Blocks of each shard, streamed from one holder at a time; a failing holder is dropped for the next one. */
 export class SwarmShardSource implements ShardSource {
@@ -30,22 +50,19 @@ export class SwarmShardSource implements ShardSource {
     for (const peer of this.holders.get(index) ?? []) {
       if (this.failed.get(index)?.has(peer) === true) continue
       let cursor = this.cursors.get(index)
-      if (cursor === undefined || cursor.peer !== peer || cursor.next !== stripe) {
-        // A read elsewhere in the shard (the decoder skipped stripes, or gave up waiting on this holder): start over.
-        if (cursor !== undefined) release(cursor)
+      if (cursor === undefined || cursor.peer !== peer || stripe < cursor.asked || stripe - cursor.asked > MAX_SKIP_STRIPES) {
+        // A read behind this stream, or far ahead of it (the decoder skipped many stripes): start over.
+        if (cursor !== undefined) supersede(cursor)
         const controller = new AbortController()
-        cursor = { peer, next: stripe, controller, blocks: this.open(peer, index, stripe, controller.signal) }
+        cursor = { peer, next: stripe, asked: stripe, tail: Promise.resolve(), superseded: false, controller, blocks: this.open(peer, index, stripe, controller.signal) }
         this.cursors.set(index, cursor)
       }
       try {
-        const result = await cursor.blocks.next()
-        if (result.done === true) throw new Error('shard ended early')
-        cursor.next++
-        return result.value
+        return await readAt(cursor, stripe)
       } catch (err) {
         // Superseded by a newer read of this shard: the decoder stopped waiting for this block long ago. Not a verdict
         // on the holder (null would mark the shard unavailable), so fail this read alone.
-        if (this.cursors.get(index) !== cursor) throw err
+        if (cursor.superseded) throw err
         log('shard %d of %s from %s failed: %s', index, this.cid, peer, (err as Error).message)
         this.drop(index, peer)
       }
@@ -65,7 +82,7 @@ export class SwarmShardSource implements ShardSource {
   }
 
   async close (): Promise<void> {
-    for (const c of this.cursors.values()) release(c)
+    for (const c of this.cursors.values()) supersede(c)
     this.cursors.clear()
   }
 
@@ -86,6 +103,28 @@ export class SwarmShardSource implements ShardSource {
     const combined = this.signal !== undefined ? AbortSignal.any([this.signal, signal]) : signal
     return getShardBlocks(this.components.dial, peer, this.cid, index, this.manifest, from, to, combined)
   }
+}
+
+/** Queue a read of `stripe` on the cursor: after the reads already asked of it, dropping the blocks it skips. */
+async function readAt (cursor: Cursor, stripe: number): Promise<Uint8Array> {
+  const read = cursor.tail.then(async () => {
+    let block: Uint8Array
+    do {
+      const result = await cursor.blocks.next()
+      if (result.done === true) throw new Error('shard ended early')
+      block = result.value
+    } while (cursor.next++ < stripe)
+    return block
+  })
+  cursor.asked = stripe + 1
+  cursor.tail = read.catch(() => {})
+  return await read
+}
+
+/** Release a cursor because a read elsewhere in the shard replaces it; its pending reads fail without a verdict. */
+function supersede (cursor: Cursor): void {
+  cursor.superseded = true
+  release(cursor)
 }
 
 /** Close a read without waiting for it: a stalled holder must not hold up the decoder or the end of a fetch. */
