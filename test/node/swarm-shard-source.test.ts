@@ -1,0 +1,63 @@
+// SwarmShardSource over this node's own store (a memory store, so no sockets): a read a few stripes ahead stays on
+// the open stream and drops the blocks between, a read far ahead or behind starts a new stream, and every block
+// returned is the right one.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { Manifest } from '../../coder/manifest.ts'
+import { MemoryShardStore } from '../../node/store/memory-shard-store.ts'
+import type { ReadShardOptions } from '../../node/store/shard-store.ts'
+import { MAX_SKIP_STRIPES, SwarmShardSource } from '../../node/swarm-shard-source.ts'
+import { pattern, putShard, testCid } from './store/compliance.ts'
+
+const BLOCK = 4096
+const STRIPES = 40
+const SELF = 'self'
+
+async function fixture (): Promise<{ source: SwarmShardSource, opens: number[], shard: Uint8Array }> {
+  const cid = testCid('skip')
+  const shard = pattern(BLOCK * STRIPES, 3)
+  const store = new MemoryShardStore()
+  await store.start()
+  await putShard(store, cid, 0, shard)
+  const opens: number[] = []
+  const readShard = store.readShard.bind(store)
+  // Count streams: each cursor reads its shard with one readShard call per block, starting at its first stripe.
+  let lastOffset = -1
+  store.readShard = (c: string, index: number, options?: ReadShardOptions) => {
+    const offset = options?.offset ?? 0
+    if (offset !== lastOffset + BLOCK) opens.push(offset / BLOCK)
+    lastOffset = offset
+    return readShard(c, index, options)
+  }
+  const manifest = { version: 1, codec: 'replica', k: 1, m: 0, blockSize: BLOCK, fileSize: shard.byteLength, fileHash: new Uint8Array(32), shardHashes: [new Uint8Array(32 * STRIPES)], createdAt: 0 } as Manifest
+  const source = new SwarmShardSource({ selfId: SELF, store, dial: async () => { throw new Error('no network in this test') } }, cid, manifest, new Map([[0, [SELF]]]))
+  return { source, opens, shard }
+}
+
+const blockOf = (shard: Uint8Array, stripe: number): Uint8Array => shard.subarray(stripe * BLOCK, (stripe + 1) * BLOCK)
+
+describe('SwarmShardSource', () => {
+  it('keeps one stream for reads that skip a few stripes, and restarts for far or backward reads', async () => {
+    const { source, opens, shard } = await fixture()
+    const read = async (stripe: number): Promise<void> => {
+      assert.deepEqual(await source.readBlock(0, stripe), blockOf(shard, stripe), `block ${stripe}`)
+    }
+    await read(0)
+    await read(1)
+    await read(3) // a hedged stripe skipped 2
+    await read(3 + 1 + MAX_SKIP_STRIPES) // the most a stream may skip
+    assert.deepEqual(opens, [0], 'one stream so far')
+    await read(30) // far ahead
+    await read(2) // behind
+    assert.deepEqual(opens, [0, 30, 2])
+    await source.close()
+  })
+
+  it('serves overlapping reads of one shard in stripe order from one stream', async () => {
+    const { source, opens, shard } = await fixture()
+    const blocks = await Promise.all([0, 1, 2, 5].map(async s => await source.readBlock(0, s)))
+    assert.deepEqual(blocks, [0, 1, 2, 5].map(s => blockOf(shard, s)))
+    assert.deepEqual(opens, [0])
+    await source.close()
+  })
+})
