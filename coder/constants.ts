@@ -29,3 +29,8 @@ export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 
 /** File names travel in manifests; keep them short enough for every common filesystem (NAME_MAX = 255 bytes). */
 export const MAX_NAME_BYTES = 255
+
+/** Files from this size on are encoded on the encode worker (coder/stripe-encoder.ts). Below it a share encodes in tens
+ *  of milliseconds, less than the worker's first start-up costs (0.3-0.5 s measured here, loading the TypeScript
+ *  loader and the codec in the new thread). */
+export const OFFLOAD_MIN_BYTES = 8 * 1024 * 1024

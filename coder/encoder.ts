@@ -4,11 +4,11 @@
 import type { Codec } from './codec.ts'
 import { DEFAULT_BLOCK_SIZE, HASH_LENGTH } from './constants.ts'
 import { AbortedError, SizeMismatchError } from './errors.ts'
-import { createSha256, sha256 } from './hash.ts'
 import { assertGeometry, stripeCount } from './layout.ts'
 import { encodeManifest, manifestCid, MANIFEST_VERSION, sanitizeFileName, type Manifest } from './manifest.ts'
 import type { ProgressOptions } from './progress.ts'
-import { readStripes, type Stripe } from './stripe-reader.ts'
+import { readStripes } from './stripe-reader.ts'
+import { InlineStripeEncoder, WorkerStripeEncoder, type StripeEncoder } from './stripe-encoder.ts'
 
 export interface EncodedStripe {
   index: number
@@ -30,6 +30,8 @@ export interface EncodeOptions extends ProgressOptions {
   expectedSize?: number
   /** Stripes encoded ahead of the sink (2 lets the codec work while the sink sends). */
   depth?: number
+  /** Encode and hash on the encode worker thread (coder/stripe-encoder.ts) instead of this one. */
+  offload?: boolean
 }
 
 export interface EncodeResult {
@@ -44,14 +46,10 @@ export async function encodeFile (source: AsyncIterable<Uint8Array>, options: En
   const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE
   assertGeometry({ k, m, blockSize, fileSize: 0 })
   const depth = Math.max(1, options.depth ?? 2)
-  const fileHash = createSha256()
+  const stripes: StripeEncoder = options.offload === true ? new WorkerStripeEncoder(codec) : new InlineStripeEncoder(codec)
   const hashLists: Uint8Array[][] = Array.from({ length: k + m }, () => [])
   let fileSize = 0
-
-  async function encodeStripe (stripe: Stripe): Promise<EncodedStripe> {
-    if (m > 0) await codec.encode(stripe.blocks)
-    return { index: stripe.index, blockSize: stripe.blockSize, blocks: stripe.blocks, hashes: stripe.blocks.map(sha256) }
-  }
+  let fileHash: Uint8Array
 
   async function deliver (encoded: EncodedStripe, dataBytes: number): Promise<void> {
     encoded.hashes.forEach((h, i) => hashLists[i].push(h))
@@ -60,19 +58,23 @@ export async function encodeFile (source: AsyncIterable<Uint8Array>, options: En
     onProgress?.({ phase: 'encode', bytes: fileSize, total: options.expectedSize })
   }
 
-  const inFlight: Array<{ encoded: Promise<EncodedStripe>, dataBytes: number }> = []
-  const hashing = hashInput(source, fileHash)
-  for await (const stripe of readStripes(hashing, k, m, blockSize, signal)) {
-    if (signal?.aborted === true) throw new AbortedError()
-    const encoded = encodeStripe(stripe)
-    encoded.catch(() => {}) // observed below, in order; this keeps an early failure from being unhandled
-    inFlight.push({ encoded, dataBytes: stripe.dataBytes })
-    if (inFlight.length >= depth) {
-      const next = inFlight.shift()!
-      await deliver(await next.encoded, next.dataBytes)
+  try {
+    const inFlight: Array<{ encoded: Promise<EncodedStripe>, dataBytes: number }> = []
+    for await (const stripe of readStripes(source, k, m, blockSize, signal)) {
+      if (signal?.aborted === true) throw new AbortedError()
+      const encoded = stripes.encode(stripe)
+      encoded.catch(() => {}) // observed below, in order; this keeps an early failure from being unhandled
+      inFlight.push({ encoded, dataBytes: stripe.dataBytes })
+      if (inFlight.length >= depth) {
+        const next = inFlight.shift()!
+        await deliver(await next.encoded, next.dataBytes)
+      }
     }
+    for (const next of inFlight) await deliver(await next.encoded, next.dataBytes)
+    fileHash = await stripes.digest()
+  } finally {
+    stripes.close()
   }
-  for (const next of inFlight) await deliver(await next.encoded, next.dataBytes)
 
   if (options.expectedSize !== undefined && options.expectedSize !== fileSize) {
     throw new SizeMismatchError(`input ended after ${fileSize} bytes, ${options.expectedSize} were announced`, { actual: fileSize, expected: options.expectedSize })
@@ -85,7 +87,7 @@ export async function encodeFile (source: AsyncIterable<Uint8Array>, options: En
     m,
     blockSize,
     fileSize,
-    fileHash: new Uint8Array(fileHash.digest()),
+    fileHash,
     shardHashes: hashLists.map(list => concatHashes(list)),
     createdAt: options.createdAt ?? Date.now(),
     ...(name !== '' ? { name } : {})
@@ -93,13 +95,6 @@ export async function encodeFile (source: AsyncIterable<Uint8Array>, options: En
   if (stripeCount(manifest) !== hashLists[0].length) throw new Error('internal: stripe count mismatch')
   const manifestBytes = encodeManifest(manifest)
   return { manifest, manifestBytes, cid: (await manifestCid(manifestBytes)).toString() }
-}
-
-async function * hashInput (source: AsyncIterable<Uint8Array>, hash: ReturnType<typeof createSha256>): AsyncGenerator<Uint8Array> {
-  for await (const chunk of source) {
-    hash.update(chunk)
-    yield chunk
-  }
 }
 
 function concatHashes (list: Uint8Array[]): Uint8Array {

@@ -27,7 +27,7 @@ export async function * readStripes (source: AsyncIterable<Uint8Array>, k: numbe
       filled += take
       offset += take
       if (filled === stripeData) {
-        yield { index: index++, blockSize, blocks: views(buffer, k + m, blockSize), dataBytes: stripeData }
+        yield { index: index++, blockSize, blocks: stripeViews(buffer, k + m, blockSize), dataBytes: stripeData }
         buffer = new Uint8Array((k + m) * blockSize)
         filled = 0
       }
@@ -38,11 +38,12 @@ export async function * readStripes (source: AsyncIterable<Uint8Array>, k: numbe
     const lastBlockSize = alignUp(Math.ceil(filled / k))
     const last = new Uint8Array((k + m) * lastBlockSize)
     last.set(buffer.subarray(0, filled))
-    yield { index, blockSize: lastBlockSize, blocks: views(last, k + m, lastBlockSize), dataBytes: filled }
+    yield { index, blockSize: lastBlockSize, blocks: stripeViews(last, k + m, lastBlockSize), dataBytes: filled }
   }
 }
 
-function views (buffer: Uint8Array, count: number, size: number): Uint8Array[] {
+/** `count` views of `size` bytes each, back to back, into one stripe buffer. */
+export function stripeViews (buffer: Uint8Array, count: number, size: number): Uint8Array[] {
   const out: Uint8Array[] = []
   for (let i = 0; i < count; i++) out.push(buffer.subarray(i * size, (i + 1) * size))
   return out

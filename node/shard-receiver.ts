@@ -1,6 +1,7 @@
 // Receiving one shard, whether it arrives from a peer (put protocol) or from this node's own share: blocks are
 // hashed as they are written to a temp file, and the shard is committed only if the manifest that follows agrees
-// with every one of them. One path for both, so a local shard is held to the same standard as a remote one.
+// with every one of them. One path for both, so a local shard is held to the same standard as a remote one (a local
+// block may come with the hash the encoder just computed for it, which saves hashing it twice in one process).
 import { equalBytes } from '../coder/codec-support.ts'
 import { HASH_LENGTH } from '../coder/constants.ts'
 import { HashMismatchError, InvalidParametersError } from '../coder/errors.ts'
@@ -35,11 +36,12 @@ export class ShardReceiver {
     return this.stripe < this.stripes ? stripeBlockSize(this.geometry, this.stripe) : undefined
   }
 
-  async writeBlock (block: Uint8Array): Promise<void> {
+  /** `knownHash`: the block's SHA-256 computed by this process (this node's own share), never one from the wire. */
+  async writeBlock (block: Uint8Array, knownHash?: Uint8Array): Promise<void> {
     const size = this.nextBlockSize()
     if (size === undefined) throw new ProtocolError('more blocks than the geometry allows')
     if (block.byteLength !== size) throw new ProtocolError(`block ${this.stripe} has ${block.byteLength} bytes, expected ${size}`)
-    this.hashes.set(sha256(block), this.stripe * HASH_LENGTH)
+    this.hashes.set(knownHash ?? sha256(block), this.stripe * HASH_LENGTH)
     this.stripe++
     await this.writer.write(block)
   }

@@ -6,7 +6,9 @@ import { ShardReceiver } from './shard-receiver.ts'
 import type { ShardStore } from './store/shard-store.ts'
 
 export interface ShardTarget {
-  writeBlock (block: Uint8Array, signal?: AbortSignal): Promise<void>
+  /** `hash`, when given, is the block's SHA-256 as this process computed it: this node's own store then need not hash
+   *  the block again (a peer always does, it trusts nothing it is sent). */
+  writeBlock (block: Uint8Array, signal?: AbortSignal, hash?: Uint8Array): Promise<void>
   /** Send the manifest; the holder verifies the whole shard against it and commits. Resolves with the CID. */
   finish (manifestBytes: Uint8Array, signal?: AbortSignal): Promise<string>
   abort (err: Error): void
@@ -26,7 +28,7 @@ export async function openShardTarget (components: ShardTargetComponents, peer: 
   if (peer !== selfId) return await ShardUpload.open(dial, peer, request, signal)
   const receiver = await ShardReceiver.open(store, manifests, request, request.index)
   return {
-    writeBlock: async (block) => { await receiver.writeBlock(block) },
+    writeBlock: async (block, _signal, hash) => { await receiver.writeBlock(block, hash) },
     finish: async (manifestBytes) => { try { return await receiver.finish(manifestBytes) } finally { await receiver.abort() } },
     abort: () => { receiver.abort().catch(() => {}) }
   }

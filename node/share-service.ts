@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { logger } from '@libp2p/logger'
 import { codecIdFor, createCodec } from '../coder/codecs.ts'
-import { DEFAULT_BLOCK_SIZE } from '../coder/constants.ts'
+import { DEFAULT_BLOCK_SIZE, OFFLOAD_MIN_BYTES } from '../coder/constants.ts'
 import { encodeFile } from '../coder/encoder.ts'
 import { shardSize } from '../coder/layout.ts'
 import type { ShareOptions, ShareResult } from './api/types.ts'
@@ -63,8 +63,9 @@ export class ShareService {
       throw reason
     }
     try {
-      const encoded = await encodeFile(body, { codec, blockSize, name: options.name, expectedSize: size, signal, onProgress: options.onProgress }, async (stripe) => {
-        await Promise.all(targets.map(async (t, i) => { await t.writeBlock(stripe.blocks[i], signal) }))
+      const offload = size >= OFFLOAD_MIN_BYTES
+      const encoded = await encodeFile(body, { codec, blockSize, name: options.name, expectedSize: size, signal, onProgress: options.onProgress, offload }, async (stripe) => {
+        await Promise.all(targets.map(async (t, i) => { await t.writeBlock(stripe.blocks[i], signal, stripe.hashes[i]) }))
       })
       await Promise.all(targets.map(async t => await t.finish(encoded.manifestBytes, signal)))
       if (!(await this.components.store.hasManifest(encoded.cid))) await this.components.store.putManifest(encoded.cid, encoded.manifestBytes)
