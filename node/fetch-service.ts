@@ -16,9 +16,6 @@ import { HedgeTimer } from './hedge-timer.ts'
 
 const log = logger('edgemirror:fetch')
 
-/** Decoding one 1 MiB stripe of RS(4,2) with rs-wasm costs a few ms on this class of machine (bench/coder.ts), so a
- *  parity shard is worth reading instead of a data shard only when its holder is that much nearer. */
-const PARITY_PENALTY_MS = 5
 /** A holder whose RTT was never measured ranks behind any measured one (1 s is slower than any usable edge link). */
 const UNKNOWN_RTT_MS = 1000
 
@@ -100,16 +97,24 @@ export class FetchService {
     return ranked
   }
 
-  /** Shard indexes in the order to read them: held ones first, by their nearest holder, a parity shard costing
-   *  PARITY_PENALTY_MS more than a data shard (reading parity means decoding). */
+  /**
+   * Shard indexes in the order to read them: every held data shard, then held parity shards, then the unheld; nearest
+   * holder first within each group. A parity shard replaces a data shard only when one is missing, corrupt or slow
+   * (the decoder's hedging): reading parity means decoding every stripe, a CPU cost per stripe that a nearer holder
+   * saves only once (its RTT), and a stream from a farther holder runs as fast once it flows. (A per-file RTT
+   * penalty of 5 ms had a loaded reader decoding every stripe of healthy fetches, docs/BENCHMARKS.md.)
+   */
   private preference (manifest: Manifest, holders: Holders): number[] {
     const n = manifest.k + manifest.m
-    const cost = (i: number): number => {
+    const rank = (i: number): [number, number] => {
       const peers = holders.shards.get(i) ?? []
-      if (peers.length === 0) return Infinity
-      const rtt = Math.min(...peers.map(p => this.components.rttOf(p) ?? UNKNOWN_RTT_MS))
-      return rtt + (i < manifest.k ? 0 : PARITY_PENALTY_MS)
+      if (peers.length === 0) return [2, 0]
+      return [i < manifest.k ? 0 : 1, Math.min(...peers.map(p => this.components.rttOf(p) ?? UNKNOWN_RTT_MS))]
     }
-    return Array.from({ length: n }, (_, i) => i).sort((a, b) => (cost(a) - cost(b)) || a - b)
+    return Array.from({ length: n }, (_, i) => i).sort((a, b) => {
+      const [ga, ra] = rank(a)
+      const [gb, rb] = rank(b)
+      return ga - gb || ra - rb || a - b
+    })
   }
 }
