@@ -22,10 +22,11 @@ describe('URL provider against a local HTTP server', () => {
   let hanging = 0   // requests to /hang received (and never answered)
   const providers: CarbonProvider[] = []
 
-  /** A provider on a fake clock; every test's provider is stopped in after(). */
+  /** A provider on a fake clock; every test's provider is stopped in after(). The fetch timeout is generous, so a
+   *  loaded machine never turns an answer into a timeout; only the test of a server that never answers shortens it. */
   const urlProvider = (path: string, extra: Record<string, unknown> = {}): SeriesProvider & { fake: FakeClock } => {
     const clock = fakeClock()
-    const p = createCarbonProvider({ url: base + path, country: 'DE', clock, random: () => 0, fetchTimeoutMs: 300, log: (m) => logs.push(m), ...extra }) as SeriesProvider
+    const p = createCarbonProvider({ url: base + path, country: 'DE', clock, random: () => 0, fetchTimeoutMs: 30_000, log: (m) => logs.push(m), ...extra }) as SeriesProvider
     providers.push(p)
     return Object.assign(p, { fake: clock })
   }
@@ -85,7 +86,7 @@ describe('URL provider against a local HTTP server', () => {
   })
 
   it('a server that never answers times out (ERR_TIMEOUT) and the fallback is used', async () => {
-    const p = urlProvider('/hang')
+    const p = urlProvider('/hang', { fetchTimeoutMs: 300 })
     assert.equal(await p.poll(), false)
     assert.match(p.current().note ?? '', /GET .*\/hang timed out after 300 ms; using the Germany yearly average/)
   })
