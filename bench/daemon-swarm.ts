@@ -1,11 +1,12 @@
-// A swarm of real `edgemirror daemon` processes on 127.0.0.1 that can lose members and get them back: the chaos suite
-// (test/chaos/) and bench/repair.ts drive it. Each daemon listens on a fixed port chosen at start, so a daemon
+// A swarm of real `edgemirror daemon` processes on 127.0.0.1 (or each in a network namespace of an emulated WAN,
+// bench/wan/) that can lose members and get them back: the chaos suite (test/chaos/), bench/repair.ts and
+// bench/transfer.ts drive it. Each daemon listens on a fixed port chosen at start, so a daemon
 // restarted on its repo (`spawnDaemon(repo, [])`: config.json keeps every flag) comes back at the same address and
 // the peers that knew it redial it by its id, whoever else is down at that moment.
 import { readdir } from 'node:fs/promises'
 import { createServer, type AddressInfo, type Server } from 'node:net'
 import { join } from 'node:path'
-import { runCli, spawnDaemon, type CliResult, type DaemonProcess } from '../node/daemon-process.ts'
+import { runCli, spawnDaemon, type CliResult, type DaemonProcess, type NodeProcessOptions } from '../node/daemon-process.ts'
 
 /** The demo's failure detection (node/demo.ts): heartbeats every 500 ms, dead after 3 s of silence, no grace, repair
  *  traffic capped far above what loopback needs. The defaults (5 s, 60 s, 60 s grace, 5 MB/s) are for real edges. */
@@ -27,8 +28,19 @@ export interface DaemonSwarmOptions {
   flags?: (i: number) => string[]
   /** Added to every daemon's and CLI's environment (e.g. bench/cpu-profile.ts's variables). */
   env?: NodeJS.ProcessEnv
+  /** Where each daemon lives; default LOOPBACK. bench/wan/netns.ts's WanTopology puts each in a namespace of its own. */
+  network?: SwarmNetwork
   progress?: (text: string) => void
 }
+
+/** The network a swarm runs on: the address daemon i listens on, and the command prefix that runs a process (the
+ *  daemon, and every CLI talking to it: the control API is on its 127.0.0.1) in daemon i's network. */
+export interface SwarmNetwork {
+  host: (i: number) => string
+  prefix: (i: number) => string[]
+}
+
+export const LOOPBACK: SwarmNetwork = { host: () => '127.0.0.1', prefix: () => [] }
 
 export type DaemonState = 'up' | 'killed' | 'stalled'
 
@@ -49,8 +61,11 @@ export class DaemonSwarm {
     const ports = await freePorts(count)
     const repos = ports.map((_, i) => join(root, `peer-${i}`))
     const daemons: DaemonProcess[] = []
+    const network = options.network ?? LOOPBACK
     const spawn = async (i: number, bootstrap: string[]): Promise<void> => {
-      daemons[i] = await spawnDaemon(repos[i], ['--listen', `/ip4/127.0.0.1/tcp/${ports[i]}`, '--zone', `z${i}`, ...bootstrap, ...(options.flags?.(i) ?? [])], { env: options.env })
+      // Fixed ports are chosen free on 127.0.0.1; in a namespace of its own every port is free anyway.
+      daemons[i] = await spawnDaemon(repos[i], ['--listen', `/ip4/${network.host(i)}/tcp/${ports[i]}`, '--zone', `z${i}`, ...bootstrap, ...(options.flags?.(i) ?? [])],
+        { env: options.env, prefix: network.prefix(i) })
     }
     try {
       await spawn(0, [])
@@ -74,6 +89,11 @@ export class DaemonSwarm {
   }
 
   get size (): number { return this.daemons.length }
+
+  /** Environment and command prefix of a process that talks to daemon i (or is it). */
+  processOptions (i: number): NodeProcessOptions {
+    return { env: this.options.env, prefix: (this.options.network ?? LOOPBACK).prefix(i) }
+  }
 
   state (i: number): DaemonState { return this.states[i] }
 
@@ -110,7 +130,7 @@ export class DaemonSwarm {
 
   /** `edgemirror ...args --repo <daemon i>` to completion. */
   async cli (i: number, args: string[]): Promise<CliResult> {
-    return await runCli([...args, '--repo', this.repos[i]], { env: this.options.env })
+    return await runCli([...args, '--repo', this.repos[i]], this.processOptions(i))
   }
 
   /** `status --json` of daemon i; throws if the CLI fails. */
@@ -144,7 +164,7 @@ export class DaemonSwarm {
   /** Start a killed daemon again on its repo: same identity, same address, the shards it had on disk. */
   async restart (i: number): Promise<void> {
     if (this.states[i] !== 'killed') throw new Error(`peer ${i} is ${this.states[i]}, cannot restart it`)
-    this.daemons[i] = await spawnDaemon(this.repos[i], [], { env: this.options.env })
+    this.daemons[i] = await spawnDaemon(this.repos[i], [], this.processOptions(i))
     this.states[i] = 'up'
   }
 

@@ -2,7 +2,8 @@
 // config (node/host.ts: TCP + Noise + yamux and its window constants) and no edgemirror protocol on top, so
 // share/fetch throughput can be read as a fraction of what the transport itself moves on this machine.
 //
-//   raw-stream-peer.ts sink                 listen on 127.0.0.1, print {peerId, addresses}, count and discard what
+//   raw-stream-peer.ts sink [<multiaddr>]   listen (default /ip4/127.0.0.1/tcp/0; on the emulated WAN, the address
+//                                           of its namespace), print {peerId, addresses}, count and discard what
 //                                           each stream sends, reply {bytes} when the sender closes its side
 //   raw-stream-peer.ts send <addr> <bytes> [<warm-up bytes>]
 //                                           dial, send the warm-up bytes untimed (JIT, windows), then send <bytes> in
@@ -21,8 +22,10 @@ export const RAW_SINK_PROTOCOL = '/edgemirror-bench/sink/1.0.0'
 /** The daemon's block size (coder/constants.ts DEFAULT_BLOCK_SIZE): the frames share and fetch move are this big. */
 const WRITE_BYTES = 1024 * 1024
 
-async function startHost (): Promise<Host> {
-  return await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [], mdns: false })
+const LOOPBACK_LISTEN = '/ip4/127.0.0.1/tcp/0'
+
+async function startHost (listen = LOOPBACK_LISTEN): Promise<Host> {
+  return await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: [listen], bootstrap: [], mdns: false })
 }
 
 async function readAll (stream: Stream): Promise<number> {
@@ -31,8 +34,8 @@ async function readAll (stream: Stream): Promise<number> {
   return bytes
 }
 
-async function sink (): Promise<void> {
-  const host = await startHost()
+async function sink (listen: string): Promise<void> {
+  const host = await startHost(listen)
   await host.handle(RAW_SINK_PROTOCOL, async (stream) => {
     try {
       const bytes = await readAll(stream)
@@ -76,7 +79,7 @@ async function send (address: string, total: number, warmUp: number): Promise<vo
 }
 
 const [mode, address, bytes, warmUp] = process.argv.slice(2)
-const run = mode === 'sink' ? sink() : mode === 'send' ? send(address, Number(bytes), Number(warmUp ?? 0)) : Promise.reject(new Error('usage: raw-stream-peer.ts sink | send <multiaddr> <bytes> [<warm-up bytes>]'))
+const run = mode === 'sink' ? sink(address ?? LOOPBACK_LISTEN) : mode === 'send' ? send(address, Number(bytes), Number(warmUp ?? 0)) : Promise.reject(new Error('usage: raw-stream-peer.ts sink [<multiaddr>] | send <multiaddr> <bytes> [<warm-up bytes>]'))
 run.catch((err) => {
   process.stderr.write(`raw-stream-peer ${mode}: ${(err as Error).stack ?? String(err)}\n`)
   process.exit(1)

@@ -4,7 +4,7 @@
 // <timestamp>-<chart>.svg (charts linked from the markdown). docs/BENCHMARKS.md says what each figure means.
 //
 //   npm run bench -- [--quick] [--schemes replicas-2,replicas-3,rs-4-2,rs-6-3,rs-10-4] [--afr 0.05]
-//     [--repair-hours H] [--steps storage,speed,repair,durability,carbon,cpu] [--out bench/results] [--wan]
+//     [--repair-hours H] [--steps storage,speed,repair,durability,carbon,cpu] [--out bench/results] [--wan | --wan-rate-only]
 //
 // One progress line per step (and per child process) on stderr. A step that fails keeps the lines it printed and
 // the run goes on; the exit code is 1 if any step failed.
@@ -20,6 +20,7 @@ import { machineFacts } from './report/machine.ts'
 import { renderReport } from './report/markdown.ts'
 import { composeRepairTime, describeRepairTime, RESULTS_FORMAT, type BenchResults, type Line, type RepairTime, type StepName, type StepResult } from './report/results.ts'
 import { parseSchemes, type NamedScheme } from './schemes.ts'
+import { probeNetwork } from './wan/netns.ts'
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
 const NODE_TS = ['--import', 'tsx', '--import', './node/polyfill.ts']
@@ -33,6 +34,8 @@ const FULL_STEP_TIMEOUT_MS = 3 * 60 * 60_000
 
 export interface RunOptions {
   quick: boolean
+  /** '--wan' or '--wan-rate-only' when the emulated WAN can run here: the speed and repair steps get it. */
+  networkFlag?: string
   schemes: NamedScheme[]
   afr: number
   /** Overrides the measured repair time. */
@@ -40,7 +43,7 @@ export interface RunOptions {
   steps: StepName[]
 }
 
-export function parseRunArgs (argv: string[]): RunOptions & { out: string, wan: boolean } {
+export function parseRunArgs (argv: string[]): RunOptions & { out: string, wan: boolean, wanRateOnly: boolean } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -50,9 +53,11 @@ export function parseRunArgs (argv: string[]): RunOptions & { out: string, wan: 
       'repair-hours': { type: 'string' },
       steps: { type: 'string' },
       out: { type: 'string', default: join(REPO_ROOT, 'bench', 'results') },
-      wan: { type: 'boolean', default: false }
+      wan: { type: 'boolean', default: false },
+      'wan-rate-only': { type: 'boolean', default: false }
     }
   })
+  if (values.wan === true && values['wan-rate-only'] === true) throw new Error('--wan and --wan-rate-only exclude each other')
   const steps = values.steps === undefined ? [...STEPS] : values.steps.split(',').map(s => s.trim()) as StepName[]
   const unknown = steps.filter(s => !STEPS.includes(s))
   if (unknown.length > 0) throw new Error(`unknown step(s) ${unknown.join(', ')}: use ${STEPS.join(', ')}`)
@@ -60,7 +65,7 @@ export function parseRunArgs (argv: string[]): RunOptions & { out: string, wan: 
   if (!(afr >= 0 && afr < 1)) throw new Error(`--afr must be in [0, 1), got ${values.afr}`)
   const repairHours = values['repair-hours'] !== undefined ? Number(values['repair-hours']) : undefined
   if (repairHours !== undefined && !(repairHours > 0)) throw new Error(`--repair-hours must be > 0, got ${values['repair-hours']}`)
-  return { quick: values.quick === true, schemes: parseSchemes(values.schemes), afr, repairHours, steps, out: values.out, wan: values.wan === true }
+  return { quick: values.quick === true, schemes: parseSchemes(values.schemes), afr, repairHours, steps, out: values.out, wan: values.wan === true, wanRateOnly: values['wan-rate-only'] === true }
 }
 
 const schemeList = (o: RunOptions): string => o.schemes.map(s => s.id).join(',')
@@ -68,13 +73,15 @@ const schemeList = (o: RunOptions): string => o.schemes.map(s => s.id).join(',')
 /** The child processes of a step (argv after `node`), or a reason to skip it. `repairHours` feeds step 4. */
 export function stepCommands (name: StepName, o: RunOptions, repairHours: number): string[][] | { skip: string } {
   const quick = o.quick ? ['--quick'] : []
+  const wan = o.networkFlag !== undefined ? [o.networkFlag] : []
   switch (name) {
     case 'storage': return [['bench/storage.ts', '--schemes', schemeList(o), ...quick]]
-    // 16 MiB x 3 runs gives medians in --quick; the full run uses bench:transfer's own median-of-3 size limit.
-    case 'speed': return [['bench/transfer.ts', '--schemes', schemeList(o), ...(o.quick ? ['--size', '16MiB', '--runs', '3'] : ['--size', '256MiB', '--runs', '3'])]]
+    // 16 MiB x 3 runs gives medians in --quick; the full run uses bench:transfer's own median-of-3 size limit, or on
+    // the emulated WAN its 100 Mbit/s default of 32 MiB (256 MiB would take ~20 s per transfer, an hour in all).
+    case 'speed': return [['bench/transfer.ts', '--schemes', schemeList(o), ...(o.quick ? ['--size', '16MiB'] : ['--size', wan.length > 0 ? '32MiB' : '256MiB']), '--runs', '3', ...wan]]
     case 'repair':
       return existsSync(join(REPO_ROOT, 'bench', 'repair.ts'))
-        ? [['bench/repair.ts', ...quick]]
+        ? [['bench/repair.ts', ...quick, ...wan]]
         : { skip: `bench/repair.ts does not exist in this tree yet; durability uses ${repairHours} h instead of a measured repair time` }
     case 'durability': return [['bench/annual-loss.ts', '--schemes', schemeList(o), '--afr', String(o.afr), '--repair-hours', String(repairHours), ...quick]]
     case 'carbon':
@@ -83,22 +90,6 @@ export function stepCommands (name: StepName, o: RunOptions, repairHours: number
         ...(o.quick ? ['--files', '200', '--timing-peers', '1000', '--timing-files', '20'] : [])])
     case 'cpu': return [['bench/coder.ts', ...(o.quick ? ['--quick', '--size', '16MiB', '--runs', '3'] : [])]]
     case 'helia': return { skip: 'optional step not implemented: Helia (IPFS in JS) is not a dependency of this project, and adding one only for a comparison was out of scope' }
-  }
-}
-
-/** Whether a --wan profile could run here, and why the run is on loopback anyway. */
-export function networkProfile (wanRequested: boolean): { profile: 'loopback', reason: string } {
-  if (!wanRequested) return { profile: 'loopback', reason: '--wan not given' }
-  const missing = [
-    process.getuid?.() !== 0 ? 'not root' : '',
-    !['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip'].some(existsSync) ? 'no `ip` (iproute2)' : '',
-    !['/usr/sbin/tc', '/sbin/tc', '/usr/bin/tc'].some(existsSync) ? 'no `tc`' : ''
-  ].filter(s => s !== '')
-  if (missing.length > 0) return { profile: 'loopback', reason: `--wan given, but ${missing.join(', ')}` }
-  return {
-    profile: 'loopback',
-    reason: '--wan given and root, ip netns and tc are available, but the harness cannot yet start a daemon inside a network namespace ' +
-      '(node/daemon-process.ts spawns `node` directly; it needs an `ip netns exec` prefix), so no netem profile ran'
   }
 }
 
@@ -160,7 +151,10 @@ export async function runBench (argv: string[]): Promise<{ results: BenchResults
   const options = parseRunArgs(argv)
   const startedAt = new Date()
   const machine = machineFacts(REPO_ROOT)
-  const network = networkProfile(options.wan)
+  // The speed and repair steps get the flag and build their own namespaces; storage stays on loopback (bytes stored
+  // do not depend on the network).
+  const { flag, shaping: _shaping, ...network } = await probeNetwork(options)
+  options.networkFlag = flag
   progress(`${options.quick ? '--quick, ' : ''}schemes ${schemeList(options)}; ${machine.cores} cores, load ${machine.loadAvg1mStart.toFixed(2)}; network: ${network.profile} (${network.reason})`)
   const steps: StepResult[] = []
   let repairHours = options.repairHours ?? DEFAULT_REPAIR_HOURS[1]

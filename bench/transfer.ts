@@ -5,6 +5,11 @@
 // and of every daemon is reported per measurement, so a large --size shows whether memory stays bounded.
 //
 //   npm run bench:transfer -- [--size 1GiB] [--runs N] [--quick] [--schemes replicas-2,…,rs-10-4] [--cpu-prof DIR]
+//     [--wan | --wan-rate-only]
+//
+// --wan runs every daemon, CLI and raw-stream peer in a network namespace of its own, on 100 Mbit/s links with
+// 20–150 ms round trips (bench/wan/); where the machine cannot (not root, no ip/tc, no netem) it says why and runs on
+// loopback. --wan-rate-only: the same namespaces and rates, no added delay (for kernels without netem).
 //
 // One JSON line per measurement on stdout, progress on stderr. MB/s are decimal (10^6 bytes per second).
 import { spawn } from 'node:child_process'
@@ -18,13 +23,15 @@ import { performance } from 'node:perf_hooks'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { CLI_PATH } from '../node/daemon-process.ts'
+import { CLI_PATH, nodeCommand, type NodeProcessOptions } from '../node/daemon-process.ts'
 import { DEAD_AFTER_MS } from '../node/repair/constants.ts'
 import { formatSize, parseSize } from '../node/size.ts'
 import { CPU_PROFILE_DIR_ENV } from './cpu-profile.ts'
-import { DaemonSwarm } from './daemon-swarm.ts'
+import { DaemonSwarm, LOOPBACK, type SwarmNetwork } from './daemon-swarm.ts'
 import { pseudoRandomStream } from './pseudo-random.ts'
 import { parseSchemes, shareFlags, type NamedScheme } from './schemes.ts'
+import { chooseNetwork, type NetworkChoice } from './wan/netns.ts'
+import { rttMs } from './wan/profile.ts'
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
 const RAW_PEER = fileURLToPath(new URL('./raw-stream-peer.ts', import.meta.url))
@@ -46,19 +53,29 @@ const RSS_SAMPLE_MS = 50
 /** A command is killed if it moves less than this, with at least 60 s: 5 MB/s is a third of the slowest figure
  *  measured here (17 MB/s, a 4 GiB share at load average 21 on 2 cores), so only a stall gets there. */
 const SLOWEST_BYTES_PER_MS = 5_000
+/** On the emulated WAN a share sends up to R − 1 copies through one 100 Mbit/s (12.5 MB/s) uplink: 1 MB/s is an
+ *  eighth of the slowest of those (×3 from a holder, 6.25 MB/s). */
+const SLOWEST_WAN_BYTES_PER_MS = 1_000
 const MIB = 1024 * 1024
+/** The default size on the emulated WAN: minutes, not hours, at 100 Mbit/s for every scheme and run. */
+const WAN_SIZE = 32 * MIB
 
-interface Settings { size: number, runs: number, cpuProf: string | undefined, schemes: NamedScheme[] }
+interface Settings { size: number, runs: number, cpuProf: string | undefined, schemes: NamedScheme[], wan: boolean, wanRateOnly: boolean }
 
 function settings (): Settings {
   const { values } = parseArgs({
-    options: { size: { type: 'string' }, runs: { type: 'string' }, quick: { type: 'boolean' }, 'cpu-prof': { type: 'string' }, schemes: { type: 'string' } }
+    options: {
+      size: { type: 'string' }, runs: { type: 'string' }, quick: { type: 'boolean' }, 'cpu-prof': { type: 'string' }, schemes: { type: 'string' },
+      wan: { type: 'boolean', default: false }, 'wan-rate-only': { type: 'boolean', default: false }
+    }
   })
-  const size = values.quick === true ? 64 * MIB : parseSize(values.size ?? '1GiB')
+  if (values.wan && values['wan-rate-only']) throw new Error('--wan and --wan-rate-only exclude each other')
+  const wan = values.wan || values['wan-rate-only']
+  const size = values.quick === true ? (wan ? WAN_SIZE : 64 * MIB) : values.size !== undefined ? parseSize(values.size) : wan ? WAN_SIZE : 1024 * MIB
   const runs = values.runs !== undefined ? Number(values.runs) : values.quick === true ? 1 : size <= MANY_RUNS_UP_TO ? 3 : 1
   if (size < 1) throw new Error('--size must be at least 1B')
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`)
-  return { size, runs, cpuProf: values['cpu-prof'], schemes: parseSchemes(values.schemes) }
+  return { size, runs, cpuProf: values['cpu-prof'], schemes: parseSchemes(values.schemes), wan: values.wan, wanRateOnly: values['wan-rate-only'] }
 }
 
 const benchStarted = performance.now()
@@ -104,9 +121,9 @@ class CommandError extends Error {
 }
 
 /** Run a Node.js process to completion, timing it from spawn to exit and sampling its peak RSS while it runs. */
-async function runMeasured (args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = {}): Promise<Measured> {
+async function runMeasured (args: string[], timeoutMs: number, options: NodeProcessOptions = {}): Promise<Measured> {
   const started = performance.now()
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+  const child = spawn(...nodeCommand(args, options.prefix), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
   let stdout = ''
   let stderr = ''
@@ -135,7 +152,7 @@ function cpuProfileEnv (dir: string): NodeJS.ProcessEnv {
 }
 
 function timeoutFor (bytes: number): number {
-  return Math.max(60_000, Math.round(bytes / SLOWEST_BYTES_PER_MS))
+  return Math.max(60_000, Math.round(bytes / (networkChoice.profile === 'loopback' ? SLOWEST_BYTES_PER_MS : SLOWEST_WAN_BYTES_PER_MS)))
 }
 
 /** A pseudo-random file of `size` bytes, written chunk by chunk; returns its SHA-256. */
@@ -159,9 +176,17 @@ async function sha256File (path: string): Promise<string> {
 /** Things to stop when the bench ends, however it ends. */
 class Cleanup {
   private readonly steps: Array<() => Promise<void>> = []
+  private done: Promise<void> = Promise.resolve()
   add (step: () => Promise<void>): void { this.steps.push(step) }
+  /** Last added first, each step once. A SIGINT runs this while main() is still going, and main()'s finally runs it
+   *  again: the second call waits for the first and runs only the steps added since, never one twice or two at once. */
   async run (): Promise<void> {
-    for (const step of this.steps.reverse()) await step().catch((err) => { progress(`cleanup: ${(err as Error).message}`) })
+    this.done = this.done.then(async () => {
+      for (let step = this.steps.pop(); step !== undefined; step = this.steps.pop()) {
+        await step().catch((err) => { progress(`cleanup: ${(err as Error).message}`) })
+      }
+    })
+    await this.done
   }
 }
 
@@ -199,14 +224,19 @@ function emit (line: Line): number {
     ...line.extra,
     node: process.version,
     cpus: availableParallelism(),
-    loadAvg1m: round(loadavg()[0], 2)
+    loadAvg1m: round(loadavg()[0], 2),
+    network: networkChoice.profile
   })}\n`)
   return rate
 }
 
 /** The baseline: `size` bytes over one libp2p stream from a sender process to a sink process, `runs` times. */
-async function measureRawStream (size: number, runs: number, cleanup: Cleanup, profileEnv: NodeJS.ProcessEnv): Promise<number> {
-  const sink = spawn(process.execPath, [...NODE_TS, RAW_PEER, 'sink'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...profileEnv } })
+/** The baseline: `size` bytes over one libp2p stream from a sender process to a sink process, `runs` times. On the
+ *  emulated WAN the sender runs in the entry peer's namespace and the sink in the last peer's, across the same
+ *  links as the swarm's traffic. */
+async function measureRawStream (size: number, runs: number, cleanup: Cleanup, profileEnv: NodeJS.ProcessEnv, network: SwarmNetwork, sinkPeer: number, link: Record<string, unknown>): Promise<number> {
+  const sink = spawn(...nodeCommand([...NODE_TS, RAW_PEER, 'sink', `/ip4/${network.host(sinkPeer)}/tcp/0`], network.prefix(sinkPeer)),
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...profileEnv } })
   const sinkExited = once(sink, 'exit')
   cleanup.add(async () => {
     if (sink.exitCode !== null || sink.signalCode !== null) return
@@ -224,31 +254,32 @@ async function measureRawStream (size: number, runs: number, cleanup: Cleanup, p
   let sinkPeak = 0
   for (let run = 0; run < runs; run++) {
     await resetPeakRss(sink.pid ?? 0)
-    const result = await runMeasured([...NODE_TS, RAW_PEER, 'send', addresses[0], String(size), String(Math.min(WARM_UP_BYTES, size))], timeoutFor(size), profileEnv)
+    const result = await runMeasured([...NODE_TS, RAW_PEER, 'send', addresses[0], String(size), String(Math.min(WARM_UP_BYTES, size))], timeoutFor(size), { env: profileEnv, prefix: network.prefix(ENTRY) })
     ms.push((JSON.parse(result.stdout) as { ms: number }).ms)
     sender = Math.max(sender, result.peakRssMiB)
     sinkPeak = Math.max(sinkPeak, (await peakRssMiB(sink.pid ?? 0)) ?? 0)
     progress(`raw stream run ${run + 1}/${runs}: ${round(mbPerSec(size, ms[run]))} MB/s`)
   }
-  return emit({ op: 'raw-stream', scheme: null, sizeBytes: size, ms, rawMbPerSec: undefined, peakRssMiB: { sender, sink: sinkPeak } })
+  return emit({ op: 'raw-stream', scheme: null, sizeBytes: size, ms, rawMbPerSec: undefined, peakRssMiB: { sender, sink: sinkPeak }, extra: { from: ENTRY, to: sinkPeer, ...link } })
 }
 
 /** The daemons of the run (bench/daemon-swarm.ts) and the CLI runs against them, timed and with peak RSS. */
 class Swarm {
-  private constructor (readonly daemons: DaemonSwarm, private readonly cliEnv: NodeJS.ProcessEnv) {}
+  private constructor (readonly daemons: DaemonSwarm) {}
 
-  static async start (root: string, peers: number, cleanup: Cleanup, profileEnv: NodeJS.ProcessEnv): Promise<Swarm> {
+  static async start (root: string, peers: number, cleanup: Cleanup, profileEnv: NodeJS.ProcessEnv, network: SwarmNetwork): Promise<Swarm> {
     // Default daemon flags: transfer measures what a user's swarm does, and the degraded fetches end long before
     // the default --dead-after would start a repair (each line says how long its holders were down).
-    const daemons = await DaemonSwarm.start({ root, count: peers, env: profileEnv, progress })
+    const daemons = await DaemonSwarm.start({ root, count: peers, env: profileEnv, network, progress })
     cleanup.add(async () => { for (const h of await daemons.stop()) progress(`peer ${h.index} did not stop on SIGTERM`) })
-    return new Swarm(daemons, profileEnv)
+    return new Swarm(daemons)
   }
 
   get size (): number { return this.daemons.size }
 
-  async cli (args: string[], bytes: number): Promise<Measured> {
-    return await runMeasured([CLI_PATH, ...args], timeoutFor(bytes), this.cliEnv)
+  /** `edgemirror ...args` against daemon i, in its network (the control API is on its 127.0.0.1). */
+  async cli (i: number, args: string[], bytes: number): Promise<Measured> {
+    return await runMeasured([CLI_PATH, ...args, '--repo', this.daemons.repos[i], '--json'], timeoutFor(bytes), this.daemons.processOptions(i))
   }
 
   /** Run `edgemirror ...args` against daemon `entry`, every live daemon's peak RSS restarted first and read after,
@@ -259,7 +290,7 @@ class Swarm {
     await Promise.all(live.map(async d => { await resetPeakRss(d.pid) }))
     let cli = 0
     try {
-      const result = await this.cli([...args, '--repo', entryDaemon.repo, '--json'], bytes)
+      const result = await this.cli(entry, args, bytes)
       cli = result.peakRssMiB
       return result
     } catch (err) {
@@ -343,6 +374,8 @@ export function chooseVictims (shards: Array<{ index: number, daemon: number }>,
 }
 
 let failed = 0
+/** The network of this run, printed on every line. */
+let networkChoice: NetworkChoice = { profile: 'loopback', reason: 'no --wan given' }
 
 /** `runs` runs of one measurement. A failed run is reported and counted, never retried: it is a result too. */
 async function repeat<T extends { ms: number }> (what: string, size: number, runs: number, run: (run: number) => Promise<T>): Promise<{ ok: T[], failures: string[] }> {
@@ -434,10 +467,17 @@ async function main (): Promise<void> {
   process.once('SIGTERM', interrupted)
   try {
     progress(`${formatSize(size)} x ${runs} run(s), schemes ${schemes.map(s => s.id).join(', ')}, ${peers} daemons, temp dir ${root}`)
-    const raw = await measureRawStream(size, runs, cleanup, profileEnv)
+    const { choice, topology } = await chooseNetwork(config, peers, progress)
+    networkChoice = choice
+    // Added before the swarm's stop, so it runs after it: the namespaces go once their daemons have stopped.
+    if (topology !== undefined) cleanup.add(async () => { await topology.destroy() })
+    const network = topology ?? LOOPBACK
+    progress(`network: ${choice.profile} (${choice.reason})`)
+    const link = topology !== undefined ? { rttMs: rttMs(topology.plan, ENTRY, peers - 1) } : {}
+    const raw = await measureRawStream(size, runs, cleanup, profileEnv, network, peers - 1, link)
 
     progress(`starting ${peers} daemons`)
-    const swarm = await Swarm.start(root, peers, cleanup, profileEnv)
+    const swarm = await Swarm.start(root, peers, cleanup, profileEnv, network)
     const warmUp = Math.min(WARM_UP_BYTES, size)
     progress(`warm-up: share and fetch ${formatSize(warmUp)}`)
     const warm = await share(swarm, root, schemes[0], warmUp, 0, new Peaks())

@@ -68,7 +68,8 @@ function speedLine (results: BenchResults, op: string, s: NamedScheme, down?: nu
 
 /** What the swarm ran on, for headings: 'loopback' unless the run had an emulated WAN. */
 function networkName (results: BenchResults): string {
-  return results.options.network.profile === 'loopback' ? 'loopback' : 'emulated WAN'
+  const { profile } = results.options.network
+  return profile === 'loopback' ? 'loopback' : profile === 'wan' ? 'emulated WAN' : 'emulated WAN (100 Mbit/s, no added delay)'
 }
 
 /** A step's section: its heading, how it ran (or why not), and its body when it printed anything. */
@@ -113,12 +114,14 @@ function speedSection (results: BenchResults): string {
   const measured = [...new Set(lines.map(l => l.scheme).filter(s => s != null))]
   const missing = results.options.schemes.filter(s => !measured.includes(s))
   const peers = lines.find(l => l.peers !== undefined)?.peers as number | undefined
-  return section(results, 'speed', `2. Speed: share and fetch on a ${networkName(results)} swarm`, () => [
+  const raw = lines.find(l => l.op === 'raw-stream')
+  return section(results, 'speed', `2. Speed: share and fetch (${networkName(results)})`, () => [
     `From \`bench:transfer\` (${peers ?? 'six'} daemon processes: at least six and one per shard of the widest scheme; the \`edgemirror\` CLI; every fetch checked by SHA-256). ` +
     'MB/s = 10^6 bytes/s of file, median of the runs; "vs raw" (in brackets) divides by one raw libp2p stream between two processes measured in the same run. ' +
     'The fetch goes through a peer holding no shard of the file where there is one. "1 down" and "m down" kill that many holders (lowest shard indexes ' +
     'first: for RS the data shards, so stripes are rebuilt from parity) and fetch the same file again; for ×R, m = R − 1.',
-    missing.length > 0 ? `\n${missing.join(', ')}: not measured in this run.\n` : '', '',
+    missing.length > 0 ? `\n${missing.join(', ')}: not measured in this run.\n` : '',
+    raw?.rttMs !== undefined ? `\nThe raw stream crossed the emulated WAN from peer ${String(raw.from)} (the entry) to peer ${String(raw.to)}, ${raw.rttMs > 0 ? `RTT ${String(raw.rttMs)} ms` : 'no added delay'}.\n` : '', '',
     table(['scheme', 'share MB/s (vs raw)', 'fetch', 'fetch, 1 down', 'fetch, m down'], perScheme), '',
     rows.length > 0 ? table(['op', 'scheme', 'down', 'MB/s', 'vs raw', 'runs', 'spread', 'peak RSS MiB', 'notes'], rows) : '',
   ])

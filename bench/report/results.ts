@@ -54,7 +54,8 @@ export interface BenchResults {
     repairHoursSource: string
     /** Its parts, when it was composed from the daemon's defaults and bench:repair (absent in older results). */
     repairTime?: RepairTime
-    network: { profile: 'loopback' | 'wan', reason: string }
+    /** 'wan' / 'wan-rate-only': the speed and repair steps ran on the emulated WAN of bench/wan/. */
+    network: { profile: 'loopback' | 'wan' | 'wan-rate-only', reason: string }
   }
   machine: Machine
   steps: StepResult[]

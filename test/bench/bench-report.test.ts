@@ -103,10 +103,20 @@ describe('bench report', () => {
       }]
     }
     const { markdown, charts } = await renderReport(synthetic, name => name)
+    assert.match(markdown, /## 2\. Speed: share and fetch \(loopback\)/)
     assert.match(markdown, /14 daemon processes/)
     assert.match(markdown, /\| replicas-2 \| 10\.0 \(0\.100\) \| 20\.0 \(0\.200\) \| 30\.0 \(0\.300\) \| 30\.0 \(0\.300\), m = 1 \|/)
     assert.match(markdown, /\| rs-10-4 \| 14\.0 \(0\.140\) \| 24\.0 \(0\.240\) \| 34\.0 \(0\.340\) \| 44\.0 \(0\.440\), m = 4 \|/)
     const chart = charts.find(c => c.name === 'speed')?.svg ?? ''
+    const wan: BenchResults = {
+      ...synthetic,
+      options: { ...synthetic.options, network: { profile: 'wan', reason: '--wan: 14 peers: …' } },
+      steps: [{ ...synthetic.steps[0], lines: synthetic.steps[0].lines.map(l => l.op === 'raw-stream' ? { ...l, from: 0, to: 13, rttMs: 35 } : l) }]
+    }
+    const wanReport = (await renderReport(wan, name => name)).markdown
+    assert.match(wanReport, /Network: --wan: 14 peers/)
+    assert.match(wanReport, /## 2\. Speed: share and fetch \(emulated WAN\)/)
+    assert.match(wanReport, /raw stream crossed the emulated WAN from peer 0 \(the entry\) to peer 13, RTT 35 ms/)
     for (const id of schemes) {
       for (const series of ['share', 'fetch', 'fetch, 1 down', 'fetch, m down']) assert.ok(barLabels(chart).some(b => b.includes(`scheme: ${id}`) && b.endsWith(`series: ${series}`)), `${id} ${series}`)
     }

@@ -5,7 +5,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { networkProfile, parseRunArgs, runBench, stepCommands } from '../../bench/run.ts'
+import { parseRunArgs, runBench, stepCommands } from '../../bench/run.ts'
+import { probeNetwork } from '../../bench/wan/netns.ts'
 import { parseScheme, parseSchemes, shareFlags } from '../../bench/schemes.ts'
 
 describe('bench schemes', () => {
@@ -30,6 +31,7 @@ describe('bench run: argument plumbing', () => {
     const c = commands(['--quick', '--schemes', 'rs-4-2,replicas-3'])
     assert.deepEqual(c.storage, [['bench/storage.ts', '--schemes', 'rs-4-2,replicas-3', '--quick']])
     assert.deepEqual(c.speed, [['bench/transfer.ts', '--schemes', 'rs-4-2,replicas-3', '--size', '16MiB', '--runs', '3']])
+    assert.deepEqual(c.repair, [['bench/repair.ts', '--quick']])
     assert.deepEqual(c.durability, [['bench/annual-loss.ts', '--schemes', 'rs-4-2,replicas-3', '--afr', '0.05', '--repair-hours', '24', '--quick']])
     assert.deepEqual((c.carbon as string[][]).map(a => a.slice(0, 5)), [
       ['bench/placement.ts', '--k', '4', '--m', '2'], ['bench/placement.ts', '--k', '1', '--m', '2']
@@ -54,11 +56,28 @@ describe('bench run: argument plumbing', () => {
     assert.throws(() => parseRunArgs(['--repair-hours', '0']), /--repair-hours/)
   })
 
-  it('says why the network is loopback', () => {
-    assert.equal(networkProfile(false).reason, '--wan not given')
-    const wan = networkProfile(true)
-    assert.equal(wan.profile, 'loopback')
-    assert.match(wan.reason, /--wan given/)
+  it('says which network ran, and why it is loopback when --wan cannot run here', async () => {
+    assert.deepEqual(await probeNetwork({ wan: false, wanRateOnly: false }), { profile: 'loopback', reason: '--wan not given' })
+    for (const [request, profile, flag] of [[{ wan: true, wanRateOnly: false }, 'wan', '--wan'], [{ wan: false, wanRateOnly: true }, 'wan-rate-only', '--wan-rate-only']] as const) {
+      const choice = await probeNetwork(request)
+      if (choice.profile === 'loopback') {
+        assert.match(choice.reason, new RegExp(`^${flag} given, but .+`)) // e.g. not root, or no netem in the kernel
+        assert.equal(choice.flag, undefined)
+      } else {
+        assert.equal(choice.profile, profile)
+        assert.equal(choice.flag, flag)
+        assert.match(choice.reason, /network namespace .* 100 Mbit\/s/)
+      }
+    }
+  })
+
+  it('passes the WAN flag to the speed and repair steps only, with sizes for 100 Mbit/s', () => {
+    const o = { ...parseRunArgs(['--schemes', 'rs-4-2']), networkFlag: '--wan' }
+    assert.deepEqual(stepCommands('speed', o, 24), [['bench/transfer.ts', '--schemes', 'rs-4-2', '--size', '32MiB', '--runs', '3', '--wan']])
+    assert.deepEqual(stepCommands('speed', { ...o, quick: true }, 24), [['bench/transfer.ts', '--schemes', 'rs-4-2', '--size', '16MiB', '--runs', '3', '--wan']])
+    assert.deepEqual(stepCommands('repair', o, 24), [['bench/repair.ts', '--wan']])
+    assert.ok(!(stepCommands('storage', o, 24) as string[][])[0].includes('--wan'))
+    assert.throws(() => parseRunArgs(['--wan', '--wan-rate-only']), /exclude/)
   })
 })
 
