@@ -14,7 +14,8 @@ import type { Stream } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { performance } from 'node:perf_hooks'
 import { createHost, type Host } from '../node/host.ts'
-import { STREAM_IDLE_TIMEOUT_MS } from '../node/constants.ts'
+import { STREAM_IDLE_TIMEOUT_MS, WRITE_HIGH_WATER } from '../node/constants.ts'
+import { drainBelow } from '../node/wire/frame-writer.ts'
 import { pseudoRandomBytes } from './pseudo-random.ts'
 
 export const RAW_SINK_PROTOCOL = '/edgemirror-bench/sink/1.0.0'
@@ -56,7 +57,8 @@ async function sendOnce (host: Host, target: Multiaddr, block: Uint8Array, total
   const stream = await host.dialProtocol(target, RAW_SINK_PROTOCOL)
   for (let sent = 0; sent < total; sent += WRITE_BYTES) {
     const chunk = total - sent >= WRITE_BYTES ? block : block.subarray(0, total - sent)
-    if (!stream.send(chunk)) await stream.onDrain({ signal: AbortSignal.timeout(STREAM_IDLE_TIMEOUT_MS) })
+    stream.send(chunk)
+    await drainBelow(stream, WRITE_HIGH_WATER, STREAM_IDLE_TIMEOUT_MS)
   }
   await stream.close() // our side only: the sink replies once it has seen the end
   const parts: Uint8Array[] = []

@@ -18,36 +18,40 @@ export class FrameWriter {
     new DataView(header.buffer).setUint32(0, frame.byteLength)
     this.stream.send(header)
     this.stream.send(frame)
-    while (this.stream.writeBufferLength > WRITE_HIGH_WATER) await this.progress(signal)
+    await drainBelow(this.stream, WRITE_HIGH_WATER, this.idleTimeoutMs, signal)
   }
+}
 
-  /**
-   * Wait until the stream sends something (a 'drain' from a window update, 'idle' once the buffer is empty), it
-   * closes (throws), the signal aborts, or nothing moves for the idle timeout. After a 'drain' the stream sends in a
-   * microtask of its own, so the caller's check of the buffer length comes after that.
-   */
-  private async progress (signal?: AbortSignal): Promise<void> {
-    const stream = this.stream
-    signal?.throwIfAborted()
-    if (stream.writeStatus !== 'writable') throw new Error(`cannot write to a stream that is ${stream.writeStatus}`)
-    await new Promise<void>((resolve, reject) => {
-      const done = (err?: Error): void => {
-        clearTimeout(timer)
-        stream.removeEventListener('drain', moved)
-        stream.removeEventListener('idle', moved)
-        stream.removeEventListener('close', closed)
-        signal?.removeEventListener('abort', aborted)
-        if (err !== undefined) reject(err)
-        else setImmediate(resolve)
-      }
-      const moved = (): void => { done() }
-      const closed = (evt: Event): void => { done((evt as Event & { error?: Error }).error ?? new Error('the stream closed while a write was waiting')) }
-      const aborted = (): void => { done(signal?.reason instanceof Error ? signal.reason : new Error('aborted')) }
-      const timer = setTimeout(() => { done(new TimeoutError('stream write', this.idleTimeoutMs)) }, this.idleTimeoutMs)
-      stream.addEventListener('drain', moved)
-      stream.addEventListener('idle', moved)
-      stream.addEventListener('close', closed)
-      signal?.addEventListener('abort', aborted, { once: true })
-    })
-  }
+/** Wait until at most `highWater` bytes sit in the stream's write buffer (see above for why not onDrain()). */
+export async function drainBelow (stream: Stream, highWater: number, idleTimeoutMs: number, signal?: AbortSignal): Promise<void> {
+  while (stream.writeBufferLength > highWater) await progress(stream, idleTimeoutMs, signal)
+}
+
+/**
+ * Wait until the stream sends something (a 'drain' from a window update, 'idle' once the buffer is empty), it closes
+ * (throws), the signal aborts, or nothing moves for the idle timeout. After a 'drain' the stream sends in a microtask
+ * of its own, so the caller's check of the buffer length comes after that.
+ */
+async function progress (stream: Stream, idleTimeoutMs: number, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted()
+  if (stream.writeStatus !== 'writable') throw new Error(`cannot write to a stream that is ${stream.writeStatus}`)
+  await new Promise<void>((resolve, reject) => {
+    const done = (err?: Error): void => {
+      clearTimeout(timer)
+      stream.removeEventListener('drain', moved)
+      stream.removeEventListener('idle', moved)
+      stream.removeEventListener('close', closed)
+      signal?.removeEventListener('abort', aborted)
+      if (err !== undefined) reject(err)
+      else setImmediate(resolve)
+    }
+    const moved = (): void => { done() }
+    const closed = (evt: Event): void => { done((evt as Event & { error?: Error }).error ?? new Error('the stream closed while a write was waiting')) }
+    const aborted = (): void => { done(signal?.reason instanceof Error ? signal.reason : new Error('aborted')) }
+    const timer = setTimeout(() => { done(new TimeoutError('stream write', idleTimeoutMs)) }, idleTimeoutMs)
+    stream.addEventListener('drain', moved)
+    stream.addEventListener('idle', moved)
+    stream.addEventListener('close', closed)
+    signal?.addEventListener('abort', aborted, { once: true })
+  })
 }
