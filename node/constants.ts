@@ -20,7 +20,8 @@ export const FRAME_LENGTH_BYTES = 4
 export const STREAM_IDLE_TIMEOUT_MS = 30_000
 
 /** Reader pauses the libp2p stream above this many buffered bytes and resumes below half of it: with yamux's window
- *  this bounds what a fast sender can make us hold per stream (see node/wire/frame-reader.ts). */
+ *  this bounds what a fast sender can make us hold per stream (see node/wire/frame-reader.ts). Keep it well above the
+ *  1 MiB default block: at 1 MiB, 1 GiB RS(4,2) fetches stalled until the 30 s read timeout (measured here). */
 export const READ_HIGH_WATER = 4 * 1024 * 1024
 
 /** A writer waits while more than this many bytes sit in a stream's write buffer (node/wire/frame-writer.ts): one

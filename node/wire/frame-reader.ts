@@ -21,6 +21,10 @@ export class FrameReader {
   private readonly idleTimeoutMs: number
   /** True while stream.resume() dispatches the bytes buffered during a pause (see resumeIfPaused). */
   private resuming = false
+  /** Bytes the frame being read needs buffered (0 between frames). A frame larger than the high-water mark must not
+   *  pause the stream before it is whole: a paused stream delivers nothing, so the reader would wait for bytes that
+   *  cannot come (blocks may be up to MAX_BLOCK_SIZE, 16 MiB, above READ_HIGH_WATER). */
+  private wanted = 0
 
   constructor (private readonly stream: Stream, options: FrameReaderOptions = {}) {
     this.highWater = options.highWater ?? READ_HIGH_WATER
@@ -29,7 +33,7 @@ export class FrameReader {
       const data = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray()
       this.chunks.push(data)
       this.buffered += data.byteLength
-      if (this.buffered > this.highWater && stream.readStatus === 'readable' && !this.resuming) stream.pause()
+      if (this.overHighWater() && stream.readStatus === 'readable' && !this.resuming) stream.pause()
       this.notify()
     })
     stream.addEventListener('remoteCloseWrite', () => { this.ended = true; this.notify() })
@@ -68,6 +72,7 @@ export class FrameReader {
 
   /** Wait until `bytes` are buffered. False on end of stream (with nothing buffered when `atBoundary`). */
   private async fill (bytes: number, signal: AbortSignal | undefined, atBoundary: boolean): Promise<boolean> {
+    this.wanted = bytes
     while (this.buffered < bytes) {
       this.resumeIfPaused(true) // we need bytes that are not here: the sender must be allowed to send them
       if (this.failure != null && this.buffered < bytes) throw this.failure
@@ -101,7 +106,12 @@ export class FrameReader {
       this.resuming = false
     }
     // resume() changed readStatus; TypeScript's narrowing from the check above does not know that.
-    if (this.buffered > this.highWater && (this.stream.readStatus as string) === 'readable') this.stream.pause()
+    if (this.overHighWater() && (this.stream.readStatus as string) === 'readable') this.stream.pause()
+  }
+
+  /** Time to pause: more than the high-water mark buffered, and the frame being read (if any) is whole. */
+  private overHighWater (): boolean {
+    return this.buffered > this.highWater && this.buffered >= this.wanted
   }
 
   private notify (): void {
@@ -128,6 +138,7 @@ export class FrameReader {
       }
     }
     this.buffered -= bytes
+    this.wanted = 0
     this.resumeIfPaused(false)
     return out
   }
