@@ -19,7 +19,7 @@ import { decodeFile } from '../coder/decoder.ts'
 import { encodeFile } from '../coder/encoder.ts'
 import type { Manifest } from '../coder/manifest.ts'
 import { loadRsNative } from '../coder/rs-native-codec.ts'
-import { formatSize, parseSize } from './args.ts'
+import { formatSize, parseSize } from '../node/size.ts'
 import { pseudoRandomBytes, pseudoRandomStream } from './pseudo-random.ts'
 import { FileShardSource, shardFileWriter, shardPath } from './shard-files.ts'
 
@@ -39,7 +39,7 @@ const { values: flags } = parseArgs({
 })
 const quick = flags.quick === true
 const sizeBytes = parseSize(flags.size ?? (quick ? '4MiB' : '256MiB'))
-const blockSize = parseSize(flags['block-size'] ?? String(DEFAULT_BLOCK_SIZE))
+const blockSize = parseSize(flags['block-size'] ?? `${DEFAULT_BLOCK_SIZE}B`)
 const runs = Number(flags.runs ?? (quick ? 1 : 3))
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer (got ${flags.runs})`)
 

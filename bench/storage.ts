@@ -17,7 +17,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ApiClient } from '../node/api/client.ts'
 import { runCli, spawnDaemon, type CliResult, type DaemonProcess } from '../node/daemon-process.ts'
-import { formatSize, parseSize } from './args.ts'
+import { formatSize, parseSize } from '../node/size.ts'
 import { pseudoRandomStream } from './pseudo-random.ts'
 import { parseSchemes, shareFlags, type NamedScheme } from './schemes.ts'
 

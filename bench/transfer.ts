@@ -99,12 +99,25 @@ async function peakRssMiB (pid: number): Promise<number | undefined> {
   return kib !== undefined ? Number(kib) / 1024 : undefined
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's CPU times: USER_HZ, 100 on Linux (proc(5), sysconf(_SC_CLK_TCK)). */
+const CLOCK_TICKS_PER_SECOND = 100
+
+/** CPU time a live process has used so far, user + system, all its threads (proc(5): utime and stime, fields 14 and
+ *  15 of /proc/<pid>/stat), in seconds; undefined once it has gone. */
+async function cpuSeconds (pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined)
+  if (stat === undefined) return undefined
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ') // after "pid (comm) ": field 3 is at index 0
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND
+}
+
 /** Restart a process's high-water mark from its current RSS (proc(5), clear_refs "5"), so each measurement has its own peak. */
 async function resetPeakRss (pid: number): Promise<void> {
   await writeFile(`/proc/${pid}/clear_refs`, '5')
 }
 
-interface Measured { stdout: string, ms: number, peakRssMiB: number }
+/** `cpuSeconds`: the child's CPU time at its last sample (every RSS_SAMPLE_MS), so at most that much short. */
+interface Measured { stdout: string, ms: number, peakRssMiB: number, cpuSeconds: number }
 
 /** A child that failed; `summary` is what goes into the JSON line (the CLI's error code and message when it gave one). */
 class CommandError extends Error {
@@ -130,7 +143,11 @@ async function runMeasured (args: string[], timeoutMs: number, options: NodeProc
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
   let peak = 0
-  const sample = async (): Promise<void> => { peak = Math.max(peak, (await peakRssMiB(child.pid ?? 0)) ?? 0) }
+  let cpu = 0
+  const sample = async (): Promise<void> => {
+    peak = Math.max(peak, (await peakRssMiB(child.pid ?? 0)) ?? 0)
+    cpu = Math.max(cpu, (await cpuSeconds(child.pid ?? 0)) ?? 0)
+  }
   const sampler = setInterval(() => { sample().catch(() => {}) }, RSS_SAMPLE_MS)
   const killer = setTimeout(() => { child.kill('SIGKILL') }, timeoutMs)
   try {
@@ -138,7 +155,7 @@ async function runMeasured (args: string[], timeoutMs: number, options: NodeProc
     const ms = performance.now() - started
     const reason = `${signal ?? `exit ${String(code)}`}${signal === 'SIGKILL' ? `, killed after ${timeoutMs} ms without finishing` : ''}`
     if (code !== 0) throw new CommandError(args.slice(-8).join(' '), reason, stderr, peak)
-    return { stdout, ms, peakRssMiB: peak }
+    return { stdout, ms, peakRssMiB: peak, cpuSeconds: cpu }
   } finally {
     clearInterval(sampler)
     clearTimeout(killer)
@@ -201,6 +218,8 @@ interface Line {
   rawMbPerSec: number | undefined
   /** By role; failed runs count too. Null when nothing ran. */
   peakRssMiB: Record<string, number> | null
+  /** CPU seconds per GB moved, by role and in total (every process of the operation). */
+  cpuSecPerGB?: Record<string, number> | null
   extra?: Record<string, unknown>
 }
 
@@ -221,6 +240,7 @@ function emit (line: Line): number {
     ratioVsRaw: line.rawMbPerSec !== undefined ? figure(rate / line.rawMbPerSec, 3) : 1,
     ...(line.failures !== undefined && line.failures.length > 0 ? { failedRuns: line.failures.length, failures: line.failures } : {}),
     peakRssMiB: line.peakRssMiB !== null ? Object.fromEntries(Object.entries(line.peakRssMiB).map(([role, mib]) => [role, round(mib)])) : null,
+    ...(line.cpuSecPerGB != null ? { cpuSecPerGB: Object.fromEntries(Object.entries(line.cpuSecPerGB).map(([role, s]) => [role, round(s, 2)])) } : {}),
     ...line.extra,
     node: process.version,
     cpus: availableParallelism(),
@@ -252,15 +272,22 @@ async function measureRawStream (size: number, runs: number, cleanup: Cleanup, p
   const ms: number[] = []
   let sender = 0
   let sinkPeak = 0
+  const cpu = { sender: 0, sink: 0 }
   for (let run = 0; run < runs; run++) {
     await resetPeakRss(sink.pid ?? 0)
+    const sinkCpu = (await cpuSeconds(sink.pid ?? 0)) ?? 0
     const result = await runMeasured([...NODE_TS, RAW_PEER, 'send', addresses[0], String(size), String(Math.min(WARM_UP_BYTES, size))], timeoutFor(size), { env: profileEnv, prefix: network.prefix(ENTRY) })
     ms.push((JSON.parse(result.stdout) as { ms: number }).ms)
     sender = Math.max(sender, result.peakRssMiB)
     sinkPeak = Math.max(sinkPeak, (await peakRssMiB(sink.pid ?? 0)) ?? 0)
+    cpu.sender += result.cpuSeconds
+    cpu.sink += ((await cpuSeconds(sink.pid ?? 0)) ?? sinkCpu) - sinkCpu
     progress(`raw stream run ${run + 1}/${runs}: ${round(mbPerSec(size, ms[run]))} MB/s`)
   }
-  return emit({ op: 'raw-stream', scheme: null, sizeBytes: size, ms, rawMbPerSec: undefined, peakRssMiB: { sender, sink: sinkPeak }, extra: { from: ENTRY, to: sinkPeer, ...link } })
+  // The sender's figure includes its warm-up bytes and its start (tsx, libp2p); the sink's is the measured bytes only.
+  const perGB = (seconds: number): number => seconds / (runs * size / 1e9)
+  const cpuSecPerGB = { total: perGB(cpu.sender + cpu.sink), sender: perGB(cpu.sender), sink: perGB(cpu.sink) }
+  return emit({ op: 'raw-stream', scheme: null, sizeBytes: size, ms, rawMbPerSec: undefined, peakRssMiB: { sender, sink: sinkPeak }, cpuSecPerGB, extra: { from: ENTRY, to: sinkPeer, ...link } })
 }
 
 /** The daemons of the run (bench/daemon-swarm.ts) and the CLI runs against them, timed and with peak RSS. */
@@ -288,10 +315,14 @@ class Swarm {
     const live = this.daemons.up().map(i => this.daemons.daemons[i])
     const entryDaemon = this.daemons.daemons[entry]
     await Promise.all(live.map(async d => { await resetPeakRss(d.pid) }))
+    const cpuBefore = await Promise.all(live.map(async d => (await cpuSeconds(d.pid)) ?? 0))
     let cli = 0
     try {
       const result = await this.cli(entry, args, bytes)
       cli = result.peakRssMiB
+      const cpuAfter = await Promise.all(live.map(async (d, i) => (await cpuSeconds(d.pid)) ?? cpuBefore[i]))
+      const used = live.map((d, i) => ({ d, seconds: cpuAfter[i] - cpuBefore[i] }))
+      peaks.addCpu(bytes, result.cpuSeconds, used.find(u => u.d === entryDaemon)?.seconds ?? 0, used.filter(u => u.d !== entryDaemon).reduce((sum, u) => sum + u.seconds, 0))
       return result
     } catch (err) {
       if (err instanceof CommandError) cli = err.peakRssMiB
@@ -308,13 +339,29 @@ class Swarm {
   }
 }
 
-/** Peak RSS across runs, by role. */
+/** Peak RSS across runs, by role; and CPU time per GB over the runs that succeeded. */
 class Peaks {
   private measured = false
   readonly byRole: Record<string, number> = { cli: 0, daemonMax: 0, entryDaemon: 0, otherDaemons: 0 }
+  private readonly cpu = { bytes: 0, cli: 0, entryDaemon: 0, otherDaemons: 0 }
   /** Null when no run got as far as measuring. */
   figures (): Record<string, number> | null {
     return this.measured ? this.byRole : null
+  }
+
+  /** CPU seconds per GB: the CLI, the daemon it drove, all other daemons together, and the sum. Null before any run. */
+  cpuFigures (): Record<string, number> | null {
+    const { bytes, cli, entryDaemon, otherDaemons } = this.cpu
+    if (bytes === 0) return null
+    const perGB = (seconds: number): number => seconds / (bytes / 1e9)
+    return { total: perGB(cli + entryDaemon + otherDaemons), cli: perGB(cli), entryDaemon: perGB(entryDaemon), otherDaemons: perGB(otherDaemons) }
+  }
+
+  addCpu (bytes: number, cli: number, entryDaemon: number, otherDaemons: number): void {
+    this.cpu.bytes += bytes
+    this.cpu.cli += cli
+    this.cpu.entryDaemon += entryDaemon
+    this.cpu.otherDaemons += otherDaemons
   }
 
   add (cli: number, entryDaemon: number, otherDaemons: number): void {
@@ -401,7 +448,7 @@ async function measureScheme (swarm: Swarm, root: string, scheme: NamedScheme, s
   const about = { k: scheme.k, m: scheme.m, peers: swarm.size }
   const sharePeaks = new Peaks()
   const shares = await repeat(`share ${scheme.id}`, size, runs, async () => await share(swarm, root, scheme, size, seeds(), sharePeaks))
-  emit({ op: 'share', scheme: scheme.id, sizeBytes: size, ms: shares.ok.map(s => s.ms), failures: shares.failures, rawMbPerSec: raw, peakRssMiB: sharePeaks.figures(), extra: about })
+  emit({ op: 'share', scheme: scheme.id, sizeBytes: size, ms: shares.ok.map(s => s.ms), failures: shares.failures, rawMbPerSec: raw, peakRssMiB: sharePeaks.figures(), cpuSecPerGB: sharePeaks.cpuFigures(), extra: about })
   const holdersOf = (s: Shared): Array<{ index: number, daemon: number }> => s.shards.map(x => ({ index: x.index, daemon: swarm.daemons.byPeer(x.peer) }))
   const readerOf = (s: Shared): number => chooseReader(holdersOf(s).map(h => h.daemon), swarm.size, ENTRY)
   const heldBy = (s: Shared, reader: number): number[] => holdersOf(s).filter(h => h.daemon === reader).map(h => h.index).sort((a, b) => a - b)
@@ -411,7 +458,7 @@ async function measureScheme (swarm: Swarm, root: string, scheme: NamedScheme, s
   const fetches = await repeat(`fetch ${scheme.id}`, size, shares.ok.length, async run => await fetch(swarm, root, shares.ok[run], readerOf(shares.ok[run]), size, fetchPeaks))
   const first = shares.ok[0] as Shared | undefined
   emit({
-    op: 'fetch', scheme: scheme.id, sizeBytes: size, ms: fetches.ok.map(f => f.ms), failures: fetches.failures, rawMbPerSec: raw, peakRssMiB: fetchPeaks.figures(),
+    op: 'fetch', scheme: scheme.id, sizeBytes: size, ms: fetches.ok.map(f => f.ms), failures: fetches.failures, rawMbPerSec: raw, peakRssMiB: fetchPeaks.figures(), cpuSecPerGB: fetchPeaks.cpuFigures(),
     extra: { ...about, ...(first === undefined ? { skipped: nothing } : { reader: readerOf(first), readerHolds: heldBy(first, readerOf(first)) }) }
   })
 
@@ -435,7 +482,7 @@ async function measureScheme (swarm: Swarm, root: string, scheme: NamedScheme, s
       const report = degraded.ok.at(-1)
       const downForMs = performance.now() - killedAt
       emit({
-        op: 'fetch-degraded', scheme: scheme.id, sizeBytes: size, ms: degraded.ok.map(f => f.ms), failures: degraded.failures, rawMbPerSec: raw, peakRssMiB: peaks.figures(),
+        op: 'fetch-degraded', scheme: scheme.id, sizeBytes: size, ms: degraded.ok.map(f => f.ms), failures: degraded.failures, rawMbPerSec: raw, peakRssMiB: peaks.figures(), cpuSecPerGB: peaks.cpuFigures(),
         extra: {
           ...about, down, victims: victims.slice(0, down), reader, readerHolds: heldBy(first, reader), missing: report?.missing ?? null, rebuilt: report?.rebuilt ?? null,
           downForMs: round(downForMs, 0),

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { runBenchScript } from './bench-script.ts'
-import { formatSize, parseSize } from '../../bench/args.ts'
 import { loadRsNative } from '../../coder/rs-native-codec.ts'
 
 const MiB = 1024 * 1024
@@ -36,19 +35,5 @@ describe('bench:coder', () => {
       assert.ok(line.ratioVsSha256 > 0 && line.ratioVsCopy > 0, `${line.op as string} ratios`)
       if (line.op.endsWith('reconstruct') || line.op.endsWith('decode')) assert.equal(line.lost, line.m)
     }
-  })
-})
-
-describe('bench/args.ts sizes', () => {
-  it('parses IEC sizes and bare bytes, and refuses anything else', () => {
-    assert.equal(parseSize('256MiB'), 256 * MiB)
-    assert.equal(parseSize('64 MiB'), 64 * MiB)
-    assert.equal(parseSize('1GiB'), 1024 * MiB)
-    assert.equal(parseSize('512kib'), 512 * 1024)
-    assert.equal(parseSize('4096'), 4096)
-    assert.equal(parseSize('1.5MiB'), 1.5 * MiB)
-    for (const bad of ['', 'MiB', '64MB', '-1MiB', '1.3B', 'ten']) assert.throws(() => parseSize(bad), /size|bytes/, bad)
-    assert.equal(formatSize(256 * MiB), '256MiB')
-    assert.equal(formatSize(1000), '1000B')
   })
 })
