@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { logger } from '@libp2p/logger'
 import { EdgemirrorError, NotFoundError, UnauthorizedError, UsageError } from '../errors.ts'
 import { writeFileAtomic } from '../fs-atomic.ts'
+import { parseIntegerIn } from '../integer.ts'
 import { API_FILE, type ApiEndpoint } from './endpoint.ts'
 import { HEADER_NAME, HEADER_SHA256, HEADER_SIZE, ROUTES, statusForCode, TRAILER_RESULT, type ErrorBody } from './routes.ts'
 import type { ControlApi, ShareOptions } from './types.ts'
@@ -101,12 +102,7 @@ function shareOptions (params: URLSearchParams): ShareOptions {
 
 function integerParam (params: URLSearchParams, name: string, min: number, max: number): number | undefined {
   const text = params.get(name)
-  if (text === null) return undefined
-  const value = Number(text)
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new UsageError(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(text.slice(0, 40))}`)
-  }
-  return value
+  return text === null ? undefined : parseIntegerIn(name, text, min, max)
 }
 
 async function streamFetch (api: ControlApi, cid: string, res: ServerResponse, signal: AbortSignal): Promise<void> {

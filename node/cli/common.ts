@@ -4,6 +4,7 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import { EdgemirrorError, UsageError } from '../errors.ts'
+import { parseIntegerIn } from '../integer.ts'
 
 export const EXIT_OK = 0
 export const EXIT_FAILURE = 1
@@ -54,13 +55,7 @@ export function reportError (err: unknown, json: boolean): void {
 
 /** Parse an integer option with bounds, as a commander argParser. */
 export function integerIn (name: string, min: number, max: number): (text: string) => number {
-  return (text: string) => {
-    const value = Number(text)
-    if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
-      throw new UsageError(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(text)}`)
-    }
-    return value
-  }
+  return (text: string) => parseIntegerIn(name, text, min, max)
 }
 
 /** Rows as aligned columns. */
