@@ -69,9 +69,12 @@ class EncodeWorker {
   }
 
   private constructor () {
-    // The worker needs the TypeScript loader too, and module hooks registered on this thread do not reach it.
+    // The worker needs the TypeScript loader too, and module hooks registered on this thread do not reach it. Both
+    // are resolved here, to absolute URLs: an eval'd worker resolves bare names from the process's working
+    // directory, which for a daemon started elsewhere holds no node_modules.
     const url = new URL('./encode-worker.ts', import.meta.url).href
-    this.worker = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url)}) })`, { eval: true })
+    const loader = import.meta.resolve('tsx/esm/api')
+    this.worker = new Worker(`import(${JSON.stringify(loader)}).then(({ register }) => { register(); return import(${JSON.stringify(url)}) })`, { eval: true })
     this.worker.unref()
     this.worker.on('message', (reply: WorkerReply) => { this.settle(reply) })
     this.worker.on('error', (err) => { this.fail(err) })

@@ -2,7 +2,10 @@
 // concurrent files kept apart (each has its own whole-file hash), and a failure in the worker reaching the caller
 // with its error code.
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { tmpdir } from 'node:os'
 import { describe, it } from 'node:test'
+import { promisify } from 'node:util'
 import { createCodec, RS_WASM_CODEC_ID } from '../../coder/codecs.ts'
 import { encodeFile, type EncodedStripe } from '../../coder/encoder.ts'
 import { readStripes } from '../../coder/stripe-reader.ts'
@@ -49,5 +52,17 @@ describe('encode worker', () => {
     } finally {
       encoder.close()
     }
+  })
+
+  it('starts in a process whose working directory has no node_modules (a daemon started from anywhere)', async () => {
+    const script = `
+      const { WorkerStripeEncoder } = await import(${JSON.stringify(new URL('../../coder/stripe-encoder.ts', import.meta.url).href)})
+      const { readStripes } = await import(${JSON.stringify(new URL('../../coder/stripe-reader.ts', import.meta.url).href)})
+      const encoder = new WorkerStripeEncoder({ id: ${JSON.stringify(RS_WASM_CODEC_ID)}, k: 4, m: 2 })
+      async function * input () { yield new Uint8Array(5000).fill(1) }
+      for await (const stripe of readStripes(input(), 4, 2, ${BLOCK})) process.stdout.write(String((await encoder.encode(stripe)).hashes.length))
+      encoder.close()`
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], { cwd: tmpdir() })
+    assert.equal(stdout, '6')
   })
 })
