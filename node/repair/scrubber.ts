@@ -54,8 +54,11 @@ export class Scrubber {
       while (!signal.aborted) {
         await this.pass(signal).catch((err) => { if (!signal.aborted) log.error('scrub pass failed: %s', (err as Error).message) })
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.intervalMs)
-          signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
+          // The listener goes when the wait ends either way: one left behind per pass would pile up on this signal
+          // for as long as the daemon runs (Node warned at 11 in the repair tests).
+          const onAbort = (): void => { clearTimeout(timer); resolve() }
+          const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve() }, this.intervalMs)
+          signal.addEventListener('abort', onAbort, { once: true })
         })
       }
     })()
