@@ -1,12 +1,16 @@
 // Smoke test of bench/repair.ts: the whole bench (12 daemons; replicas-3, RS(4,2), RS(6,3); kill one holder, wait for
 // full redundancy) on an 8 MiB file, once each, checking the shape of what it prints. No timing asserts.
+// --dead-after 10s, not the bench's 3 s: this test runs beside the chaos suite on 2 cores, where a 3 s dead-after
+// reads a late heartbeat as a death and the bench then refuses the run (no figure), which says nothing about the
+// output's shape. (One CI run failed with full redundancy but no repair counted; a false death mid-repair is the
+// likely cause, not a proven one.)
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { runBenchScript } from './bench-script.ts'
 
 describe('bench:repair', () => {
   it('prints one JSON line per scheme for --quick --runs 1', { timeout: 420_000 }, async () => {
-    const lines = await runBenchScript('bench/repair.ts', ['--quick', '--runs', '1'])
+    const lines = await runBenchScript('bench/repair.ts', ['--quick', '--runs', '1', '--dead-after', '10s'])
     assert.deepEqual(lines.map(l => [l.scheme, l.k, l.m]), [['replicas-3', 1, 2], ['rs-4-2', 4, 2], ['rs-6-3', 6, 3]])
     for (const line of lines) {
       const what = line.scheme as string
