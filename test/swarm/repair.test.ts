@@ -37,6 +37,11 @@ async function fullyRedundant (swarm: TestSwarm, reader: number, cid: string): P
   return check.healthy && holders.length === K + M && holders.every(s => live.has(s.peer as string)) && new Set(holders.map(s => s.peer)).size === K + M
 }
 
+/** A status counter summed over the live nodes. */
+async function total (swarm: TestSwarm, counter: 'repairsDone' | 'bytesRepaired' | 'copiesCollected'): Promise<number> {
+  return (await Promise.all(swarm.alive().map(async i => (await swarm.nodes[i].status())[counter]))).reduce((a, b) => a + b, 0)
+}
+
 async function assertFetches (swarm: TestSwarm, reader: number, cid: string, data: Uint8Array): Promise<void> {
   const start = await swarm.nodes[reader].fetch(cid)
   assert.ok((await collect(start.body)).equals(data), 'fetched bytes equal the original')
@@ -52,11 +57,9 @@ describe('self-repair on a loopback swarm', () => {
       await swarm.kill(victim)
       // The new holder commits (and check sees it) before the repairer has closed its streams and counted the repair,
       // so wait for the count too.
-      const repairs = async (): Promise<number> => (await Promise.all(swarm.alive().map(async i => (await swarm.nodes[i].status()).repairsDone))).reduce((a, b) => a + b, 0)
-      await waitFor(async () => await fullyRedundant(swarm, 0, cid) && await repairs() > 0, DEADLINE_MS, 'the file back at k+m live shards, the repair counted')
-      const totals = await Promise.all(swarm.alive().map(async i => await swarm.nodes[i].status()))
-      assert.equal(totals.reduce((n, s) => n + s.repairsDone, 0), 1, 'exactly one node repaired the file')
-      assert.ok(totals.reduce((n, s) => n + s.bytesRepaired, 0) >= 50_000, 'the rebuilt shard was pushed')
+      await waitFor(async () => await fullyRedundant(swarm, 0, cid) && await total(swarm, 'repairsDone') > 0, DEADLINE_MS, 'the file back at k+m live shards, the repair counted')
+      assert.equal(await total(swarm, 'repairsDone'), 1, 'exactly one node repaired the file')
+      assert.ok(await total(swarm, 'bytesRepaired') >= 50_000, 'the rebuilt shard was pushed')
       await assertFetches(swarm, swarm.alive().at(-1) as number, cid, data)
     })
   })
@@ -90,7 +93,7 @@ describe('self-repair on a loopback swarm', () => {
       await waitFor(async () => await fullyRedundant(swarm, 0, cid), DEADLINE_MS, 'the repair')
       await swarm.restart(returning)
       // Its old shard makes one index doubly held; someone must give a copy up, and never below k + m live.
-      const collected = async (): Promise<number> => (await Promise.all(swarm.alive().map(async i => (await swarm.nodes[i].status()).copiesCollected))).reduce((a, b) => a + b, 0)
+      const collected = async (): Promise<number> => await total(swarm, 'copiesCollected')
       await waitFor(async () => await collected() >= 1, DEADLINE_MS, 'a holder of the doubled index to give its copy up')
       await waitFor(async () => {
         const check = await swarm.nodes[0].check(cid)
