@@ -34,3 +34,11 @@ export const MAX_NAME_BYTES = 255
  *  of milliseconds, less than the worker's first start-up costs (0.3-0.5 s measured here, loading the TypeScript
  *  loader and the codec in the new thread). */
 export const OFFLOAD_MIN_BYTES = 8 * 1024 * 1024
+
+/**
+ * Stripes a shard that held a stripe up (hedging, coder/decoder.ts) stays at the back of the read order; doubled each
+ * time the same shard does it again. Reading a parity shard in place of a data shard means decoding every stripe,
+ * so a holder slowed by a passing hiccup (a GC pause, a busy core) should be back soon: 16 stripes. A holder that
+ * stays slow is retried ever more rarely (exponential backoff): at most log2(stripes / 16) more late stripes per file.
+ */
+export const DEMOTION_STRIPES = 16

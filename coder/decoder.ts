@@ -3,6 +3,7 @@
 // fewer than k good blocks in a stripe ends in ERR_NOT_ENOUGH_SHARDS, never in a wrong file.
 import { createCodec } from './codecs.ts'
 import type { Codec } from './codec.ts'
+import { DEMOTION_STRIPES } from './constants.ts'
 import { AbortedError, HashMismatchError, NotEnoughShardsError } from './errors.ts'
 import { blockMatches, createSha256 } from './hash.ts'
 import { stripeBlockSize, stripeCount, stripeDataBytes } from './layout.ts'
@@ -95,17 +96,26 @@ export class StripeGatherer {
   private readonly unavailable = new Set<number>()
   private readonly corrupt = new Set<number>()
   private hedged = 0
-  private readonly order: number[]
+  private readonly preference: number[]
+  /** Shards that held a stripe up: at the back of the order until stripe `until`; `length` doubles each time. */
+  private readonly demoted = new Map<number, { until: number, length: number }>()
 
-  constructor (private readonly manifest: Manifest, private readonly source: ShardSource, order: number[], private readonly hedge?: HedgePolicy) {
-    this.order = [...order]
+  constructor (private readonly manifest: Manifest, private readonly source: ShardSource, preference: number[], private readonly hedge?: HedgePolicy) {
+    this.preference = [...preference]
+  }
+
+  /** The order to ask shards in for `stripe`: the preference, with shards still demoted at that stripe moved back. */
+  order (stripe: number): number[] {
+    const isDemoted = (index: number): boolean => (this.demoted.get(index)?.until ?? 0) > stripe
+    return [...this.preference.filter(i => !isDemoted(i)), ...this.preference.filter(isDemoted)]
   }
 
   /**
    * k + m entries: at least k verified blocks, null elsewhere. Throws ERR_NOT_ENOUGH_SHARDS when k cannot be had.
    * Asks for k blocks at once; each one that fails is replaced by the next candidate; a late stripe (hedge policy)
    * gets one extra request. Answers that come after the stripe has its k blocks are dropped, and a shard that was
-   * still outstanding then moves to the back of the order: the next stripes ask the holders that kept up.
+   * still outstanding then moves to the back of the order for a while (DEMOTION_STRIPES): the next stripes ask the
+   * holders that kept up.
    */
   async gather (stripe: number): Promise<Array<Uint8Array | null>> {
     const { k, m } = this.manifest
@@ -116,20 +126,21 @@ export class StripeGatherer {
     let inFlight = 0
     let done = false
     const outstanding = new Set<number>()
+    const order = this.order(stripe)
     return await new Promise<Array<Uint8Array | null>>((resolve, reject) => {
       const finish = (error?: Error): void => {
         if (done) return
         done = true
         this.hedge?.settled(stripe)
-        for (const slow of outstanding) this.order.push(...this.order.splice(this.order.indexOf(slow), 1))
+        for (const slow of outstanding) this.demote(slow, stripe)
         if (error !== undefined) reject(error)
         else resolve(blocks)
       }
       /** Ask the next candidate shard; false when none is left. */
       const ask = (): boolean => {
-        while (next < this.order.length && this.unavailable.has(this.order[next])) next++
-        if (next >= this.order.length) return false
-        const index = this.order[next++]
+        while (next < order.length && this.unavailable.has(order[next])) next++
+        if (next >= order.length) return false
+        const index = order[next++]
         inFlight++
         outstanding.add(index)
         this.goodBlock(index, stripe, size).then((block) => {
@@ -159,6 +170,11 @@ export class StripeGatherer {
         if (!done && ask()) this.hedged++
       }, () => {})
     })
+  }
+
+  private demote (index: number, stripe: number): void {
+    const length = (this.demoted.get(index)?.length ?? DEMOTION_STRIPES / 2) * 2
+    this.demoted.set(index, { until: stripe + 1 + length, length })
   }
 
   /** Shards the source could not provide, and shards with a block that failed its hash, so far. */
