@@ -13,6 +13,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Stream } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { performance } from 'node:perf_hooks'
+import { tuneHeapForStreaming } from '../node/heap-tuning.ts'
 import { createHost, type Host } from '../node/host.ts'
 import { STREAM_IDLE_TIMEOUT_MS, WRITE_HIGH_WATER } from '../node/constants.ts'
 import { drainBelow } from '../node/wire/frame-writer.ts'
@@ -80,6 +81,8 @@ async function send (address: string, total: number, warmUp: number): Promise<vo
   await host.stop()
 }
 
+// The same heap settings as the daemon: the baseline must not win on garbage collection alone.
+tuneHeapForStreaming()
 const [mode, address, bytes, warmUp] = process.argv.slice(2)
 const run = mode === 'sink' ? sink(address ?? LOOPBACK_LISTEN) : mode === 'send' ? send(address, Number(bytes), Number(warmUp ?? 0)) : Promise.reject(new Error('usage: raw-stream-peer.ts sink [<multiaddr>] | send <multiaddr> <bytes> [<warm-up bytes>]'))
 run.catch((err) => {

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
+import { STREAMING_NODE_FLAGS } from './heap-tuning.ts'
 
 /** The `edgemirror` bin entry (package.json "bin"). */
 export const CLI_PATH = fileURLToPath(new URL('./cli/edgemirror.js', import.meta.url))
@@ -35,9 +36,11 @@ export interface NodeProcessOptions {
   prefix?: string[]
 }
 
-/** spawn() arguments that run `node ...args`, under `prefix` when one is given. */
+/** spawn() arguments that run `node ...args` with the streaming heap flags (node/heap-tuning.ts), under `prefix`
+ *  when one is given. */
 export function nodeCommand (args: string[], prefix: string[] = []): [command: string, args: string[]] {
-  return prefix.length > 0 ? [prefix[0], [...prefix.slice(1), process.execPath, ...args]] : [process.execPath, args]
+  const node = [process.execPath, ...STREAMING_NODE_FLAGS, ...args]
+  return prefix.length > 0 ? [prefix[0], [...prefix.slice(1), ...node]] : [node[0], node.slice(1)]
 }
 
 export async function spawnDaemon (repo: string, args: string[] = [], options: NodeProcessOptions = {}): Promise<DaemonProcess> {

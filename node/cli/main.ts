@@ -1,5 +1,6 @@
 // The edgemirror CLI: one file per verb in this folder; this one only assembles them and maps failures to exit codes.
 import { Command, CommanderError } from 'commander'
+import { tuneHeapForStreaming } from '../heap-tuning.ts'
 import { EXIT_USAGE, reportError } from './common.ts'
 import { registerCheck } from './check.ts'
 import { registerDaemon } from './daemon.ts'
@@ -25,6 +26,7 @@ export function buildProgram (): Command {
 }
 
 export async function main (argv: string[]): Promise<void> {
+  tuneHeapForStreaming()
   try {
     await buildProgram().parseAsync(argv)
   } catch (err) {
