@@ -64,11 +64,8 @@ export async function decodeFile (manifest: Manifest, source: ShardSource, outpu
   const stripes = stripeCount(manifest)
   let written = 0
 
-  for (let stripe = 0; stripe < stripes; stripe++) {
-    if (options.signal?.aborted === true) throw new AbortedError()
-    const blocks = await gatherer.gather(stripe)
-    for (let i = 0; i < k; i++) if (blocks[i] == null) rebuilt.add(i)
-    if (blocks.slice(0, k).includes(null)) await codec.reconstruct(blocks, { dataOnly: true })
+  /** Hash and hand on one stripe's data (the last stripe's padding cut off). */
+  const write = async (blocks: Array<Uint8Array | null>, stripe: number): Promise<void> => {
     let remaining = stripeDataBytes(manifest, stripe)
     for (let i = 0; i < k && remaining > 0; i++) {
       const block = blocks[i] as Uint8Array
@@ -80,6 +77,22 @@ export async function decodeFile (manifest: Manifest, source: ShardSource, outpu
     }
     options.onProgress?.({ phase: 'decode', bytes: written, total: manifest.fileSize })
   }
+
+  // Stripe s is handed on while stripe s + 1 is gathered and verified: an output that waits for its consumer (the
+  // HTTP response to the CLI waits for every block to drain) would otherwise leave the reader idle while it writes.
+  let writing: Promise<void> = Promise.resolve()
+  for (let stripe = 0; stripe < stripes; stripe++) {
+    if (options.signal?.aborted === true) throw new AbortedError()
+    const blocks = await gatherer.gather(stripe)
+    for (let i = 0; i < k; i++) if (blocks[i] == null) rebuilt.add(i)
+    if (blocks.slice(0, k).includes(null)) await codec.reconstruct(blocks, { dataOnly: true })
+    await writing
+    if (options.signal?.aborted === true) throw new AbortedError()
+    writing = write(blocks, stripe)
+    // Awaited above or below; a gather that fails first must not leave this rejection unhandled.
+    writing.catch(() => {})
+  }
+  await writing
   // Every block was verified, so this only fails if the manifest itself is inconsistent; still never trust it.
   if (!equalBytes(new Uint8Array(fileHash.digest()), manifest.fileHash)) {
     throw new HashMismatchError('rebuilt file does not match the manifest file hash')

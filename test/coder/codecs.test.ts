@@ -107,6 +107,16 @@ describe('rs-wasm-1 parity', () => {
       assertShardsEqual(await lose(codec, shards, lost), shards, `lost ${lost.join(',')}`)
     }
   })
+
+  it('reconstructs one loss pattern over and over, on stripes of different data (an instance kept per pattern failed here)', async () => {
+    const codec = await createCodec(RS_WASM_CODEC_ID, 10, 4)
+    for (let stripe = 0; stripe < 12; stripe++) {
+      const shards = makeShards(10, 4, 1024, 100 + stripe, true)
+      await codec.encode(shards)
+      const lost = stripe % 3 === 2 ? [1, 12] : [0, 13] // one pattern throughout, another passing now and then
+      assertShardsEqual(await lose(codec, shards, lost), shards, `stripe ${stripe}, lost ${lost.join(',')}`)
+    }
+  })
 })
 
 describe('any codec reconstructs what it encoded (property)', () => {

@@ -43,7 +43,7 @@ describe('abort', () => {
     }), { code: 'ERR_ABORTED' })
   })
 
-  it('decodeFile stops with ERR_ABORTED when the signal fires mid-file, and reads no further', async () => {
+  it('decodeFile stops with ERR_ABORTED when the signal fires mid-file, and reads no further than one stripe ahead', async () => {
     await withTempDir(async dir => {
       const { result } = await encodeGenerated(dir, 'rs-wasm-1', 4, 2, SIZE, BLOCK_SIZE)
       const files = new FileShardSource(dir, BLOCK_SIZE)
@@ -62,8 +62,9 @@ describe('abort', () => {
       } finally {
         await files.close()
       }
-      assert.equal(chunks, 4)
-      assert.deepEqual([...stripesRead], [0])
+      assert.equal(chunks, 4, 'nothing handed on after the abort')
+      // Stripe s + 1 is gathered while stripe s is handed on (coder/decoder.ts), so stripe 1 may have been read.
+      assert.deepEqual([...stripesRead].filter(s => s > 1), [])
     })
   })
 
