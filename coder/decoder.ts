@@ -81,13 +81,14 @@ export async function decodeFile (manifest: Manifest, source: ShardSource, outpu
   // Stripe s is handed on while stripe s + 1 is gathered and verified: an output that waits for its consumer (the
   // HTTP response to the CLI waits for every block to drain) would otherwise leave the reader idle while it writes.
   let writing: Promise<void> = Promise.resolve()
+  const aborted = (): boolean => options.signal?.aborted === true
   for (let stripe = 0; stripe < stripes; stripe++) {
-    if (options.signal?.aborted === true) throw new AbortedError()
+    if (aborted()) throw new AbortedError()
     const blocks = await gatherer.gather(stripe)
     for (let i = 0; i < k; i++) if (blocks[i] == null) rebuilt.add(i)
     if (blocks.slice(0, k).includes(null)) await codec.reconstruct(blocks, { dataOnly: true })
     await writing
-    if (options.signal?.aborted === true) throw new AbortedError()
+    if (aborted()) throw new AbortedError()
     writing = write(blocks, stripe)
     // Awaited above or below; a gather that fails first must not leave this rejection unhandled.
     writing.catch(() => {})

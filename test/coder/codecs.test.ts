@@ -5,6 +5,7 @@ import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import type { Codec } from '../../coder/codec.ts'
 import { availableCodecs, codecIdFor, createCodec, REPLICA_CODEC_ID, RS_NATIVE_CODEC_ID, RS_WASM_CODEC_ID } from '../../coder/codecs.ts'
+import { gfMul, mulAddInto } from '../../coder/gf256.ts'
 import { referenceParity } from './gf256-reference.ts'
 import { CODES, NATIVE_AVAILABLE, NATIVE_SKIP, codecCases, pseudoRandomBytes, subsetsUpTo } from './helpers.ts'
 
@@ -171,5 +172,26 @@ describe('codec registry', () => {
     await assert.rejects(createCodec(RS_NATIVE_CODEC_ID, 4, 7), { code: 'ERR_INVALID_PARAMETERS' })
     const codec = await createCodec(RS_NATIVE_CODEC_ID, 4, 2)
     await assert.rejects(codec.encode(Array.from({ length: 6 }, () => new Uint8Array(12))), { code: 'ERR_INVALID_PARAMETERS' })
+  })
+})
+
+describe('GF(2^8) multiply-add (coder/gf256.ts)', () => {
+  it('gives the same bytes on the 16-bit path and at odd offsets, where it goes byte by byte', () => {
+    const src = pseudoRandomBytes(3, 4097)
+    for (const c of [0, 1, 2, 29, 142, 255]) {
+      const expected = Uint8Array.from(src.subarray(0, 4096), v => gfMul(c, v))
+      const aligned = new Uint8Array(4096)
+      mulAddInto(aligned, src.subarray(0, 4096), c)
+      assert.deepEqual(aligned, expected, `c=${c}, aligned`)
+      const odd = new Uint8Array(4097).subarray(1)
+      mulAddInto(odd, src.subarray(0, 4096), c)
+      assert.deepEqual(odd, expected, `c=${c}, odd offset`)
+      const fromOdd = new Uint8Array(4096)
+      mulAddInto(fromOdd, src.subarray(1), c)
+      assert.deepEqual(fromOdd, Uint8Array.from(src.subarray(1), v => gfMul(c, v)), `c=${c}, source at an odd offset`)
+      const twice = expected.slice()
+      mulAddInto(twice, src.subarray(0, 4096), c)
+      assert.ok(twice.every(v => v === 0), `c=${c}: adding the same product twice cancels (characteristic 2)`)
+    }
   })
 })
