@@ -30,7 +30,7 @@ export async function createHost (options: HostOptions): Promise<Host> {
     addresses: { listen: options.listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW, maxReadBufferLength: YAMUX_MAX_READ_BUFFER } })],
+    streamMuxers: [yamux({ streamOptions: { initialStreamWindowSize: YAMUX_MAX_STREAM_WINDOW, maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW, maxReadBufferLength: YAMUX_MAX_READ_BUFFER } })],
     peerDiscovery,
     connectionMonitor: { pingTimeout: { minTimeout: PING_TIMEOUT_MIN_MS } },
     services: {
