@@ -176,13 +176,16 @@ describe('codec registry', () => {
 })
 
 describe('GF(2^8) multiply-add (coder/gf256.ts)', () => {
-  it('gives the same bytes on the 16-bit path and at odd offsets, where it goes byte by byte', () => {
+  it('gives the same bytes on the 32-bit, 16-bit and bytewise paths', () => {
     const src = pseudoRandomBytes(3, 4097)
     for (const c of [0, 1, 2, 29, 142, 255]) {
       const expected = Uint8Array.from(src.subarray(0, 4096), v => gfMul(c, v))
       const aligned = new Uint8Array(4096)
       mulAddInto(aligned, src.subarray(0, 4096), c)
       assert.deepEqual(aligned, expected, `c=${c}, aligned`)
+      const even = new Uint8Array(4098).subarray(2) // 2-byte aligned, not 4
+      mulAddInto(even, src.subarray(0, 4096), c)
+      assert.deepEqual(even, expected, `c=${c}, 2-byte aligned`)
       const odd = new Uint8Array(4097).subarray(1)
       mulAddInto(odd, src.subarray(0, 4096), c)
       assert.deepEqual(odd, expected, `c=${c}, odd offset`)
