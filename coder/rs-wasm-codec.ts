@@ -44,7 +44,7 @@ class RsWasmCodec implements Codec {
   /** Per set of source shards; at most C(k + m, k) of them, and a file rarely meets more than a few. */
   private readonly decodeMatrices = new Map<string, number[][]>()
 
-  constructor (private readonly module: WebAssembly.Module, readonly k: number, readonly m: number) {
+  constructor (module: WebAssembly.Module, readonly k: number, readonly m: number) {
     this.rs = instantiate(module)
   }
 
@@ -63,7 +63,8 @@ class RsWasmCodec implements Codec {
    * then [0,12,13] ends in "memory access out of bounds", and even one pattern repeated fails with "too few shards
    * present" (both reproduced here, test/coder/codecs.test.ts). A fresh instance per stripe grew a fresh WebAssembly
    * memory of (k + m) blocks each time, garbage that V8 frees only at a full GC: a degraded 4 GiB fetch's reader
-   * peaked at 343 MiB. With 16-bit multiplication tables the loop here is ~2x faster than that per stripe.
+   * peaked at 343 MiB. This loop is faster than that path for RS(4,2) and RS(6,3) and 11 % slower for RS(10,4)
+   * losing 4 shards (docs/MANIFEST.md, "Latest coder figures").
    */
   async reconstruct (shards: Array<Uint8Array | null>, options: { dataOnly?: boolean } = {}): Promise<void> {
     const { k, m } = this
