@@ -26,6 +26,7 @@ interface DaemonFlags extends CommonOptions {
   repairRate?: number
   scrubRate?: number
   scrubEvery?: number
+  exitWithStdin?: boolean
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
@@ -50,6 +51,7 @@ export function registerDaemon (program: Command): void {
     .addOption(new Option('--repair-rate <rate>', 'bandwidth for rebuilt shards, e.g. 5MB/s (default 5MB/s)').argParser(parseRate))
     .addOption(new Option('--scrub-rate <rate>', 'how fast stored shards are re-hashed, e.g. 10MB/s (default 10MB/s)').argParser(parseRate))
     .addOption(new Option('--scrub-every <duration>', 'pause between scrub passes (default 1h)').argParser(parseDuration))
+    .option('--exit-with-stdin', 'also stop cleanly when standard input closes: a supervisor or test harness that dies, even by SIGKILL, takes its daemons with it')
     .action(action(async (flags: DaemonFlags) => {
       const repo = repoDir(flags)
       const saved = await loadConfig(repo)
@@ -95,11 +97,20 @@ export function registerDaemon (program: Command): void {
         const stop = (): void => {
           process.off('SIGINT', stop)
           process.off('SIGTERM', stop)
+          process.stdin.off('end', stop)
+          process.stdin.off('error', stop)
           resolve()
         }
         process.on('SIGINT', stop)
         process.on('SIGTERM', stop)
+        if (flags.exitWithStdin === true) {
+          // The write end of a pipe closes when the process holding it exits, however it exits.
+          process.stdin.on('end', stop)
+          process.stdin.on('error', stop)
+          process.stdin.resume() // read (and drop) whatever comes, so 'end' can arrive
+        }
       })
+      if (flags.exitWithStdin === true) process.stdin.destroy()
       await daemon.stop()
     }))
 }
