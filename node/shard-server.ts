@@ -6,7 +6,7 @@ import { HashMismatchError, InvalidParametersError } from '../coder/errors.ts'
 import { blockMatches } from '../coder/hash.ts'
 import { shardSize, stripeCount } from '../coder/layout.ts'
 import { ShardReceiver } from './shard-receiver.ts'
-import { readStoredBlock } from './store/read-block.ts'
+import { readStoredBlocks } from './store/read-block.ts'
 import { MAX_HEADER_FRAME, MAX_INBOUND_TRANSFERS, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT } from './constants.ts'
 import { NotFoundError } from './errors.ts'
 import type { ManifestCache } from './manifest-cache.ts'
@@ -102,13 +102,14 @@ export class ShardServer {
     if (request.from > to) throw new InvalidParametersError(`stripe range ${request.from}..${to} is outside 0..${stripes}`)
     await writer.write(okMessage({ from: request.from, to }))
     try {
-      for (let s = request.from; s < to; s++) {
-        const block = await readStoredBlock(store, request.cid, request.index, manifest, s)
+      let s = request.from
+      for await (const block of readStoredBlocks(store, request.cid, request.index, manifest, request.from, to)) {
         if (!blockMatches(block, manifest.shardHashes[request.index], s)) {
           await this.corrupt(request.cid, request.index, `block ${s} fails its hash`)
           throw new HashMismatchError(`stored shard ${request.index} of ${request.cid} is corrupt`)
         }
         await writer.write(block)
+        s++
       }
     } catch (err) {
       // Blocks are already flowing, so no error frame can follow: reset the stream and the reader moves on.

@@ -2,9 +2,10 @@
 // shard; a holder that fails, stalls or serves a bad block is dropped for the next one. Used by fetch and repair.
 import { logger } from '@libp2p/logger'
 import type { ShardSource } from '../coder/decoder.ts'
-import { blockOffset, stripeBlockSize, stripeCount } from '../coder/layout.ts'
+import { stripeCount } from '../coder/layout.ts'
 import type { Manifest } from '../coder/manifest.ts'
 import { getShardBlocks, type Dialer } from './shard-client.ts'
+import { readStoredBlocks } from './store/read-block.ts'
 import type { ShardStore } from './store/shard-store.ts'
 
 const log = logger('edgemirror:shard-source')
@@ -99,7 +100,7 @@ export class SwarmShardSource implements ShardSource {
 
   private open (peer: string, index: number, from: number, signal: AbortSignal): AsyncGenerator<Uint8Array> {
     const to = stripeCount(this.manifest)
-    if (peer === this.components.selfId) return localBlocks(this.components.store, this.cid, index, this.manifest, from, to)
+    if (peer === this.components.selfId) return readStoredBlocks(this.components.store, this.cid, index, this.manifest, from, to, signal)
     const combined = this.signal !== undefined ? AbortSignal.any([this.signal, signal]) : signal
     return getShardBlocks(this.components.dial, peer, this.cid, index, this.manifest, from, to, combined)
   }
@@ -133,11 +134,3 @@ function release (cursor: Cursor): void {
   cursor.blocks.return(undefined).catch(() => {})
 }
 
-async function * localBlocks (store: ShardStore, cid: string, index: number, manifest: Manifest, from: number, to: number): AsyncGenerator<Uint8Array> {
-  for (let s = from; s < to; s++) {
-    const length = stripeBlockSize(manifest, s)
-    const chunks: Uint8Array[] = []
-    for await (const chunk of store.readShard(cid, index, { offset: blockOffset(manifest, s), length, chunkSize: length })) chunks.push(chunk)
-    yield chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
-  }
-}

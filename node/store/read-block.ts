@@ -1,18 +1,50 @@
-// One block of a stored shard, read whole: what a holder serves and what the scrubber re-hashes. The store may
-// hand it back in chunks; anything but exactly `size` bytes is an error (a torn or swapped file), never a short block.
+// Blocks of a stored shard, each read whole: what a holder serves, what a fetch reads from its own store, and what
+// the scrubber re-hashes. The store may hand bytes back in chunks of any size; anything but exactly a block's size is
+// an error (a torn or swapped file), never a short block.
 import { blockOffset, stripeBlockSize, type Geometry } from '../../coder/layout.ts'
 import { ProtocolError } from '../errors.ts'
 import type { ShardStore } from './shard-store.ts'
 
-export async function readStoredBlock (store: ShardStore, cid: string, index: number, geometry: Geometry, stripe: number, signal?: AbortSignal): Promise<Uint8Array> {
-  const size = stripeBlockSize(geometry, stripe)
-  const out = new Uint8Array(size)
-  let offset = 0
-  for await (const chunk of store.readShard(cid, index, { offset: blockOffset(geometry, stripe), length: size, chunkSize: size, signal })) {
-    if (offset + chunk.byteLength > size) throw new ProtocolError('store returned more bytes than asked for')
-    out.set(chunk, offset)
-    offset += chunk.byteLength
+/**
+ * Blocks `from` .. `to` - 1 of a shard, in order, through one open file: a holder serving a whole shard once opened,
+ * stat'ed and closed it per block, and copied every block out of a second zero-filled buffer. A chunk that is
+ * exactly the block (what FsShardStore returns when asked for block-sized chunks) is handed on as it is.
+ */
+export async function * readStoredBlocks (store: ShardStore, cid: string, index: number, geometry: Geometry, from: number, to: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  if (from >= to) return
+  const offset = blockOffset(geometry, from)
+  const length = blockOffset(geometry, to - 1) + stripeBlockSize(geometry, to - 1) - offset
+  let stripe = from
+  let block: Uint8Array | undefined
+  let filled = 0
+  for await (let chunk of store.readShard(cid, index, { offset, length, chunkSize: geometry.blockSize, signal })) {
+    while (chunk.byteLength > 0) {
+      if (stripe >= to) throw new ProtocolError('store returned more bytes than asked for')
+      const size = stripeBlockSize(geometry, stripe)
+      if (block === undefined && chunk.byteLength === size) {
+        stripe++
+        yield chunk
+        break
+      }
+      block ??= new Uint8Array(size)
+      const n = Math.min(size - filled, chunk.byteLength)
+      block.set(chunk.subarray(0, n), filled)
+      filled += n
+      chunk = chunk.subarray(n)
+      if (filled === size) {
+        const whole = block
+        block = undefined
+        filled = 0
+        stripe++
+        yield whole
+      }
+    }
   }
-  if (offset !== size) throw new ProtocolError(`store returned ${offset} bytes, expected ${size}`)
-  return out
+  if (stripe !== to || block !== undefined) throw new ProtocolError(`store returned too few bytes: blocks ${from}..${to - 1} wanted, ${stripe - from} whole`)
+}
+
+/** One block of a shard. */
+export async function readStoredBlock (store: ShardStore, cid: string, index: number, geometry: Geometry, stripe: number, signal?: AbortSignal): Promise<Uint8Array> {
+  for await (const block of readStoredBlocks(store, cid, index, geometry, stripe, stripe + 1, signal)) return block
+  throw new ProtocolError(`store returned no block ${stripe}`)
 }
