@@ -41,7 +41,9 @@ export function registerFetch (program: Command): void {
       const hasher = new Transform({ transform (chunk: Buffer, _e, cb) { hash.update(chunk); cb(null, chunk) } })
       const progress = byteProgress('fetch', response.size, options.progress && options.json !== true)
       try {
-        await pipeline(response.body, progress.counter, hasher, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }))
+        // A 1 MiB buffer lets the 64 KiB chunks off the socket reach the file in few large writev calls (CLI CPU for a
+        // 1 GiB fetch 1.95 -> 1.7 s, A/B of 2 runs each).
+        await pipeline(response.body, progress.counter, hasher, createWriteStream(tmp, { flags: 'wx', mode: 0o644, highWaterMark: 1024 * 1024 }))
         const report = await response.result
         const digest = hash.digest('hex')
         if (digest !== response.sha256) throw new HashMismatchError(`wrote ${digest}, the manifest says ${response.sha256}`, { cid })

@@ -40,7 +40,9 @@ export function registerShare (program: Command): void {
       const api = await ApiClient.connect(repoDir(options))
       const progress = byteProgress('share', info.size, options.progress && options.json !== true)
       try {
-        const source = createReadStream(file)
+        // 1 MiB reads rather than 64 KiB: a sixteenth of the chunks to push through the progress counter and HTTP
+        // (the CLI's CPU for a 1 GiB RS(4,2) share fell from 1.1 to 0.7 s, A/B of 2 runs each).
+        const source = createReadStream(file, { highWaterMark: 1024 * 1024 })
         source.on('error', (err) => { progress.counter.destroy(err) })
         const body = source.pipe(progress.counter)
         const result = await api.share(body, {
