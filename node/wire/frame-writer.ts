@@ -7,6 +7,7 @@
 // blocks as fast as it can read them (measured: 100+ MiB in one get stream's write buffer serving a 512 MiB shard,
 // and a daemon past 1 GiB RSS at 4 GiB, docs/BENCHMARKS.md). The buffer length is the truth, so wait on that.
 import type { Stream } from '@libp2p/interface'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { FRAME_LENGTH_BYTES, STREAM_IDLE_TIMEOUT_MS, WRITE_HIGH_WATER } from '../constants.ts'
 import { TimeoutError } from '../errors.ts'
 
@@ -16,8 +17,9 @@ export class FrameWriter {
   async write (frame: Uint8Array, signal?: AbortSignal): Promise<void> {
     const header = new Uint8Array(FRAME_LENGTH_BYTES)
     new DataView(header.buffer).setUint32(0, frame.byteLength)
-    this.stream.send(header)
-    this.stream.send(frame)
+    // One send, no copy: two sends made the 4-byte prefix a yamux frame and a Noise message of its own, and the
+    // receiver answered it with a window update (receivers' CPU per shard ~7 % lower, A/B at 1 GiB RS(4,2)).
+    this.stream.send(new Uint8ArrayList(header, frame))
     await drainBelow(this.stream, WRITE_HIGH_WATER, this.idleTimeoutMs, signal)
   }
 }
