@@ -20,22 +20,24 @@ export const FRAME_LENGTH_BYTES = 4
 export const STREAM_IDLE_TIMEOUT_MS = 30_000
 
 /** Reader pauses the libp2p stream above this many buffered bytes and resumes below half of it: with yamux's window
- *  this bounds what a fast sender can make us hold per stream (see node/wire/frame-reader.ts). Keep it well above the
- *  1 MiB default block: at 1 MiB, 1 GiB RS(4,2) fetches stalled until the 30 s read timeout (measured here). */
-export const READ_HIGH_WATER = 4 * 1024 * 1024
+ *  this bounds what a fast sender can make us hold per stream (see node/wire/frame-reader.ts). Above the 1 MiB default
+ *  block: at exactly 1 MiB, 1 GiB RS(4,2) fetches once stalled until the 30 s read timeout (measured here, before the
+ *  reader learned not to pause inside a frame). 2 MiB rather than 4: see YAMUX_MAX_STREAM_WINDOW. */
+export const READ_HIGH_WATER = 2 * 1024 * 1024
 
 /** A writer waits while more than this many bytes sit in a stream's write buffer (node/wire/frame-writer.ts): one
  *  1 MiB block queued behind the yamux window keeps the link busy, and bounds what a slow receiver costs us per stream. */
 export const WRITE_HIGH_WATER = 1024 * 1024
 
-/** yamux per-stream window cap: 4 MiB (library default 16 MiB). Holds loopback and LAN links at full speed while
- *  keeping the worst-case buffered bytes of a paused stream small; read buffer must exceed the window. Streams also
- *  start at it (node/host.ts): yamux grows a window from 256 KiB only when a window's worth arrives within 4 RTTs of
- *  its ping, which a loaded machine rarely meets, and every fetch opens k fresh streams (A/B, 1 GiB RS(4,2) fetch,
- *  2 runs each: 181 and 199 MB/s at 256 KiB, 196 and 217 at 4 MiB; shares unchanged). The worst case per stream
- *  is the same 4 MiB. */
-export const YAMUX_MAX_STREAM_WINDOW = 4 * 1024 * 1024
-export const YAMUX_MAX_READ_BUFFER = 8 * 1024 * 1024
+/** yamux per-stream window cap: 2 MiB (library default 16 MiB); the read buffer must exceed it. A window and a read
+ *  high-water of 2 MiB rather than 4 halve what each stream holds in flight: a reader holds k + 1 or more streams, and
+ *  at 4 MiB the 4 GiB bench's readers and serving holders peaked at 304–314 MiB in a loaded run, against 255–267 MiB
+ *  at 2 MiB with the same throughput (share RS(4,2) 150 vs 144 MB/s, fetch 273 vs 229, ×3 fetch 242 vs 233: within
+ *  run-to-run noise, docs/BENCHMARKS.md). 2 MiB per stream still fills ~20 MB/s per stream at 100 ms RTT, k streams
+ *  at once. Streams also start at the cap (node/host.ts): yamux grows a window from 256 KiB only when a window's worth
+ *  arrives within 4 RTTs of its ping, which a loaded machine rarely meets, and every fetch opens k fresh streams. */
+export const YAMUX_MAX_STREAM_WINDOW = 2 * 1024 * 1024
+export const YAMUX_MAX_READ_BUFFER = 4 * 1024 * 1024
 
 /** Ping streams per peer and direction. libp2p's connection monitor pings every connection every 10 s and aborts the
  *  connection when a ping fails, and the ping service allows one outbound stream by default: so a peer-directory
