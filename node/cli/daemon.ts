@@ -97,8 +97,10 @@ export function registerDaemon (program: Command): void {
         const stop = (): void => {
           process.off('SIGINT', stop)
           process.off('SIGTERM', stop)
-          process.stdin.off('end', stop)
-          process.stdin.off('error', stop)
+          if (flags.exitWithStdin === true) {
+            process.stdin.off('end', stop)
+            process.stdin.off('error', stop)
+          }
           resolve()
         }
         process.on('SIGINT', stop)
