@@ -43,11 +43,9 @@ export function nodeCommand (args: string[], prefix: string[] = []): [command: s
   return prefix.length > 0 ? [prefix[0], [...prefix.slice(1), ...node]] : [node[0], node.slice(1)]
 }
 
-/** Daemons get a stdin pipe and `--exit-with-stdin`: when this process ends, even by SIGKILL, the pipe closes and
- *  they stop too, instead of holding ports and CPU after a crashed test or bench. */
 export async function spawnDaemon (repo: string, args: string[] = [], options: NodeProcessOptions = {}): Promise<DaemonProcess> {
-  const child = spawn(...nodeCommand([CLI_PATH, 'daemon', '--repo', repo, '--json', '--exit-with-stdin', ...args], options.prefix),
-    { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
+  const child = spawn(...nodeCommand([CLI_PATH, 'daemon', '--repo', repo, '--json', ...args], options.prefix),
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
   let stdout = ''
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
