@@ -119,7 +119,7 @@ export class StripeGatherer {
   }
 
   /** The order to ask shards in for `stripe`: the preference, with shards still demoted at that stripe moved back. */
-  order (stripe: number): number[] {
+  private order (stripe: number): number[] {
     const isDemoted = (index: number): boolean => (this.demoted.get(index)?.until ?? 0) > stripe
     return [...this.preference.filter(i => !isDemoted(i)), ...this.preference.filter(isDemoted)]
   }

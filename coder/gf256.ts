@@ -54,14 +54,20 @@ export function encodingMatrix (k: number, m: number): number[][] {
 const MAX_TABLES = 64
 const tables16 = new Map<number, Uint16Array>()
 
+/** c times every byte. */
+function table8 (c: number): Uint8Array {
+  const table = new Uint8Array(256)
+  for (let v = 1; v < 256; v++) table[v] = gfMul(c, v)
+  return table
+}
+
 /** c times every 16-bit pair of bytes, both bytes at once: half the loop iterations of a byte table. */
 function table16 (c: number): Uint16Array {
   let table = tables16.get(c)
   if (table !== undefined) {
     tables16.delete(c) // most recently used last
   } else {
-    const bytes = new Uint8Array(256)
-    for (let v = 1; v < 256; v++) bytes[v] = gfMul(c, v)
+    const bytes = table8(c)
     table = new Uint16Array(65536)
     for (let hi = 0; hi < 256; hi++) for (let lo = 0; lo < 256; lo++) table[(hi << 8) | lo] = (bytes[hi] << 8) | bytes[lo]
     if (tables16.size >= MAX_TABLES) tables16.delete(tables16.keys().next().value as number)
@@ -91,7 +97,6 @@ export function mulAddInto (out: Uint8Array, src: Uint8Array, c: number): void {
     for (let i = 0; i < o.length; i++) o[i] ^= table[s[i]]
     return
   }
-  const table = new Uint8Array(256) // a block at an odd offset (a subarray of a network chunk): one byte at a time
-  for (let v = 1; v < 256; v++) table[v] = gfMul(c, v)
+  const table = table8(c) // a block at an odd offset (a subarray of a network chunk): one byte at a time
   for (let i = 0; i < out.byteLength; i++) out[i] ^= table[src[i]]
 }

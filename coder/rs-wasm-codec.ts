@@ -94,8 +94,8 @@ class RsWasmCodec implements Codec {
     const key = sources.join(',')
     let rows = this.decodeMatrices.get(key)
     if (rows === undefined) {
-      this.encoding ??= encodingMatrix(this.k, this.m)
-      rows = invertMatrix(sources.map(i => (this.encoding as number[][])[i]))
+      const encoding = this.encoding ??= encodingMatrix(this.k, this.m)
+      rows = invertMatrix(sources.map(i => encoding[i]))
       this.decodeMatrices.set(key, rows)
     }
     return rows
