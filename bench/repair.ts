@@ -24,7 +24,7 @@ import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { CheckResult } from '../node/api/types.ts'
-import { nodeCommand } from '../node/daemon-process.ts'
+import { childEnv, nodeCommand, scriptArgs } from '../node/daemon-process.ts'
 import { parseDuration } from '../node/duration.ts'
 import { parseSize } from '../node/size.ts'
 import { DaemonSwarm, LOOPBACK, pause, type SwarmNetwork } from './daemon-swarm.ts'
@@ -104,8 +104,8 @@ async function sumCounters (swarm: DaemonSwarm, daemons: number[]): Promise<{ by
  *  answer, `until` the first that satisfies `done`, with the time it arrived. */
 function watchCheck (swarm: DaemonSwarm, i: number, cid: string): { ready: Promise<CheckResult>, until: (done: (c: CheckResult) => boolean) => Promise<{ check: CheckResult, at: number }>, stop: () => void } {
   const options = swarm.processOptions(i)
-  const child = spawn(...nodeCommand(['--import', 'tsx', '--import', './node/polyfill.ts', CHECK_POLLER, swarm.repos[i], cid, String(CHECK_EVERY_MS)], options.prefix),
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
+  const child = spawn(...nodeCommand(scriptArgs(CHECK_POLLER, [swarm.repos[i], cid, String(CHECK_EVERY_MS)]), options.prefix),
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(options.env) })
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
   let pending = ''

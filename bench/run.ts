@@ -15,6 +15,7 @@ import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { childEnv, scriptArgs } from '../node/daemon-process.ts'
 import { DEFAULT_AFR, DEFAULT_REPAIR_HOURS } from './durability/constants.ts'
 import { machineFacts } from './report/machine.ts'
 import { renderReport } from './report/markdown.ts'
@@ -23,7 +24,6 @@ import { parseSchemes, type NamedScheme } from './schemes.ts'
 import { probeNetwork } from './wan/netns.ts'
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
-const NODE_TS = ['--import', 'tsx', '--import', './node/polyfill.ts']
 const STEPS: readonly StepName[] = ['storage', 'speed', 'repair', 'durability', 'carbon', 'cpu', 'helia']
 const TITLES: Record<StepName, string> = {
   storage: '1. storage', speed: '2. speed', repair: '3. repair', durability: '4. durability', carbon: '5. carbon', cpu: '6. CPU', helia: '7. Helia/IPFS'
@@ -99,7 +99,7 @@ function progress (text: string): void {
 
 /** Run `node ...args`, returning the JSON lines of its stdout; a TTY shows the child's latest progress line. */
 async function runChild (args: string[], timeoutMs: number): Promise<{ code: number | null, lines: Line[], stderrTail: string }> {
-  const child = spawn(process.execPath, [...NODE_TS, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, scriptArgs(args[0], args.slice(1)), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() })
   const lines: Line[] = []
   let pending = ''
   let stderr = ''

@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { CLI_PATH, nodeCommand, type NodeProcessOptions } from '../node/daemon-process.ts'
+import { childEnv, CLI_PATH, nodeCommand, scriptArgs, type NodeProcessOptions } from '../node/daemon-process.ts'
 import { DEAD_AFTER_MS } from '../node/repair/constants.ts'
 import { formatSize, parseSize } from '../node/size.ts'
 import { CPU_PROFILE_DIR_ENV } from './cpu-profile.ts'
@@ -36,7 +36,6 @@ import { rttMs } from './wan/profile.ts'
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
 const RAW_PEER = fileURLToPath(new URL('./raw-stream-peer.ts', import.meta.url))
 const CPU_PROFILE_HOOK = new URL('./cpu-profile.ts', import.meta.url).href
-const NODE_TS = ['--import', 'tsx', '--import', './node/polyfill.ts']
 
 /** At least six daemons (issue 4's swarm), and one per shard of the widest scheme, so every shard of every scheme
  *  lands on a peer of its own (RS(10,4): 14). */
@@ -136,7 +135,7 @@ class CommandError extends Error {
 /** Run a Node.js process to completion, timing it from spawn to exit and sampling its peak RSS while it runs. */
 async function runMeasured (args: string[], timeoutMs: number, options: NodeProcessOptions = {}): Promise<Measured> {
   const started = performance.now()
-  const child = spawn(...nodeCommand(args, options.prefix), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
+  const child = spawn(...nodeCommand(args, options.prefix), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(options.env) })
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
   let stdout = ''
   let stderr = ''
@@ -255,8 +254,8 @@ function emit (line: Line): number {
  *  emulated WAN the sender runs in the entry peer's namespace and the sink in the last peer's, across the same
  *  links as the swarm's traffic. */
 async function measureRawStream (size: number, runs: number, cleanup: Cleanup, profileEnv: NodeJS.ProcessEnv, network: SwarmNetwork, sinkPeer: number, link: Record<string, unknown>): Promise<number> {
-  const sink = spawn(...nodeCommand([...NODE_TS, RAW_PEER, 'sink', `/ip4/${network.host(sinkPeer)}/tcp/0`], network.prefix(sinkPeer)),
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...profileEnv } })
+  const sink = spawn(...nodeCommand(scriptArgs(RAW_PEER, ['sink', `/ip4/${network.host(sinkPeer)}/tcp/0`]), network.prefix(sinkPeer)),
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: childEnv(profileEnv) })
   const sinkExited = once(sink, 'exit')
   cleanup.add(async () => {
     if (sink.exitCode !== null || sink.signalCode !== null) return
@@ -276,7 +275,7 @@ async function measureRawStream (size: number, runs: number, cleanup: Cleanup, p
   for (let run = 0; run < runs; run++) {
     await resetPeakRss(sink.pid ?? 0)
     const sinkCpu = (await cpuSeconds(sink.pid ?? 0)) ?? 0
-    const result = await runMeasured([...NODE_TS, RAW_PEER, 'send', addresses[0], String(size), String(Math.min(WARM_UP_BYTES, size))], timeoutFor(size), { env: profileEnv, prefix: network.prefix(ENTRY) })
+    const result = await runMeasured(scriptArgs(RAW_PEER, ['send', addresses[0], String(size), String(Math.min(WARM_UP_BYTES, size))]), timeoutFor(size), { env: profileEnv, prefix: network.prefix(ENTRY) })
     ms.push((JSON.parse(result.stdout) as { ms: number }).ms)
     sender = Math.max(sender, result.peakRssMiB)
     sinkPeak = Math.max(sinkPeak, (await peakRssMiB(sink.pid ?? 0)) ?? 0)

@@ -8,6 +8,26 @@ import { STREAMING_NODE_FLAGS } from './heap-tuning.ts'
 /** The `edgemirror` bin entry (package.json "bin"). */
 export const CLI_PATH = fileURLToPath(new URL('./cli/edgemirror.js', import.meta.url))
 
+/** Carries this process's pid to the children it starts, for node/exit-with-parent.ts. */
+export const EXIT_WITH_PARENT_ENV = 'EDGEMIRROR_EXIT_WITH_PARENT'
+
+/** `node` flags for TypeScript harness scripts: the loader (resolved here, not from the child's working directory,
+ *  which need not hold node_modules), the polyfill (node/polyfill.ts), and the preload that stops the script when
+ *  this process exits (node/exit-with-parent.ts; give the child `childEnv()`). */
+export const SCRIPT_IMPORTS = ['--import', import.meta.resolve('tsx'), '--import', fileURLToPath(new URL('./polyfill.ts', import.meta.url)),
+  '--import', fileURLToPath(new URL('./exit-with-parent.ts', import.meta.url))]
+
+/** `node` arguments that run a TypeScript harness script. */
+export function scriptArgs (script: string, args: string[] = []): string[] {
+  return [...SCRIPT_IMPORTS, script, ...args]
+}
+
+/** The environment of a child of this harness: this process's, `extra`, and this process's pid, so a child started
+ *  with scriptArgs() exits when this process does. */
+export function childEnv (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra, [EXIT_WITH_PARENT_ENV]: String(process.pid) }
+}
+
 /** A daemon that starts slower than this is broken: start-up is a key load, a listen and a file write. */
 const READY_TIMEOUT_MS = 60_000
 
@@ -43,8 +63,22 @@ export function nodeCommand (args: string[], prefix: string[] = []): [command: s
   return prefix.length > 0 ? [prefix[0], [...prefix.slice(1), ...node]] : [node[0], node.slice(1)]
 }
 
+/**
+ * Run a command in a process group of its own, in this process's session: `setpgrp` then exec, so the pid stays the
+ * command's. Node's `detached` would also start a new session, and the kernel's rule below only holds within one.
+ * perl because Node has no setpgid(2) and perl-base is in every Debian install (Essential: yes).
+ */
+const OWN_PROCESS_GROUP = ['perl', '-e', 'setpgrp; exec @ARGV or die "exec: $!"']
+
+/**
+ * Start `edgemirror daemon` on `repo` and wait until it is ready. It never outlives this process: it runs with
+ * `--exit-with-parent` (a clean stop once this process has exited, however: SIGKILL, a test runner's timeout), and in a
+ * process group of its own, so that a daemon stopped with SIGSTOP (a stall, bench/daemon-swarm.ts) when this process
+ * dies gets SIGHUP then SIGCONT from the kernel (its group is orphaned with a stopped member, POSIX.1-2017 _exit(),
+ * Linux kill_orphaned_pgrp()) and ends instead of staying stopped forever.
+ */
 export async function spawnDaemon (repo: string, args: string[] = [], options: NodeProcessOptions = {}): Promise<DaemonProcess> {
-  const child = spawn(...nodeCommand([CLI_PATH, 'daemon', '--repo', repo, '--json', ...args], options.prefix),
+  const child = spawn(...nodeCommand([CLI_PATH, 'daemon', '--repo', repo, '--json', '--exit-with-parent', String(process.pid), ...args], [...(options.prefix ?? []), ...OWN_PROCESS_GROUP]),
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
   let stdout = ''
   let stderr = ''

@@ -5,7 +5,8 @@ import { DEFAULT_API, DEFAULT_LISTEN, type DaemonOptions } from '../daemon-optio
 import { UsageError } from '../errors.ts'
 import { parseDuration } from '../duration.ts'
 import { parseRate, parseSize } from '../size.ts'
-import { action, output, repoDir, withCommonOptions, type CommonOptions } from './common.ts'
+import { watchParent } from '../parent-watch.ts'
+import { action, integerIn, output, repoDir, withCommonOptions, type CommonOptions } from './common.ts'
 
 interface DaemonFlags extends CommonOptions {
   listen?: string[]
@@ -26,7 +27,7 @@ interface DaemonFlags extends CommonOptions {
   repairRate?: number
   scrubRate?: number
   scrubEvery?: number
-  exitWithStdin?: boolean
+  exitWithParent?: number
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
@@ -51,7 +52,7 @@ export function registerDaemon (program: Command): void {
     .addOption(new Option('--repair-rate <rate>', 'bandwidth for rebuilt shards, e.g. 5MB/s (default 5MB/s)').argParser(parseRate))
     .addOption(new Option('--scrub-rate <rate>', 'how fast stored shards are re-hashed, e.g. 10MB/s (default 10MB/s)').argParser(parseRate))
     .addOption(new Option('--scrub-every <duration>', 'pause between scrub passes (default 1h)').argParser(parseDuration))
-    .option('--exit-with-stdin', 'also stop cleanly when standard input closes: a supervisor or test harness that dies, even by SIGKILL, takes its daemons with it')
+    .addOption(new Option('--exit-with-parent <pid>', 'also stop cleanly once process PID (the one starting the daemon) is no longer its parent: it exited, however (even SIGKILL); for supervisors and test harnesses').argParser(integerIn('--exit-with-parent', 1, 2 ** 22)))
     .action(action(async (flags: DaemonFlags) => {
       const repo = repoDir(flags)
       const saved = await loadConfig(repo)
@@ -97,22 +98,13 @@ export function registerDaemon (program: Command): void {
         const stop = (): void => {
           process.off('SIGINT', stop)
           process.off('SIGTERM', stop)
-          if (flags.exitWithStdin === true) {
-            process.stdin.off('end', stop)
-            process.stdin.off('error', stop)
-          }
+          unwatch()
           resolve()
         }
         process.on('SIGINT', stop)
         process.on('SIGTERM', stop)
-        if (flags.exitWithStdin === true) {
-          // The write end of a pipe closes when the process holding it exits, however it exits.
-          process.stdin.on('end', stop)
-          process.stdin.on('error', stop)
-          process.stdin.resume() // read (and drop) whatever comes, so 'end' can arrive
-        }
+        const unwatch = flags.exitWithParent !== undefined ? watchParent(flags.exitWithParent, stop) : () => {}
       })
-      if (flags.exitWithStdin === true) process.stdin.destroy()
       await daemon.stop()
     }))
 }

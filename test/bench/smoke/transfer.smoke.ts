@@ -1,16 +1,16 @@
 // Smoke test of bench/transfer.ts: the whole bench (raw stream baseline, the daemons, share, fetch, fetch with 1 and
 // with m holders down) on a small file, checking the shape of what it prints. No timing asserts: this machine's speed
-// is not the subject. Plus the pure choices of reader and victims.
+// is not the subject. `npm run test:bench` runs it (13 processes for minutes: too heavy for `npm test`); the pure
+// choices of reader and victims are in test/bench/transfer-choices.test.ts.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { chooseReader, chooseVictims } from '../../bench/transfer.ts'
-import { runBenchScript } from './bench-script.ts'
+import { runBenchScript } from '../bench-script.ts'
 
 const SIZE = '8MiB'
 
 describe('bench:transfer', () => {
-  it(`prints one JSON line per measurement for --size ${SIZE} --runs 1 --schemes replicas-2,rs-4-2`, { timeout: 180_000 }, async () => {
-    const lines = await runBenchScript('bench/transfer.ts', ['--size', SIZE, '--runs', '1', '--schemes', 'replicas-2,rs-4-2'])
+  it(`prints one JSON line per measurement for --size ${SIZE} --runs 1 --schemes replicas-2,rs-4-2`, { timeout: 300_000 }, async (t) => {
+    const lines = await runBenchScript('bench/transfer.ts', ['--size', SIZE, '--runs', '1', '--schemes', 'replicas-2,rs-4-2'], t.signal)
     assert.deepEqual(lines.map(l => `${l.op as string}:${String(l.scheme)}${l.down !== undefined ? `:${String(l.down)}` : ''}`), [
       'raw-stream:null',
       'share:replicas-2', 'fetch:replicas-2', 'fetch-degraded:replicas-2:1', // m = 1: one degraded line
@@ -42,21 +42,5 @@ describe('bench:transfer', () => {
     const rsTwoDown = degraded.find(l => l.scheme === 'rs-4-2' && l.down === 2)
     assert.deepEqual(rsTwoDown?.rebuilt, rsTwoDown?.missing.filter((i: number) => i < 4), 'the missing data shards were rebuilt from parity')
     assert.ok(rsTwoDown?.rebuilt.length > 0)
-  })
-})
-
-describe('bench:transfer choices', () => {
-  it('reads through a peer that holds nothing when there is one, else the last peer', () => {
-    assert.equal(chooseReader([0, 5, 3], 6, 0), 4)
-    assert.equal(chooseReader([0, 1, 2, 3, 4, 5], 6, 0), 5)
-    assert.equal(chooseReader([5, 4, 3, 2, 1], 6, 0), 5, 'never the entry peer')
-  })
-
-  it('kills holders of the lowest indexes, never the reader, the entry peer last', () => {
-    const shards = [{ index: 3, daemon: 1 }, { index: 0, daemon: 0 }, { index: 1, daemon: 5 }, { index: 2, daemon: 2 }, { index: 4, daemon: 4 }, { index: 5, daemon: 3 }]
-    assert.deepEqual(chooseVictims(shards, 2, 5, 0), [2, 1])
-    assert.deepEqual(chooseVictims(shards, 4, 5, 0), [2, 1, 4, 3])
-    assert.deepEqual(chooseVictims([{ index: 0, daemon: 0 }, { index: 1, daemon: 3 }], 2, 5, 0), [3, 0])
-    assert.throws(() => chooseVictims([{ index: 0, daemon: 0 }, { index: 1, daemon: 5 }], 2, 5, 0), /cannot take 2 down/)
   })
 })

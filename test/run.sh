@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `npm test` and `npm run test:bench`: Node's test runner over the test files given, as one suite run with a temp
+# directory of its own (TMPDIR), and test/zz-suite-hygiene.ts as its last file: that one waits for the others to end, then
+# fails the run if any process the suite started is still alive or anything is left in the run's temp directory.
+# EDGEMIRROR_SUITE_RUN marks every process of this run (it is inherited): two suites side by side tell theirs apart.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+[ "$#" -gt 0 ] || { echo "usage: test/run.sh FILE..." >&2; exit 2; }
+base_tmp="${TMPDIR:-/tmp}"
+run_dir=$(mktemp -d "$base_tmp/edgemirror-suite.XXXXXX")
+export EDGEMIRROR_SUITE_RUN="$run_dir"
+export TMPDIR="$run_dir"
+# tsx keeps its compile cache in $TMPDIR/tsx-<uid>: share the usual one rather than compile every file afresh.
+tsx_cache="tsx-$(id -u)"
+mkdir -p "$base_tmp/$tsx_cache" && ln -s "$base_tmp/$tsx_cache" "$run_dir/$tsx_cache"
+# 6 minutes a file: a file that runs as long as the whole suite's budget is a bug to fix, not a limit to raise.
+node --import tsx --import ./node/polyfill.ts --test --test-concurrency="${EDGEMIRROR_TEST_CONCURRENCY:-2}" \
+  --test-timeout=360000 "$@" test/zz-suite-hygiene.ts
+status=$?
+if [ "$status" -eq 0 ]; then rm -rf "$run_dir"; else echo "test/run.sh: exit $status; this run's temp directory is kept: $run_dir" >&2; fi
+exit "$status"
