@@ -75,3 +75,9 @@ export const MAX_MESH_PEERS = 64
 /** How often the mesh asks its peers whom they know. A new peer is also asked at once on connect, so this only
  *  bounds how long a partition heals; 30 s is cheap (one small frame per peer). */
 export const MESH_EXCHANGE_INTERVAL_MS = 30_000
+
+/** Each part of a node (mesh, scrubber, repair service, shard server, host, carbon provider, store) must stop within
+ *  this long whatever it is doing (issue #13: a scrub pass kept a daemon up for an hour after SIGTERM). Every stop
+ *  aborts its work rather than waiting it out, so this only catches bugs: 10 s is the deadline the issue asks for, and
+ *  a third of the 30 s a supervisor (the chaos suite, systemd's TimeoutStopSec default is 90 s) waits before SIGKILL. */
+export const SERVICE_STOP_TIMEOUT_MS = 10_000
