@@ -76,6 +76,8 @@ export class EdgemirrorNode implements ControlApi {
       knownPeers: async () => await this.knownPeers(),
       onCorruptShard: (cid) => { this.repairs.nudge(cid) },
       idleTimeoutMs: options.streamIdleTimeoutMs,
+      minBytesPerSecond: options.streamMinBytesPerSecond,
+      inboundBudget: { totalBytes: options.inboundBudgetBytes, perConnectionBytes: options.inboundBudgetPerConnectionBytes },
       onShardStored: (cid) => { this.announce(cid).catch(() => {}) }
     })
     this.sharing = new ShareService({
