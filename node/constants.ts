@@ -57,6 +57,41 @@ export const MAX_HAS_CIDS = 1000
 /** Parallel shard transfers a node serves before queuing more (bounded memory and disk contention). */
 export const MAX_INBOUND_TRANSFERS = 64
 
+/** Inbound streams per connection for the small request protocols (has, manifest, info, peers), libp2p's own
+ *  per-protocol limit (maxInboundStreams). A peer asks these once per heartbeat, fetch, check or mesh round and closes
+ *  the stream when answered; 8 covers several fetches and checks at once with room to spare (the 64 of the transfer
+ *  protocols let one peer keep 64 streams per protocol open just to make us buffer, issue #13). */
+export const MAX_INBOUND_REQUEST_STREAMS = 8
+
+/** The request of info and peers is an empty map (1 byte of MessagePack); 1 KiB leaves room for fields a later
+ *  version may add, and is all such a stream may make us buffer before it is answered. */
+export const MAX_SMALL_REQUEST_FRAME = 1024
+
+/** A stream that must deliver a frame does so at no less than this rate, measured over each idle-timeout window
+ *  (node/wire/frame-reader.ts): in every STREAM_IDLE_TIMEOUT_MS window it must deliver what is missing of the frame or
+ *  MIN_STREAM_BYTES_PER_SECOND × the window (480 KiB at the defaults), whichever is less. "Any byte counts as
+ *  progress" let a put that sent all but the end of a 16 MiB block and then 1 byte every 25 s pin the block
+ *  indefinitely (issue #13). 16 KiB/s (128 kbit/s) is under half the ~300 kbit/s congested edge uplink the idle
+ *  timeout was sized for; the same idea as Apache's mod_reqtimeout MinRate, which defaults to 500 B/s for request
+ *  bodies but has no window, so a fast start there buys a slow finish (here it does not). */
+export const MIN_STREAM_BYTES_PER_SECOND = 16 * 1024
+
+/** The node's budget of buffered inbound bytes (node/wire/inbound-budget.ts), in total and per connection. Each
+ *  inbound stream leases, before it reads, its yamux window (the bytes a peer can push that we have not read) plus
+ *  the frame it expects: a request, a put's block (at least READ_HIGH_WATER, what the reader buffers ahead) and the
+ *  block hashes it keeps, then the manifest trailer. A lease that does not fit is refused with ERR_BUSY.
+ *  Total: 256 MiB, about the 255–267 MiB peak RSS of a daemon serving the 4 GiB benchmark (docs/BENCHMARKS.md), so a
+ *  node under attack holds no more for peers than a busy one does. Per connection: 96 MiB, the largest manifest
+ *  trailer (MAX_MANIFEST_BYTES, 64 MiB) plus two largest blocks (MAX_BLOCK_SIZE, 16 MiB), so any valid file can be
+ *  received from one peer, and about 40 puts at the default 1 MiB blocks; it takes three peers to fill the total. */
+export const INBOUND_BUDGET_TOTAL_BYTES = 256 * 1024 * 1024
+export const INBOUND_BUDGET_PER_CONNECTION_BYTES = 96 * 1024 * 1024
+
+/** Room in a put's manifest trailer beyond the block hashes its geometry implies ((k + m) × stripes × 32 bytes):
+ *  field names, codec id, file hash, a 255-byte name and a publisher key and signature (tens of bytes to a few KiB
+ *  for the schemes libp2p keys use); 64 KiB is far above all of them together. */
+export const MANIFEST_TRAILER_SLACK = 64 * 1024
+
 /** How long to wait for a peer to answer a small request (has, info, manifest header). */
 export const REQUEST_TIMEOUT_MS = 10_000
 
@@ -75,3 +110,9 @@ export const MAX_MESH_PEERS = 64
 /** How often the mesh asks its peers whom they know. A new peer is also asked at once on connect, so this only
  *  bounds how long a partition heals; 30 s is cheap (one small frame per peer). */
 export const MESH_EXCHANGE_INTERVAL_MS = 30_000
+
+/** Each part of a node (mesh, scrubber, repair service, shard server, host, carbon provider, store) must stop within
+ *  this long whatever it is doing (issue #13: a scrub pass kept a daemon up for an hour after SIGTERM). Every stop
+ *  aborts its work rather than waiting it out, so this only catches bugs: 10 s is the deadline the issue asks for, and
+ *  a third of the 30 s a supervisor (the chaos suite, systemd's TimeoutStopSec default is 90 s) waits before SIGKILL. */
+export const SERVICE_STOP_TIMEOUT_MS = 10_000

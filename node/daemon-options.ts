@@ -32,6 +32,12 @@ export interface DaemonOptions {
   scrubIntervalMs?: number
   /** Abort a protocol stream that makes no progress for this long (default STREAM_IDLE_TIMEOUT_MS); tests shorten it. */
   streamIdleTimeoutMs?: number
+  /** Minimum rate of an inbound frame over each idle-timeout window (default MIN_STREAM_BYTES_PER_SECOND). */
+  streamMinBytesPerSecond?: number
+  /** Budget of buffered inbound bytes, in total and per connection (defaults INBOUND_BUDGET_TOTAL_BYTES,
+   *  INBOUND_BUDGET_PER_CONNECTION_BYTES in node/constants.ts); tests shrink them. */
+  inboundBudgetBytes?: number
+  inboundBudgetPerConnectionBytes?: number
 }
 
 export const DEFAULT_LISTEN = '/ip4/0.0.0.0/tcp/4050'

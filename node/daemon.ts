@@ -1,8 +1,11 @@
 // `edgemirror daemon`: start a node and its control API; stop both cleanly.
+import { logger } from '@libp2p/logger'
 import { startControlServer } from './api/server.ts'
 import type { DaemonOptions } from './daemon-options.ts'
 import { EdgemirrorNode } from './edgemirror-node.ts'
 import { UsageError } from './errors.ts'
+
+const log = logger('edgemirror:daemon')
 
 export interface RunningDaemon {
   node: EdgemirrorNode
@@ -29,7 +32,8 @@ export async function startDaemon (options: DaemonOptions): Promise<RunningDaemo
       }
     }
   } catch (err) {
-    await node.stop()
+    // The start failed: report that, not a failure to stop on the way out (which is logged).
+    await node.stop().catch((stopErr: Error) => { log.error('stopping after a failed start: %s', stopErr.message) })
     throw err
   }
 }

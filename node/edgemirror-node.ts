@@ -10,7 +10,8 @@ import type { CheckResult, ControlApi, RepairResult, FetchStart, FileView, IdRes
 import type { CarbonProvider } from './carbon/index.ts'
 import { createCarbonProvider } from './carbon/index.ts'
 import type { Manifest } from '../coder/manifest.ts'
-import { MAX_EXCHANGED_ADDRESSES, MAX_EXCHANGED_PEERS, PEER_INFO_REFRESH_MS } from './constants.ts'
+import { MAX_EXCHANGED_ADDRESSES, MAX_EXCHANGED_PEERS, PEER_INFO_REFRESH_MS, SERVICE_STOP_TIMEOUT_MS } from './constants.ts'
+import { EdgemirrorError, TimeoutError } from './errors.ts'
 import type { DaemonOptions } from './daemon-options.ts'
 import { FetchService } from './fetch-service.ts'
 import { createHost, type Host } from './host.ts'
@@ -75,6 +76,8 @@ export class EdgemirrorNode implements ControlApi {
       knownPeers: async () => await this.knownPeers(),
       onCorruptShard: (cid) => { this.repairs.nudge(cid) },
       idleTimeoutMs: options.streamIdleTimeoutMs,
+      minBytesPerSecond: options.streamMinBytesPerSecond,
+      inboundBudget: { totalBytes: options.inboundBudgetBytes, perConnectionBytes: options.inboundBudgetPerConnectionBytes },
       onShardStored: (cid) => { this.announce(cid).catch(() => {}) }
     })
     this.sharing = new ShareService({
@@ -156,15 +159,39 @@ export class EdgemirrorNode implements ControlApi {
     this.refreshTimer.unref()
   }
 
+  /**
+   * Stop everything, each part within SERVICE_STOP_TIMEOUT_MS whatever it is doing (docs/REPAIR.md, "Stopping"):
+   * background work first (it is aborted, not waited out), then the streams being served, the host, the carbon
+   * provider and the store. A part that fails or overruns is logged and the rest still stop; the first such failure
+   * is thrown at the end (ERR_STOP_FAILED), so the daemon exits non-zero and says why.
+   */
   async stop (): Promise<void> {
     clearInterval(this.refreshTimer)
-    this.mesh.stop()
-    await this.scrubber.stop()
-    await this.repairs.stop()
-    await this.host.stop()
-    await this.server.stop().catch(() => {})
-    await this.carbon.stop()
-    await this.store.stop()
+    const failures: string[] = []
+    const bounded = async (name: string, stopping: () => Promise<void>): Promise<void> => {
+      let timer: NodeJS.Timeout | undefined
+      const overrun = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => { reject(new TimeoutError(`stopping the ${name}`, SERVICE_STOP_TIMEOUT_MS)) }, SERVICE_STOP_TIMEOUT_MS)
+      })
+      try {
+        await Promise.race([stopping(), overrun])
+      } catch (err) {
+        log.error('stopping the %s failed: %s', name, (err as Error).message)
+        failures.push(`${name}: ${(err as Error).message}`)
+      } finally {
+        clearTimeout(timer)
+      }
+    }
+    await Promise.all([
+      bounded('mesh keeper', async () => { await this.mesh.stop() }),
+      bounded('scrubber', async () => { await this.scrubber.stop() }),
+      bounded('repair service', async () => { await this.repairs.stop() })
+    ])
+    await bounded('shard server', async () => { await this.server.stop() })
+    await bounded('libp2p host', async () => { await this.host.stop() })
+    await bounded('carbon provider', async () => { await this.carbon.stop() })
+    await bounded('shard store', async () => { await this.store.stop() })
+    if (failures.length > 0) throw new EdgemirrorError('ERR_STOP_FAILED', `the node did not stop cleanly: ${failures.join('; ')}`, { failures })
   }
 
   /** Dial a peer by multiaddr (tests and the demo wire swarms up directly). */

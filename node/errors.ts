@@ -75,3 +75,18 @@ export class PlacementInfeasibleError extends EdgemirrorError {
     super('ERR_PLACEMENT_INFEASIBLE', `placement infeasible: ${reason}`, details)
   }
 }
+
+/** An inbound stream would take this node past its budget of buffered bytes (node/wire/inbound-budget.ts): try
+ *  later or elsewhere. */
+export class BusyError extends EdgemirrorError {
+  constructor (what: string, needed: number, available: number, scope: 'connection' | 'total') {
+    super('ERR_BUSY', `busy: ${what} needs ${needed} bytes of buffer, ${Math.max(0, available)} left for this ${scope === 'connection' ? 'connection' : 'node'}`, { needed, available: Math.max(0, available), scope })
+  }
+}
+
+/** A put declared a shard geometry this node can never accept (malformed, or a manifest that could not exist). */
+export class InvalidGeometryError extends EdgemirrorError {
+  constructor (reason: string, details: Record<string, unknown> = {}) {
+    super('ERR_INVALID_GEOMETRY', `invalid shard geometry: ${reason}`, details)
+  }
+}

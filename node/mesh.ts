@@ -31,22 +31,32 @@ export class MeshKeeper {
   private dueAt = Infinity
   private running = false
   private readonly dialing = new Set<string>()
+  /** Ends every exchange and dial in flight when the keeper stops: without it they ran on (a dial to an unresponsive
+   *  address holds for libp2p's dial timeout) past the stop of the host they were using. */
+  private controller = new AbortController()
+  private readonly inflight = new Set<Promise<void>>()
 
   constructor (private readonly components: MeshComponents, private readonly intervalMs = MESH_EXCHANGE_INTERVAL_MS) {}
 
   start (): void {
     this.running = true
+    this.controller = new AbortController()
     this.schedule(FIRST_FOLLOW_UP_MS)
   }
 
-  stop (): void {
+  /** Resolves once every exchange and dial it started has ended: they are aborted, so this is bounded by how fast
+   *  the dialer honours its signal (libp2p: at once). */
+  async stop (): Promise<void> {
     this.running = false
     clearTimeout(this.timer)
+    this.controller.abort()
+    await Promise.allSettled([...this.inflight])
   }
 
   /** A peer connected: ask it now, and everyone again soon (others may have joined at the same moment). */
   onConnect (peer: string): void {
-    this.exchangeWith(peer).catch(() => {})
+    if (!this.running) return
+    this.track(this.exchangeWith(peer, this.controller.signal))
     this.delay = FIRST_FOLLOW_UP_MS
     if (Date.now() + this.delay < this.dueAt) this.schedule(this.delay)
   }
@@ -58,16 +68,22 @@ export class MeshKeeper {
     this.timer = setTimeout(() => {
       this.dueAt = Infinity
       this.delay = Math.min(this.delay * 2, this.intervalMs)
-      this.exchangeAll().catch(() => {}).finally(() => { this.schedule(this.delay) })
+      this.track(this.exchangeAll(this.controller.signal).finally(() => { this.schedule(this.delay) }))
     }, delay)
     this.timer.unref()
   }
 
-  async exchangeAll (): Promise<void> {
+  /** Remember work in flight until it settles, so stop() can wait for it. Exchanges log their own failures. */
+  private track (work: Promise<void>): void {
+    const settled = work.catch((err) => { log('mesh round failed: %s', (err as Error).message) }).finally(() => { this.inflight.delete(settled) })
+    this.inflight.add(settled)
+  }
+
+  async exchangeAll (signal?: AbortSignal): Promise<void> {
     const peers = this.components.connectedPeers()
     // Alone: the bootstrap peer was down or refused us when we started (or everyone left). Knock again, every round.
-    if (peers.length === 0) await this.components.rejoin?.().catch((err) => { log('rejoin failed: %s', (err as Error).message) })
-    await Promise.all(peers.map(async p => { await this.exchangeWith(p) }))
+    if (peers.length === 0) await this.components.rejoin?.(signal).catch((err) => { log('rejoin failed: %s', (err as Error).message) })
+    await Promise.all(peers.map(async p => { await this.exchangeWith(p, signal) }))
   }
 
   /** Ask `peer` whom it knows and dial whoever is new to us. */

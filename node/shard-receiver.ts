@@ -3,14 +3,55 @@
 // with every one of them. One path for both, so a local shard is held to the same standard as a remote one (a local
 // block may come with the hash the encoder just computed for it, which saves hashing it twice in one process).
 import { equalBytes } from '../coder/codec-support.ts'
-import { HASH_LENGTH } from '../coder/constants.ts'
-import { HashMismatchError, InvalidParametersError } from '../coder/errors.ts'
+import { HASH_LENGTH, MAX_MANIFEST_BYTES } from '../coder/constants.ts'
+import { HashMismatchError } from '../coder/errors.ts'
 import { sha256 } from '../coder/hash.ts'
 import { assertGeometry, shardSize, stripeBlockSize, stripeCount, type Geometry } from '../coder/layout.ts'
 import { decodeManifest, manifestCid } from '../coder/manifest.ts'
-import { ProtocolError } from './errors.ts'
+import { MANIFEST_TRAILER_SLACK } from './constants.ts'
+import { InvalidGeometryError, ProtocolError } from './errors.ts'
 import type { ManifestCache } from './manifest-cache.ts'
 import type { ShardStore, ShardWriter } from './store/shard-store.ts'
+
+/** What a shard of a valid geometry costs a receiver, known before anything is reserved. */
+export interface ShardLimits {
+  stripes: number
+  /** The first block is the largest (only the last stripe's can be shorter). */
+  largestBlock: number
+  /** The hash of every block, kept until the manifest arrives: stripes × 32 bytes. */
+  hashBytes: number
+  /** Most bytes the manifest trailer frame of this geometry can have (its block hashes plus MANIFEST_TRAILER_SLACK,
+   *  and never more than MAX_MANIFEST_BYTES plus the 1 KiB of the trailer's own map). */
+  trailerBytes: number
+}
+
+/**
+ * Check a shard's geometry and index before anything is reserved for it (ERR_INVALID_GEOMETRY). A geometry whose
+ * manifest would pass MAX_MANIFEST_BYTES can never be committed (no manifest could vouch for it), so it is refused here
+ * rather than after a reservation of its shard size and a hash table of its stripe count: {k:1, m:1, blockSize:8,
+ * fileSize:2^31} asked for 2 GiB of disk and an 8 GiB array, whose allocation threw after the space was reserved
+ * (issue #13).
+ */
+export function checkShardGeometry (geometry: Geometry, index: number): ShardLimits {
+  try {
+    assertGeometry(geometry)
+  } catch (err) {
+    throw new InvalidGeometryError((err as Error).message, { ...geometry })
+  }
+  const n = geometry.k + geometry.m
+  if (!Number.isInteger(index) || index < 0 || index >= n) throw new InvalidGeometryError(`shard index ${index} out of range 0..${n - 1}`, { index })
+  const stripes = stripeCount(geometry)
+  const manifestHashBytes = n * stripes * HASH_LENGTH
+  if (manifestHashBytes > MAX_MANIFEST_BYTES) {
+    throw new InvalidGeometryError(`${stripes} stripes of ${n} shards need ${manifestHashBytes} bytes of block hashes, more than a manifest may hold (${MAX_MANIFEST_BYTES})`, { ...geometry, stripes })
+  }
+  return {
+    stripes,
+    largestBlock: stripes === 0 ? 0 : stripeBlockSize(geometry, 0),
+    hashBytes: stripes * HASH_LENGTH,
+    trailerBytes: Math.min(MAX_MANIFEST_BYTES, manifestHashBytes + MANIFEST_TRAILER_SLACK) + 1024
+  }
+}
 
 export class ShardReceiver {
   private stripe = 0
@@ -23,12 +64,17 @@ export class ShardReceiver {
     this.hashes = new Uint8Array(this.stripes * HASH_LENGTH)
   }
 
-  /** Check the request and reserve space (ERR_STORE_FULL when it does not fit). */
+  /** Check the request (ERR_INVALID_GEOMETRY), then reserve space (ERR_STORE_FULL when it does not fit). Whatever
+   *  fails after the reservation gives it back, with the temp file. */
   static async open (store: ShardStore, manifests: ManifestCache, geometry: Geometry, index: number): Promise<ShardReceiver> {
-    assertGeometry(geometry)
-    if (!Number.isInteger(index) || index < 0 || index >= geometry.k + geometry.m) throw new InvalidParametersError(`shard index ${index} out of range`)
+    checkShardGeometry(geometry, index)
     const writer = await store.createShardWriter(shardSize(geometry))
-    return new ShardReceiver(store, manifests, writer, geometry, index)
+    try {
+      return new ShardReceiver(store, manifests, writer, geometry, index)
+    } catch (err) {
+      await writer.abort()
+      throw err
+    }
   }
 
   /** Size of the next block expected, or undefined when all blocks are in. */

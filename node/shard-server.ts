@@ -2,24 +2,31 @@
 // committed), serve shards (verified again as they are read, so rot is never passed on), answer has/manifest/info.
 import type { Stream } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
-import { HashMismatchError, InvalidParametersError } from '../coder/errors.ts'
+import { AbortedError, HashMismatchError, InvalidParametersError } from '../coder/errors.ts'
 import { blockMatches } from '../coder/hash.ts'
 import { shardSize, stripeCount } from '../coder/layout.ts'
-import { ShardReceiver } from './shard-receiver.ts'
+import { checkShardGeometry, ShardReceiver } from './shard-receiver.ts'
 import { readStoredBlocks } from './store/read-block.ts'
-import { MAX_HEADER_FRAME, MAX_INBOUND_TRANSFERS, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT } from './constants.ts'
-import { NotFoundError } from './errors.ts'
+import {
+  INBOUND_BUDGET_PER_CONNECTION_BYTES, INBOUND_BUDGET_TOTAL_BYTES, MAX_HEADER_FRAME, MAX_INBOUND_REQUEST_STREAMS, MAX_INBOUND_TRANSFERS,
+  MAX_SMALL_REQUEST_FRAME, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, READ_HIGH_WATER,
+  STREAM_IDLE_TIMEOUT_MS, YAMUX_MAX_STREAM_WINDOW
+} from './constants.ts'
+import { NotFoundError, TimeoutError } from './errors.ts'
 import type { ManifestCache } from './manifest-cache.ts'
 import type { ShardStore } from './store/shard-store.ts'
 import { FrameReader } from './wire/frame-reader.ts'
 import { FrameWriter } from './wire/frame-writer.ts'
+import { InboundBudget, type InboundBudgetLimits, type InboundBudgetUsage, type InboundLease } from './wire/inbound-budget.ts'
 import { errorMessage, okMessage, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutRequest, parsePutTrailer, type KnownPeer, type PeerInfoMessage } from './wire/messages.ts'
-import { MAX_MANIFEST_BYTES } from '../coder/constants.ts'
 
 const log = logger('edgemirror:shard-server')
 
+/** What a handler is told of the connection a stream came on (libp2p's Connection has more). */
+export interface InboundConnection { id: string }
+
 export interface Registrar {
-  handle (protocol: string, handler: (stream: Stream) => void | Promise<void>, options?: { maxInboundStreams?: number }): Promise<void>
+  handle (protocol: string, handler: (stream: Stream, connection: InboundConnection) => void | Promise<void>, options?: { maxInboundStreams?: number }): Promise<void>
   unhandle (protocol: string): Promise<void>
 }
 
@@ -35,61 +42,130 @@ export interface ShardServerComponents {
   onCorruptShard?: (cid: string, index: number) => void
   /** Told when a shard was stored. */
   onShardStored?: (cid: string, index: number) => void
-  /** Idle timeout for inbound streams (default STREAM_IDLE_TIMEOUT_MS). */
+  /** Progress window for inbound streams, and how long a peer has to close a stream we answered (default
+   *  STREAM_IDLE_TIMEOUT_MS). */
   idleTimeoutMs?: number
+  /** Minimum rate of an inbound frame over each window (default MIN_STREAM_BYTES_PER_SECOND). */
+  minBytesPerSecond?: number
+  /** Budget of buffered inbound bytes (defaults INBOUND_BUDGET_TOTAL_BYTES, INBOUND_BUDGET_PER_CONNECTION_BYTES). */
+  inboundBudget?: Partial<InboundBudgetLimits>
 }
 
+type Handler = (stream: Stream, connection: string) => Promise<void>
+
 export class ShardServer {
-  private readonly protocols: Array<[string, (stream: Stream) => Promise<void>]>
+  private readonly protocols: Array<[string, Handler, number]>
+  private readonly budget: InboundBudget
+  private readonly idleTimeoutMs: number
+  /** Handlers running, by stream: stop() aborts their streams and waits for them. */
+  private readonly inflight = new Map<Stream, Promise<void>>()
+  private stopping = false
 
   constructor (private readonly components: ShardServerComponents) {
+    this.idleTimeoutMs = components.idleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS
+    this.budget = new InboundBudget({
+      totalBytes: components.inboundBudget?.totalBytes ?? INBOUND_BUDGET_TOTAL_BYTES,
+      perConnectionBytes: components.inboundBudget?.perConnectionBytes ?? INBOUND_BUDGET_PER_CONNECTION_BYTES
+    })
     this.protocols = [
-      [PROTOCOL_PUT, async (s) => { await this.handlePut(s) }],
-      [PROTOCOL_GET, async (s) => { await this.handleGet(s) }],
-      [PROTOCOL_HAS, async (s) => { await this.handleHas(s) }],
-      [PROTOCOL_MANIFEST, async (s) => { await this.handleManifest(s) }],
-      [PROTOCOL_INFO, async (s) => { await this.handleInfo(s) }],
-      [PROTOCOL_PEERS, async (s) => { await this.handlePeers(s) }]
+      [PROTOCOL_PUT, async (s, c) => { await this.handlePut(s, c) }, MAX_INBOUND_TRANSFERS],
+      [PROTOCOL_GET, async (s, c) => { await this.handleGet(s, c) }, MAX_INBOUND_TRANSFERS],
+      [PROTOCOL_HAS, async (s, c) => { await this.handleHas(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
+      [PROTOCOL_MANIFEST, async (s, c) => { await this.handleManifest(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
+      [PROTOCOL_INFO, async (s, c) => { await this.handleInfo(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
+      [PROTOCOL_PEERS, async (s, c) => { await this.handlePeers(s, c) }, MAX_INBOUND_REQUEST_STREAMS]
     ]
   }
 
   async start (): Promise<void> {
-    for (const [protocol, handler] of this.protocols) {
-      await this.components.registrar.handle(protocol, async (stream) => { await serve(protocol, stream, handler) }, { maxInboundStreams: MAX_INBOUND_TRANSFERS })
+    this.stopping = false
+    for (const [protocol, handler, maxInboundStreams] of this.protocols) {
+      await this.components.registrar.handle(protocol, async (stream, connection) => { await this.accept(protocol, stream, connection.id, handler) }, { maxInboundStreams })
     }
   }
 
+  /** Stop taking streams, abort the ones being served (a put in progress leaves only its temp file, which its
+   *  receiver removes) and wait for their handlers: bounded, since every read and write ends when its stream does. */
   async stop (): Promise<void> {
-    for (const [protocol] of this.protocols) await this.components.registrar.unhandle(protocol)
+    this.stopping = true
+    for (const [protocol] of this.protocols) {
+      await this.components.registrar.unhandle(protocol).catch((err: Error) => { log.error('unhandle %s failed: %s', protocol, err.message) })
+    }
+    for (const stream of this.inflight.keys()) stream.abort(new AbortedError('the node is stopping'))
+    await Promise.allSettled([...this.inflight.values()])
+  }
+
+  /** Bytes of the inbound budget in use (tests and status). */
+  inboundUsage (): InboundBudgetUsage {
+    return this.budget.usage()
+  }
+
+  private async accept (protocol: string, stream: Stream, connection: string, handler: Handler): Promise<void> {
+    if (this.stopping) {
+      stream.abort(new AbortedError('the node is stopping'))
+      return
+    }
+    const served = serve(protocol, stream, async (s) => { await handler(s, connection) }, this.idleTimeoutMs)
+      .finally(() => { this.inflight.delete(stream) })
+    this.inflight.set(stream, served)
+    await served
+  }
+
+  /**
+   * Lease the budget for a request of at most `limit` bytes and read it with the minimum-rate rule. Unless the caller
+   * goes on reading (`keepReading`: put), the rest of the inbound side is discarded and the lease given back at once.
+   */
+  private async readRequest (stream: Stream, connection: string, what: string, limit: number, keepReading = false): Promise<{ reader: FrameReader, frame: Uint8Array, lease: InboundLease }> {
+    const lease = this.budget.lease(connection, YAMUX_MAX_STREAM_WINDOW + limit, what)
+    const reader = this.reader(stream, Math.min(READ_HIGH_WATER, limit))
+    try {
+      const frame = await reader.expect(limit, what)
+      if (!keepReading) reader.discardRest()
+      return { reader, frame, lease }
+    } catch (err) {
+      lease.release()
+      throw err
+    } finally {
+      if (!keepReading) lease.release()
+    }
   }
 
   /** put: request → accept → one frame per block → trailer with the manifest → result. */
-  private async handlePut (stream: Stream): Promise<void> {
-    const reader = this.reader(stream)
-    const writer = new FrameWriter(stream)
-    const request = parsePutRequest(await reader.expect(MAX_HEADER_FRAME, 'put request'))
-    const geometry = { k: request.k, m: request.m, blockSize: request.blockSize, fileSize: request.fileSize }
-    const receiver = await ShardReceiver.open(this.components.store, this.components.manifests, geometry, request.index)
+  private async handlePut (stream: Stream, connection: string): Promise<void> {
+    const { reader, frame, lease } = await this.readRequest(stream, connection, 'put request', MAX_HEADER_FRAME, true)
+    const writer = new FrameWriter(stream, this.idleTimeoutMs)
+    let receiver: ShardReceiver | undefined
     try {
+      const request = parsePutRequest(frame)
+      const geometry = { k: request.k, m: request.m, blockSize: request.blockSize, fileSize: request.fileSize }
+      // Geometry first, then this stream's buffer, then disk space: nothing is reserved for a put that cannot be taken.
+      const limits = checkShardGeometry(geometry, request.index)
+      lease.resize(YAMUX_MAX_STREAM_WINDOW + Math.max(limits.largestBlock, READ_HIGH_WATER) + limits.hashBytes)
+      receiver = await ShardReceiver.open(this.components.store, this.components.manifests, geometry, request.index)
       await writer.write(okMessage())
       for (let size = receiver.nextBlockSize(); size !== undefined; size = receiver.nextBlockSize()) {
         await receiver.writeBlock(await reader.expect(size, 'block'))
       }
-      const cid = await receiver.finish(parsePutTrailer(await reader.expect(MAX_MANIFEST_BYTES + 1024, 'manifest trailer')))
+      lease.resize(YAMUX_MAX_STREAM_WINDOW + Math.max(limits.trailerBytes, READ_HIGH_WATER) + limits.hashBytes)
+      const trailer = await reader.expect(limits.trailerBytes, 'manifest trailer')
+      reader.discardRest()
+      const cid = await receiver.finish(parsePutTrailer(trailer))
       this.components.onShardStored?.(cid, request.index)
       await writer.write(okMessage({ cid }))
-      await stream.close()
     } finally {
-      await receiver.abort()
+      await receiver?.abort()
+      lease.release()
     }
+    await endStream(stream, this.idleTimeoutMs)
   }
 
-  /** get: request (cid, index, stripe range) → header → one verified frame per block. */
-  private async handleGet (stream: Stream): Promise<void> {
+  /** get: request (cid, index, stripe range) → header → one verified frame per block. Nothing is read after the
+   *  request: the inbound side is closed, so a peer writing on costs no memory. */
+  private async handleGet (stream: Stream, connection: string): Promise<void> {
     const { store, manifests } = this.components
-    const reader = this.reader(stream)
-    const writer = new FrameWriter(stream)
-    const request = parseGetRequest(await reader.expect(MAX_HEADER_FRAME, 'get request'))
+    const { frame } = await this.readRequest(stream, connection, 'get request', MAX_HEADER_FRAME)
+    const request = parseGetRequest(frame)
+    const writer = new FrameWriter(stream, this.idleTimeoutMs)
     const manifest = await manifests.get(request.cid)
     const size = await store.shardSize(request.cid, request.index)
     if (manifest === undefined || size === undefined) throw new NotFoundError(`shard ${request.index} of ${request.cid}`)
@@ -113,47 +189,51 @@ export class ShardServer {
       }
     } catch (err) {
       // Blocks are already flowing, so no error frame can follow: reset the stream and the reader moves on.
+      log('get of shard %d of %s cut off: %s', request.index, request.cid, (err as Error).message)
       stream.abort(err as Error)
       return
     }
-    await stream.close()
+    await endStream(stream, this.idleTimeoutMs)
   }
 
-  private async handleHas (stream: Stream): Promise<void> {
+  private async handleHas (stream: Stream, connection: string): Promise<void> {
     const { store } = this.components
-    const reader = this.reader(stream)
-    const cids = parseHasRequest(await reader.expect(MAX_HEADER_FRAME, 'has request'))
+    const cids = parseHasRequest((await this.readRequest(stream, connection, 'has request', MAX_HEADER_FRAME)).frame)
     const files = []
     for (const cid of cids) {
       const shards = (await store.listShards(cid).catch(() => [])).map(s => s.index)
       const manifest = await store.hasManifest(cid).catch(() => false)
       files.push({ cid, manifest, shards })
     }
-    await new FrameWriter(stream).write(okMessage({ files }))
-    await stream.close()
+    await this.answer(stream, okMessage({ files }))
   }
 
-  private async handleManifest (stream: Stream): Promise<void> {
-    const reader = this.reader(stream)
-    const cid = parseManifestRequest(await reader.expect(MAX_HEADER_FRAME, 'manifest request'))
+  private async handleManifest (stream: Stream, connection: string): Promise<void> {
+    const cid = parseManifestRequest((await this.readRequest(stream, connection, 'manifest request', MAX_HEADER_FRAME)).frame)
     const bytes = await this.components.store.getManifest(cid)
     if (bytes === undefined) throw new NotFoundError(`manifest ${cid}`)
-    await new FrameWriter(stream).write(okMessage({ manifest: bytes }))
-    await stream.close()
+    await this.answer(stream, okMessage({ manifest: bytes }))
   }
 
-  private async handleInfo (stream: Stream): Promise<void> {
-    await new FrameWriter(stream).write(okMessage({ ...(await this.components.info()) }))
-    await stream.close()
+  /** info and peers: the request is an empty map (fields are ignored); it is read with a deadline and a small limit,
+   *  and nothing after it. They used not to read at all, and each stream held up to 4 MiB a peer wrote into it. */
+  private async handleInfo (stream: Stream, connection: string): Promise<void> {
+    await this.readRequest(stream, connection, 'info request', MAX_SMALL_REQUEST_FRAME)
+    await this.answer(stream, okMessage({ ...(await this.components.info()) }))
   }
 
-  private async handlePeers (stream: Stream): Promise<void> {
-    await new FrameWriter(stream).write(okMessage({ peers: await this.components.knownPeers() }))
-    await stream.close()
+  private async handlePeers (stream: Stream, connection: string): Promise<void> {
+    await this.readRequest(stream, connection, 'peers request', MAX_SMALL_REQUEST_FRAME)
+    await this.answer(stream, okMessage({ peers: await this.components.knownPeers() }))
   }
 
-  private reader (stream: Stream): FrameReader {
-    return new FrameReader(stream, { idleTimeoutMs: this.components.idleTimeoutMs })
+  private async answer (stream: Stream, message: Uint8Array): Promise<void> {
+    await new FrameWriter(stream, this.idleTimeoutMs).write(message)
+    await endStream(stream, this.idleTimeoutMs)
+  }
+
+  private reader (stream: Stream, highWater: number): FrameReader {
+    return new FrameReader(stream, { idleTimeoutMs: this.idleTimeoutMs, minBytesPerSecond: this.components.minBytesPerSecond, highWater })
   }
 
   private async corrupt (cid: string, index: number, reason: string): Promise<void> {
@@ -163,18 +243,44 @@ export class ShardServer {
   }
 }
 
+/**
+ * Close our side once the answer is out, and give the peer `lingerMs` to close its side: a stream the peer never
+ * closes would otherwise stay open (and count against the stream limits) for as long as the connection lives.
+ */
+async function endStream (stream: Stream, lingerMs: number): Promise<void> {
+  try {
+    await stream.close({ signal: AbortSignal.timeout(lingerMs) })
+  } catch (err) {
+    stream.abort(err instanceof Error && err.name === 'TimeoutError' ? new TimeoutError('flushing the answer', lingerMs) : err as Error)
+    return
+  }
+  if (stream.status !== 'open' && stream.status !== 'closing') return
+  const closed = await new Promise<boolean>((resolve) => {
+    const done = (value: boolean): void => { clearTimeout(timer); stream.removeEventListener('close', onClose); resolve(value) }
+    const onClose = (): void => { done(true) }
+    const timer = setTimeout(() => { done(false) }, lingerMs)
+    stream.addEventListener('close', onClose)
+  })
+  if (!closed) stream.abort(new TimeoutError('waiting for the peer to close the stream', lingerMs))
+}
+
 /** Run a handler; any failure is reported to the peer as a typed error frame when possible, then the stream ends. */
-async function serve (protocol: string, stream: Stream, handler: (stream: Stream) => Promise<void>): Promise<void> {
+async function serve (protocol: string, stream: Stream, handler: (stream: Stream) => Promise<void>, lingerMs: number): Promise<void> {
   try {
     await handler(stream)
   } catch (err) {
     log('%s failed: %s', protocol, (err as Error).message)
     try {
+      // Nothing more will be read: a peer that keeps writing must not fill a buffer nobody drains.
+      if (stream.readStatus === 'readable' || stream.readStatus === 'paused') await stream.closeRead()
       if (stream.writeStatus === 'writable') {
-        await new FrameWriter(stream).write(errorMessage(err))
-        await stream.close({ signal: AbortSignal.timeout(1000) })
+        await new FrameWriter(stream, lingerMs).write(errorMessage(err))
+        await endStream(stream, lingerMs)
+      } else {
+        stream.abort(err as Error)
       }
-    } catch {
+    } catch (reportErr) {
+      log('%s: could not report the failure: %s', protocol, (reportErr as Error).message)
       stream.abort(err as Error)
     }
   }

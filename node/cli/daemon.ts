@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander'
 import { loadConfig, saveConfig, type SavedConfig } from '../config.ts'
 import { DEFAULT_API, DEFAULT_LISTEN, type DaemonOptions } from '../daemon-options.ts'
+import { SERVICE_STOP_TIMEOUT_MS } from '../constants.ts'
 import { UsageError } from '../errors.ts'
 import { parseDuration } from '../duration.ts'
 import { parseRate, parseSize } from '../size.ts'
@@ -105,7 +106,16 @@ export function registerDaemon (program: Command): void {
         process.on('SIGTERM', stop)
         const unwatch = flags.exitWithParent !== undefined ? watchParent(flags.exitWithParent, stop) : () => {}
       })
-      await daemon.stop()
+      try {
+        await daemon.stop()
+      } finally {
+        // Every service stops within SERVICE_STOP_TIMEOUT_MS; if something still holds the event loop after that, it is
+        // a bug, and a daemon that ignores SIGTERM is worse than one that says so and exits (issue #13).
+        setTimeout(() => {
+          process.stderr.write('edgemirror: the daemon stopped but something still held the process; exiting\n')
+          process.exit(process.exitCode ?? 1)
+        }, SERVICE_STOP_TIMEOUT_MS).unref()
+      }
     }))
 }
 

@@ -3,12 +3,19 @@
 // 'message' events lets a fast sender fill memory; this reader pauses the stream above READ_HIGH_WATER buffered
 // bytes (yamux then stops granting window and the sender blocks in onDrain) and resumes below half of it.
 import type { Stream } from '@libp2p/interface'
-import { FRAME_LENGTH_BYTES, READ_HIGH_WATER, STREAM_IDLE_TIMEOUT_MS } from '../constants.ts'
+import { logger } from '@libp2p/logger'
+import { FRAME_LENGTH_BYTES, MIN_STREAM_BYTES_PER_SECOND, READ_HIGH_WATER, STREAM_IDLE_TIMEOUT_MS } from '../constants.ts'
 import { FrameTooLargeError, ProtocolError, TimeoutError } from '../errors.ts'
+
+const log = logger('edgemirror:frame-reader')
 
 export interface FrameReaderOptions {
   highWater?: number
+  /** Length of each progress window (default STREAM_IDLE_TIMEOUT_MS). */
   idleTimeoutMs?: number
+  /** In every window a waiting read must get what is missing of its frame, or this rate × the window, whichever is
+   *  less (default MIN_STREAM_BYTES_PER_SECOND). */
+  minBytesPerSecond?: number
 }
 
 export class FrameReader {
@@ -19,6 +26,11 @@ export class FrameReader {
   private wake: (() => void) | undefined
   private readonly highWater: number
   private readonly idleTimeoutMs: number
+  private readonly minBytesPerWindow: number
+  /** Bytes received since the reader was created: progress is measured on this. */
+  private received = 0
+  /** discardRest() was called: whatever arrives from now on is dropped. */
+  private discarding = false
   /** True while stream.resume() dispatches the bytes buffered during a pause (see resumeIfPaused). */
   private resuming = false
   /** Bytes the frame being read needs buffered (0 between frames). A frame larger than the high-water mark must not
@@ -29,10 +41,13 @@ export class FrameReader {
   constructor (private readonly stream: Stream, options: FrameReaderOptions = {}) {
     this.highWater = options.highWater ?? READ_HIGH_WATER
     this.idleTimeoutMs = options.idleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS
+    this.minBytesPerWindow = Math.max(1, Math.floor((options.minBytesPerSecond ?? MIN_STREAM_BYTES_PER_SECOND) * this.idleTimeoutMs / 1000))
     stream.addEventListener('message', (evt) => {
+      if (this.discarding) return
       const data = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray()
       this.chunks.push(data)
       this.buffered += data.byteLength
+      this.received += data.byteLength
       if (this.overHighWater() && stream.readStatus === 'readable' && !this.resuming) stream.pause()
       this.notify()
     })
@@ -64,15 +79,38 @@ export class FrameReader {
     return frame
   }
 
+  /**
+   * Nothing more will be read: drop what is buffered and whatever still arrives, and close the read side (libp2p then
+   * drops inbound data at the muxer). A handler that has read its request calls this, so a peer that keeps writing
+   * costs us nothing but the bytes on the wire.
+   */
+  discardRest (): void {
+    this.discarding = true
+    this.chunks.length = 0
+    this.buffered = 0
+    this.wanted = 0
+    if (this.stream.readStatus === 'closed' || this.stream.readStatus === 'closing') return
+    this.stream.closeRead().catch((err: Error) => { log('closeRead failed: %s', err.message) })
+  }
+
   private fail (err: Error): Error {
     this.failure ??= err
     this.stream.abort(err)
     return err
   }
 
-  /** Wait until `bytes` are buffered. False on end of stream (with nothing buffered when `atBoundary`). */
+  /**
+   * Wait until `bytes` are buffered. False on end of stream (with nothing buffered when `atBoundary`).
+   *
+   * Progress is a minimum rate, not "any byte": in each window of idleTimeoutMs the stream must deliver what is still
+   * missing or minBytesPerWindow, whichever is less, else the stream is aborted with ERR_TIMEOUT. The clock runs only
+   * while we wait here, so our own slowness (a busy disk) is never blamed on the peer.
+   */
   private async fill (bytes: number, signal: AbortSignal | undefined, atBoundary: boolean): Promise<boolean> {
     this.wanted = bytes
+    let windowEnd = Date.now() + this.idleTimeoutMs
+    let windowStart = this.received
+    let required = Math.min(bytes - this.buffered, this.minBytesPerWindow)
     while (this.buffered < bytes) {
       this.resumeIfPaused(true) // we need bytes that are not here: the sender must be allowed to send them
       if (this.failure != null && this.buffered < bytes) throw this.failure
@@ -81,11 +119,24 @@ export class FrameReader {
         if (this.buffered < bytes) return false
       }
       signal?.throwIfAborted()
+      const now = Date.now()
+      if (now >= windowEnd) {
+        const got = this.received - windowStart
+        if (got < required) {
+          throw this.fail(got === 0
+            ? new TimeoutError('stream read', this.idleTimeoutMs)
+            : new TimeoutError(`stream read at ${got} bytes per ${this.idleTimeoutMs} ms (at least ${required} wanted)`, this.idleTimeoutMs))
+        }
+        windowEnd = now + this.idleTimeoutMs
+        windowStart = this.received
+        required = Math.min(bytes - this.buffered, this.minBytesPerWindow)
+      }
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => { this.wake = undefined; reject(this.fail(new TimeoutError('stream read', this.idleTimeoutMs))) }, this.idleTimeoutMs)
+        const done = (): void => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); this.wake = undefined; resolve() }
+        const timer = setTimeout(done, Math.max(0, windowEnd - now)) // the window's end is checked at the loop's top
         const onAbort = (): void => { clearTimeout(timer); this.wake = undefined; reject(this.fail(signal?.reason ?? new Error('aborted'))) }
         signal?.addEventListener('abort', onAbort, { once: true })
-        this.wake = () => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); this.wake = undefined; resolve() }
+        this.wake = done
       })
     }
     return true

@@ -78,6 +78,20 @@ export async function waitFor (condition: () => Promise<boolean> | boolean, time
   }
 }
 
+/** How long any service, node or daemon may take to stop, whatever it is doing (issue #13: every stop is bounded). */
+export const STOP_DEADLINE_MS = 10_000
+
+/** `promise`, or a rejection naming `what` once `ms` have passed (a deadline on an operation, not a timing assert). */
+export async function withDeadline<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => { reject(new Error(`${what} did not finish within ${ms} ms`)) }, ms) })
+  try {
+    return await Promise.race([promise, expired])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 export async function * chunksOf (data: Uint8Array, size = 64 * 1024): AsyncGenerator<Uint8Array> {
   for (let o = 0; o < data.byteLength; o += size) yield data.subarray(o, Math.min(o + size, data.byteLength))
 }
