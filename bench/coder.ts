@@ -22,6 +22,7 @@ import { loadRsNative } from '../coder/rs-native-codec.ts'
 import { formatSize, parseSize } from '../node/size.ts'
 import { pseudoRandomBytes, pseudoRandomStream } from './pseudo-random.ts'
 import { FileShardSource, shardFileWriter, shardPath } from './shard-files.ts'
+import { median } from './measure.ts'
 
 /** The codec-alone runs cycle over at most this much distinct data, so a 1 GiB run does not need 1.4 GiB of RAM;
  *  64 MiB is far beyond any L3 cache, so the cycling does not flatter the figures. */
@@ -58,12 +59,6 @@ interface Measurement {
 
 function progress (text: string): void {
   process.stderr.write(`[bench:coder] ${text}\n`)
-}
-
-function median (values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 function peakRssBytes (): number {

@@ -30,6 +30,7 @@ import { parseSize } from '../node/size.ts'
 import { DaemonSwarm, LOOPBACK, pause, type SwarmNetwork } from './daemon-swarm.ts'
 import { pseudoRandomStream } from './pseudo-random.ts'
 import { chooseNetwork, type NetworkChoice } from './wan/netns.ts'
+import { median } from './measure.ts'
 
 const MIB = 1024 * 1024
 const DAEMONS = 12
@@ -72,12 +73,6 @@ function settings (): Settings {
 const benchStarted = performance.now()
 function progress (text: string): void {
   process.stderr.write(`[bench:repair +${((performance.now() - benchStarted) / 1000).toFixed(1)}s] ${text}\n`)
-}
-
-function median (values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 interface Run {

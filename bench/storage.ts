@@ -9,8 +9,6 @@
 //
 // One JSON line per scheme on stdout, progress on stderr. The file size defaults to lcm(k of every scheme) × block
 // size, so no scheme pays stripe padding unless asked to (--size); padding is then reported, not hidden.
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,6 +18,7 @@ import { runCli, spawnDaemon, type CliResult, type DaemonProcess } from '../node
 import { formatSize, parseSize } from '../node/size.ts'
 import { pseudoRandomStream } from './pseudo-random.ts'
 import { parseSchemes, shareFlags, type NamedScheme } from './schemes.ts'
+import { sha256File } from './measure.ts'
 
 const { values: flags } = parseArgs({
   options: {
@@ -45,12 +44,6 @@ function progress (text: string): void {
 function lcm (a: number, b: number): number {
   const gcd = (x: number, y: number): number => y === 0 ? x : gcd(y, x % y)
   return a / gcd(a, b) * b
-}
-
-async function sha256File (path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
 }
 
 /** A mesh of daemons forms in seconds idle and in about half a minute on 2 busy cores (bench/daemon-swarm.ts). */

@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createWriteStream } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -32,6 +32,7 @@ import { pseudoRandomStream } from './pseudo-random.ts'
 import { parseSchemes, shareFlags, type NamedScheme } from './schemes.ts'
 import { chooseNetwork, type NetworkChoice } from './wan/netns.ts'
 import { rttMs } from './wan/profile.ts'
+import { median, sha256File } from './measure.ts'
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
 const RAW_PEER = fileURLToPath(new URL('./raw-stream-peer.ts', import.meta.url))
@@ -80,12 +81,6 @@ function settings (): Settings {
 const benchStarted = performance.now()
 function progress (text: string): void {
   process.stderr.write(`[bench:transfer +${((performance.now() - benchStarted) / 1000).toFixed(1)}s] ${text}\n`)
-}
-
-function median (values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 const round = (value: number, digits = 1): number => Number(value.toFixed(digits))
@@ -180,12 +175,6 @@ async function generateFile (path: string, size: number, seed: number): Promise<
       yield chunk
     }
   }, createWriteStream(path))
-  return hash.digest('hex')
-}
-
-async function sha256File (path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
   return hash.digest('hex')
 }
 

@@ -2,12 +2,12 @@
 // file shared with RS(4,2), two holders killed, the file fetched back byte-identical, two fresh peers joining and the
 // swarm rebuilding the lost shards on them by itself, and everything cleaned up.
 // Every step runs the real `edgemirror` CLI, and the demo prints each command so it doubles as a tour.
-import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runCli, spawnDaemon, type CliResult, type DaemonProcess } from './daemon-process.ts'
+import { sha256File } from '../bench/measure.ts'
 
 /** Six peers in three regions with the yearly carbon intensity of their country (embedded Ember dataset). */
 const PEERS = [
@@ -38,12 +38,6 @@ async function cli (args: string[]): Promise<CliResult> {
   const result = await runCli(args)
   if (result.code !== 0) throw new Error(`edgemirror ${args[0]} failed (exit ${result.code}): ${result.stderr.trim()}`)
   return result
-}
-
-async function sha256File (path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
 }
 
 async function waitForMesh (daemons: DaemonProcess[], deadlineMs: number): Promise<void> {

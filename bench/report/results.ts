@@ -3,6 +3,7 @@
 import { REPLICA_CODEC_ID, RS_WASM_CODEC_ID } from '../../coder/codecs.ts'
 import { parseDuration } from '../../node/duration.ts'
 import { DEAD_AFTER_MS, DEFAULT_REPAIR_RATE, REPAIR_GRACE_MS } from '../../node/repair/constants.ts'
+import { median } from '../measure.ts'
 
 export const RESULTS_FORMAT = 'edgemirror-bench/1'
 
@@ -137,12 +138,6 @@ export function describeRepairTime (t: RepairTime): string {
     `node/repair/constants.ts) plus ${s(t.dataMovementMs)} of data movement measured by bench/repair.ts (median time to full redundancy ` +
     `${s(t.measuredMs)} minus the --dead-after ${s(t.benchDeadAfterMs)} it ran with${t.benchRepairRate !== null ? `; repair traffic at its --repair-rate ${t.benchRepairRate}, the daemon's default is ${DEFAULT_REPAIR_RATE / 1e6} MB/s` : ''}) ` +
     `= ${s(t.totalMs)}`
-}
-
-export function median (values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 /** (max - min) / median of the runs a line reports (transfer: runsMs, coder: allMs); undefined with fewer than 2. */

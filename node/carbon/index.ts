@@ -14,5 +14,4 @@ export { countryAverage, countryCodes, worldAverage, COUNTRY_DATASET_PACKAGE } f
 export type { CountryAverage } from './country-averages.ts'
 export { countryFallback, resolveReading, worldFallback } from './fallback.ts'
 export type { Fallback, SeriesState } from './fallback.ts'
-export { backoffDelay } from './backoff.ts'
 export { coveringWindow, lastEndedWindow, upcomingWindows } from './windows.ts'

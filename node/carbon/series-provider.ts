@@ -1,7 +1,7 @@
 // A provider fed by a time series that is re-read on a schedule (--carbon-file, --carbon-url). A failed read is
 // never fatal: it is noted, retried with backoff, and current() walks the fallback chain (fallback.ts).
 import { AbortedError } from '../../coder/errors.ts'
-import { backoffDelay } from './backoff.ts'
+import { backoffDelay } from '../backoff.ts'
 import { CARBON_BACKOFF_BASE_MS, CARBON_BACKOFF_MAX_MS, CARBON_MAX_STALE_MS, CARBON_POLL_INTERVAL_MS, MAX_SERIES_BYTES } from './constants.ts'
 import { resolveReading, worldFallback } from './fallback.ts'
 import type { Fallback, SeriesState } from './fallback.ts'

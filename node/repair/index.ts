@@ -9,7 +9,7 @@ export {
 } from './holder-map.ts'
 export { chooseRepairTime, type ForecastWindow, type RepairTime } from './carbon-deferral.ts'
 export {
-  RepairQueue, retryDelay,
+  RepairQueue,
   type AddResult, type CarbonOutlook, type JobState, type JobStatus, type RepairJob, type RepairQueueOptions, type RepairRequest
 } from './repair-queue.ts'
 export { RateLimiter, type RateLimiterOptions } from './rate-limiter.ts'

@@ -17,6 +17,7 @@
 // One call hands a job out (next) and marks it running until done() or failed(). Pure: time is an argument.
 // Jobs are scanned linearly: a node leads repairs for at most thousands of files, and re-adding (which changes a
 // job's priority) would need a decrease-key a binary heap does not have.
+import { backoffDelay } from '../backoff.ts'
 import { InvalidParametersError } from '../../coder/errors.ts'
 import { chooseRepairTime, type ForecastWindow } from './carbon-deferral.ts'
 import {
@@ -99,13 +100,6 @@ export interface RepairQueueOptions {
 
 /** What add() did with a request. */
 export type AddResult = 'queued' | 'updated' | 'lost' | 'healthy'
-
-/** Delay before retry after `attempt` failures (1 = first): base · 2^(attempt-1), capped at max, with half of it
- *  random ("equal jitter", M. Brooker, AWS Architecture Blog 2015). */
-export function retryDelay (attempt: number, baseMs: number, maxMs: number, random: () => number): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(attempt - 1, 0), 40))
-  return Math.round(ceiling / 2 + random() * ceiling / 2)
-}
 
 export class RepairQueue {
   private readonly jobs = new Map<string, RepairJob>()
@@ -197,7 +191,7 @@ export class RepairQueue {
       job.lastError = `gave up after ${job.attempts} attempts: ${error}`
       return 'parked'
     }
-    job.retryAt = now + retryDelay(job.attempts, this.backoffBaseMs, this.backoffMaxMs, this.random)
+    job.retryAt = now + backoffDelay(job.attempts, this.backoffBaseMs, this.backoffMaxMs, this.random)
     return 'backoff'
   }
 

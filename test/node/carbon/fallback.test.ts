@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { backoffDelay, countryFallback, parseCarbonSeries, resolveReading, upcomingWindows, worldFallback } from '../../../node/carbon/index.ts'
+import { backoffDelay } from '../../../node/backoff.ts'
+import { countryFallback, parseCarbonSeries, resolveReading, upcomingWindows, worldFallback } from '../../../node/carbon/index.ts'
 import { HOUR, T0, sdkDoc } from './helpers.ts'
 
 const SOURCE = 'url:http://example.test/ci'

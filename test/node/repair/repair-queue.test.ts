@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
-import { RepairQueue, retryDelay, type RepairQueueOptions } from '../../../node/repair/repair-queue.ts'
+import { backoffDelay } from '../../../node/backoff.ts'
+import { RepairQueue, type RepairQueueOptions } from '../../../node/repair/repair-queue.ts'
 import { seededRandom } from './helpers.ts'
 
 const HOUR = 3_600_000
@@ -15,18 +16,18 @@ const drain = (queue: RepairQueue, now: number): string[] => {
 }
 const queueWith = (options: RepairQueueOptions = {}): RepairQueue => new RepairQueue({ random: seededRandom(1), ...options })
 
-describe('retryDelay', () => {
+describe('backoffDelay (repair retries)', () => {
   it('doubles from the base up to the cap, with half of it random', () => {
-    assert.equal(retryDelay(1, 10_000, 600_000, () => 0), 5000)
-    assert.equal(retryDelay(1, 10_000, 600_000, () => 0.999999), 10_000)
-    assert.equal(retryDelay(4, 10_000, 600_000, () => 0.5), 60_000)
-    assert.equal(retryDelay(50, 10_000, 600_000, () => 0), 300_000)
+    assert.equal(backoffDelay(1, 10_000, 600_000, () => 0), 5000)
+    assert.equal(backoffDelay(1, 10_000, 600_000, () => 0.999999), 10_000)
+    assert.equal(backoffDelay(4, 10_000, 600_000, () => 0.5), 60_000)
+    assert.equal(backoffDelay(50, 10_000, 600_000, () => 0), 300_000)
   })
 
   it('stays within [ceiling/2, ceiling]', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 100 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (attempt, r) => {
       const ceiling = Math.min(600_000, 10_000 * 2 ** (attempt - 1))
-      const d = retryDelay(attempt, 10_000, 600_000, () => r)
+      const d = backoffDelay(attempt, 10_000, 600_000, () => r)
       assert.ok(d >= ceiling / 2 && d <= ceiling)
     }))
   })
@@ -126,7 +127,7 @@ describe('RepairQueue', () => {
     for (let attempt = 1; attempt < 5; attempt++) {
       assert.equal(queue.next(now)?.cid, 'a')
       assert.equal(queue.failed('a', now, 'peer x refused'), 'backoff')
-      const delay = retryDelay(attempt, 1000, 8000, expected)
+      const delay = backoffDelay(attempt, 1000, 8000, expected)
       assert.equal(queue.get('a')?.retryAt, now + delay)
       assert.equal(queue.next(now + delay - 1), undefined)
       assert.equal(queue.snapshot(now + delay - 1)[0].state, 'backoff')

@@ -1,7 +1,0 @@
-// Retry delays after failed polls (constants.ts cites the scheme).
-
-/** Delay before retry number `failures` (1 = first retry): base·2^(failures-1) capped at max, half of it random. */
-export function backoffDelay (failures: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(failures - 1, 0), 30))
-  return Math.round(ceiling / 2 + random() * ceiling / 2)
-}
