@@ -10,7 +10,7 @@ import type { CheckResult, ControlApi, RepairResult, FetchStart, FileView, IdRes
 import type { CarbonProvider } from './carbon/index.ts'
 import { createCarbonProvider } from './carbon/index.ts'
 import type { Manifest } from '../coder/manifest.ts'
-import { MAX_EXCHANGED_ADDRESSES, MAX_EXCHANGED_PEERS, PEER_INFO_REFRESH_MS } from './constants.ts'
+import { MAX_EXCHANGED_ADDRESSES, MAX_EXCHANGED_PEERS, PEER_INFO_REFRESH_MS, PUT_ACCEPT_TIMEOUT_MS } from './constants.ts'
 import type { DaemonOptions } from './daemon-options.ts'
 import { FetchService } from './fetch-service.ts'
 import { createHost, type Host } from './host.ts'
@@ -26,7 +26,7 @@ import { askInfo, askPeers, type Dialer } from './shard-client.ts'
 import { ShardServer } from './shard-server.ts'
 import { ShareService } from './share-service.ts'
 import { FsShardStore } from './store/fs-shard-store.ts'
-import type { ShardStore } from './store/shard-store.ts'
+import type { ShardStore, StoreStats } from './store/shard-store.ts'
 import type { KnownPeer, PeerInfoMessage } from './wire/messages.ts'
 
 const log = logger('edgemirror:node')
@@ -85,7 +85,9 @@ export class EdgemirrorNode implements ControlApi {
       dial: this.dial,
       selfInfo: async () => await this.selfInfo(),
       weights,
-      announce: async (cid) => { await this.announce(cid) }
+      announce: async (cid) => { await this.announce(cid) },
+      // Tests shorten the stream idle timeout; a put accept never waits longer than that either.
+      acceptTimeoutMs: Math.min(PUT_ACCEPT_TIMEOUT_MS, options.streamIdleTimeoutMs ?? Infinity)
     })
     this.mesh = new MeshKeeper({
       selfId,
@@ -165,6 +167,11 @@ export class EdgemirrorNode implements ControlApi {
     await this.server.stop().catch(() => {})
     await this.carbon.stop()
     await this.store.stop()
+  }
+
+  /** The store's counters, reservations included (tests check that a failed share left nothing behind). */
+  async storeStats (): Promise<StoreStats> {
+    return await this.store.stats()
   }
 
   /** Dial a peer by multiaddr (tests and the demo wire swarms up directly). */

@@ -7,13 +7,13 @@ import { blockMatches } from '../coder/hash.ts'
 import { shardSize, stripeCount } from '../coder/layout.ts'
 import { ShardReceiver } from './shard-receiver.ts'
 import { readStoredBlocks } from './store/read-block.ts'
-import { MAX_HEADER_FRAME, MAX_INBOUND_TRANSFERS, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT } from './constants.ts'
-import { NotFoundError } from './errors.ts'
+import { MAX_HEADER_FRAME, MAX_INBOUND_TRANSFERS, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, PROTOCOL_PUT_V1 } from './constants.ts'
+import { classifyError, NotFoundError } from './errors.ts'
 import type { ManifestCache } from './manifest-cache.ts'
 import type { ShardStore } from './store/shard-store.ts'
 import { FrameReader } from './wire/frame-reader.ts'
 import { FrameWriter } from './wire/frame-writer.ts'
-import { errorMessage, okMessage, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutRequest, parsePutTrailer, type KnownPeer, type PeerInfoMessage } from './wire/messages.ts'
+import { errorMessage, okMessage, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutCommit, parsePutRequest, parsePutTrailer, type KnownPeer, type PeerInfoMessage } from './wire/messages.ts'
 import { MAX_MANIFEST_BYTES } from '../coder/constants.ts'
 
 const log = logger('edgemirror:shard-server')
@@ -44,7 +44,8 @@ export class ShardServer {
 
   constructor (private readonly components: ShardServerComponents) {
     this.protocols = [
-      [PROTOCOL_PUT, async (s) => { await this.handlePut(s) }],
+      [PROTOCOL_PUT, async (s) => { await this.handlePut(s, true) }],
+      [PROTOCOL_PUT_V1, async (s) => { await this.handlePut(s, false) }],
       [PROTOCOL_GET, async (s) => { await this.handleGet(s) }],
       [PROTOCOL_HAS, async (s) => { await this.handleHas(s) }],
       [PROTOCOL_MANIFEST, async (s) => { await this.handleManifest(s) }],
@@ -63,8 +64,13 @@ export class ShardServer {
     for (const [protocol] of this.protocols) await this.components.registrar.unhandle(protocol)
   }
 
-  /** put: request → accept → one frame per block → trailer with the manifest → result. */
-  private async handlePut (stream: Stream): Promise<void> {
+  /**
+   * put 2.0.0: request → accept → one frame per block → manifest → prepared → commit → result. Until the commit
+   * arrives the shard and the manifest are staged only (space reserved, nothing visible); a stream that closes,
+   * resets or stays silent for the idle timeout before it makes the receiver drop them (the finally below).
+   * put 1.0.0 (`twoPhase` false) commits on the manifest, for sharers that predate 2.0.0.
+   */
+  private async handlePut (stream: Stream, twoPhase: boolean): Promise<void> {
     const reader = this.reader(stream)
     const writer = new FrameWriter(stream)
     const request = parsePutRequest(await reader.expect(MAX_HEADER_FRAME, 'put request'))
@@ -75,7 +81,13 @@ export class ShardServer {
       for (let size = receiver.nextBlockSize(); size !== undefined; size = receiver.nextBlockSize()) {
         await receiver.writeBlock(await reader.expect(size, 'block'))
       }
-      const cid = await receiver.finish(parsePutTrailer(await reader.expect(MAX_MANIFEST_BYTES + 1024, 'manifest trailer')))
+      const manifest = parsePutTrailer(await reader.expect(MAX_MANIFEST_BYTES + 1024, 'manifest trailer'))
+      if (twoPhase) {
+        const cid = await receiver.prepare(manifest)
+        await writer.write(okMessage({ prepared: true, cid }))
+        parsePutCommit(await reader.expect(MAX_HEADER_FRAME, 'commit'))
+      }
+      const cid = twoPhase ? await receiver.commit() : await receiver.finish(manifest)
       this.components.onShardStored?.(cid, request.index)
       await writer.write(okMessage({ cid }))
       await stream.close()
@@ -171,7 +183,7 @@ async function serve (protocol: string, stream: Stream, handler: (stream: Stream
     log('%s failed: %s', protocol, (err as Error).message)
     try {
       if (stream.writeStatus === 'writable') {
-        await new FrameWriter(stream).write(errorMessage(err))
+        await new FrameWriter(stream).write(errorMessage(classifyError(err)))
         await stream.close({ signal: AbortSignal.timeout(1000) })
       }
     } catch {
