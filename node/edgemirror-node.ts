@@ -10,7 +10,7 @@ import type { CheckResult, ControlApi, RepairResult, FetchStart, FileView, IdRes
 import type { CarbonProvider } from './carbon/index.ts'
 import { createCarbonProvider } from './carbon/index.ts'
 import type { Manifest } from '../coder/manifest.ts'
-import { MAX_EXCHANGED_ADDRESSES, MAX_EXCHANGED_PEERS, PEER_INFO_REFRESH_MS, PUT_ACCEPT_TIMEOUT_MS } from './constants.ts'
+import { MAX_EXCHANGED_ADDRESSES, MAX_EXCHANGED_PEERS, PEER_INFO_REFRESH_MS, PUT_ACCEPT_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS } from './constants.ts'
 import type { DaemonOptions } from './daemon-options.ts'
 import { FetchService } from './fetch-service.ts'
 import { createHost, type Host } from './host.ts'
@@ -86,8 +86,10 @@ export class EdgemirrorNode implements ControlApi {
       selfInfo: async () => await this.selfInfo(),
       weights,
       announce: async (cid) => { await this.announce(cid) },
-      // Tests shorten the stream idle timeout; a put accept never waits longer than that either.
-      acceptTimeoutMs: Math.min(PUT_ACCEPT_TIMEOUT_MS, options.streamIdleTimeoutMs ?? Infinity)
+      // Holders that accepted wait idle while a hung one times out: keep two accept timeouts inside their idle timeout.
+      // Tests shorten the idle timeout; below 3 s the 1 s floor wins, so a loaded machine does not re-place healthy
+      // holders that took a few hundred ms to accept (those tests hang no holder at accept).
+      acceptTimeoutMs: Math.min(PUT_ACCEPT_TIMEOUT_MS, Math.max(1000, Math.floor((options.streamIdleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS) / 3)))
     })
     this.mesh = new MeshKeeper({
       selfId,

@@ -11,7 +11,7 @@ import { encodeFile } from '../coder/encoder.ts'
 import { SizeMismatchError } from '../coder/errors.ts'
 import { shardSize } from '../coder/layout.ts'
 import type { ShareOptions, ShareResult } from './api/types.ts'
-import { FAILED_HOLDER_TTL_MS } from './constants.ts'
+import { FAILED_HOLDER_TTL_MS, PUT_ACCEPT_TIMEOUT_MS } from './constants.ts'
 import { classifyError, EdgemirrorError, HolderFailedError, NotEnoughPeersError, PlacementInfeasibleError, ShareIncompleteError } from './errors.ts'
 import type { ManifestCache } from './manifest-cache.ts'
 import type { PeerDirectory } from './peer-directory.ts'
@@ -134,9 +134,18 @@ export class ShareService {
     const refused: string[] = []
     const replaced: string[] = []
     let pending = placement.shards
+    // Holders already opened wait idle while a hung one times out; they give up after their stream idle timeout, so
+    // the whole opening is bounded by two accept timeouts (10 + 10 s against 30 s idle by default).
+    const acceptTimeoutMs = this.components.acceptTimeoutMs ?? PUT_ACCEPT_TIMEOUT_MS
+    const deadline = this.now() + 2 * acceptTimeoutMs
     try {
       for (;;) {
-        const results = await Promise.allSettled(pending.map(async s => await openShardTarget(this.components, s.peerId, { ...put, index: s.index }, signal)))
+        const remaining = deadline - this.now()
+        if (remaining <= 0) {
+          throw new EdgemirrorError('ERR_TIMEOUT', `no holder accepted shard(s) ${pending.map(s => s.index).join(', ')} within ${2 * acceptTimeoutMs} ms; refused by: ${replaced.join('; ')}`, { refused })
+        }
+        const components = { ...this.components, acceptTimeoutMs: Math.max(1, Math.floor(Math.min(acceptTimeoutMs, remaining))) }
+        const results = await Promise.allSettled(pending.map(async s => await openShardTarget(components, s.peerId, { ...put, index: s.index }, signal)))
         const retry: number[] = []
         results.forEach((r, i) => {
           const { index, peerId } = pending[i]
@@ -146,7 +155,7 @@ export class ShareService {
           }
           signal?.throwIfAborted()
           const err = classifyError(r.reason, peerId) as Error
-          const code = err instanceof EdgemirrorError ? err.code : 'ERR_REMOTE'
+          const code = err instanceof EdgemirrorError ? err.code : 'ERR_INTERNAL'
           this.remember(peerId, code)
           refused.push(peerId)
           replaced.push(`shard ${index}: ${peerId} refused it (${code}: ${err.message}); placed again without that peer`)

@@ -11,8 +11,8 @@ import { FrameWriter } from '../../node/wire/frame-writer.ts'
 import { errorMessage, okMessage } from '../../node/wire/messages.ts'
 import { chunksOf, collect, startSwarm, type TestSwarm } from './swarm.ts'
 
-/** Short stream timeouts, so the hung holder costs the test a second, not ten. */
-const IDLE_MS = 1000
+/** Short stream timeouts, so the hung holder costs the test a second (a third of this), not ten. */
+const IDLE_MS = 3000
 const K = 3
 const M = 2
 const BLOCK = 16 * 1024
