@@ -1,7 +1,10 @@
 // Daemon defaults. Each number says where it comes from.
 
 /** Protocol ids carry a version; changing a wire message means a new version (docs/PROTOCOLS.md). */
-export const PROTOCOL_PUT = '/edgemirror/shard-put/1.0.0'
+/** 2.0.0: two-phase commit (the holder answers "prepared" after the manifest and commits only on a commit message).
+ *  1.0.0 (commit on the manifest) is still served to older sharers, never dialled. */
+export const PROTOCOL_PUT = '/edgemirror/shard-put/2.0.0'
+export const PROTOCOL_PUT_V1 = '/edgemirror/shard-put/1.0.0'
 export const PROTOCOL_GET = '/edgemirror/shard-get/1.0.0'
 export const PROTOCOL_HAS = '/edgemirror/has/1.0.0'
 export const PROTOCOL_MANIFEST = '/edgemirror/manifest/1.0.0'
@@ -94,6 +97,14 @@ export const MANIFEST_TRAILER_SLACK = 64 * 1024
 
 /** How long to wait for a peer to answer a small request (has, info, manifest header). */
 export const REQUEST_TIMEOUT_MS = 10_000
+
+/** How long a sharer waits for a holder to accept a put (dial, request, answer) before placing that shard on
+ *  another peer: the request answer is small, so the small-request bound applies. */
+export const PUT_ACCEPT_TIMEOUT_MS = REQUEST_TIMEOUT_MS
+
+/** How long a sharer leaves a holder that failed out of its placements. A refused or dead holder is tried again
+ *  after this; 10 minutes covers a restart or an operator freeing space, and is short against a file's lifetime. */
+export const FAILED_HOLDER_TTL_MS = 10 * 60_000
 
 /** Peer info refresh interval: carbon intensity and free space change slowly (minutes), so once a minute is plenty. */
 export const PEER_INFO_REFRESH_MS = 60_000

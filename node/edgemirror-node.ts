@@ -10,7 +10,7 @@ import type { CheckResult, ControlApi, RepairResult, FetchStart, FileView, IdRes
 import type { CarbonProvider } from './carbon/index.ts'
 import { createCarbonProvider } from './carbon/index.ts'
 import type { Manifest } from '../coder/manifest.ts'
-import { MAX_EXCHANGED_ADDRESSES, MAX_EXCHANGED_PEERS, PEER_INFO_REFRESH_MS, SERVICE_STOP_TIMEOUT_MS } from './constants.ts'
+import { MAX_EXCHANGED_ADDRESSES, MAX_EXCHANGED_PEERS, PEER_INFO_REFRESH_MS, PUT_ACCEPT_TIMEOUT_MS, SERVICE_STOP_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS } from './constants.ts'
 import { EdgemirrorError, TimeoutError } from './errors.ts'
 import type { DaemonOptions } from './daemon-options.ts'
 import { FetchService } from './fetch-service.ts'
@@ -27,7 +27,7 @@ import { askInfo, askPeers, type Dialer } from './shard-client.ts'
 import { ShardServer } from './shard-server.ts'
 import { ShareService } from './share-service.ts'
 import { FsShardStore } from './store/fs-shard-store.ts'
-import type { ShardStore } from './store/shard-store.ts'
+import type { ShardStore, StoreStats } from './store/shard-store.ts'
 import type { KnownPeer, PeerInfoMessage } from './wire/messages.ts'
 
 const log = logger('edgemirror:node')
@@ -88,7 +88,11 @@ export class EdgemirrorNode implements ControlApi {
       dial: this.dial,
       selfInfo: async () => await this.selfInfo(),
       weights,
-      announce: async (cid) => { await this.announce(cid) }
+      announce: async (cid) => { await this.announce(cid) },
+      // Holders that accepted wait idle while a hung one times out: keep two accept timeouts inside their idle timeout.
+      // Tests shorten the idle timeout; below 3 s the 1 s floor wins, so a loaded machine does not re-place healthy
+      // holders that took a few hundred ms to accept (those tests hang no holder at accept).
+      acceptTimeoutMs: Math.min(PUT_ACCEPT_TIMEOUT_MS, Math.max(1000, Math.floor((options.streamIdleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS) / 3)))
     })
     this.mesh = new MeshKeeper({
       selfId,
@@ -192,6 +196,11 @@ export class EdgemirrorNode implements ControlApi {
     await bounded('carbon provider', async () => { await this.carbon.stop() })
     await bounded('shard store', async () => { await this.store.stop() })
     if (failures.length > 0) throw new EdgemirrorError('ERR_STOP_FAILED', `the node did not stop cleanly: ${failures.join('; ')}`, { failures })
+  }
+
+  /** The store's counters, reservations included (tests check that a failed share left nothing behind). */
+  async storeStats (): Promise<StoreStats> {
+    return await this.store.stats()
   }
 
   /** Dial a peer by multiaddr (tests and the demo wire swarms up directly). */

@@ -9,9 +9,13 @@ export class NotFoundError extends EdgemirrorError {
   }
 }
 
+/** What a user can do about too few peers when sharing (share has --allow-fewer-peers). */
+export const SHARE_FEWER_PEERS_HINT = 'use --allow-fewer-peers to place several shards per peer'
+
 export class NotEnoughPeersError extends EdgemirrorError {
-  constructor (available: number, needed: number, details: Record<string, unknown> = {}) {
-    super('ERR_NOT_ENOUGH_PEERS', `not enough peers: ${available} available, ${needed} needed (use --allow-fewer-peers to place several shards per peer)`, { available, needed, ...details })
+  /** `hint`: what the caller's user can do about it; repair has no --allow-fewer-peers, so it passes its own. */
+  constructor (available: number, needed: number, details: Record<string, unknown> = {}, hint = SHARE_FEWER_PEERS_HINT) {
+    super('ERR_NOT_ENOUGH_PEERS', `not enough peers: ${available} available, ${needed} needed (${hint})`, { available, needed, ...details })
   }
 }
 
@@ -88,5 +92,79 @@ export class BusyError extends EdgemirrorError {
 export class InvalidGeometryError extends EdgemirrorError {
   constructor (reason: string, details: Record<string, unknown> = {}) {
     super('ERR_INVALID_GEOMETRY', `invalid shard geometry: ${reason}`, details)
+  }
+}
+
+/** A holder failed after the share started streaming to it (reset, stall, refusal at the end). The input cannot be
+ *  replayed, so the share fails, names the peer, and leaves it out of the next placement (docs/PROTOCOLS.md). */
+export class HolderFailedError extends EdgemirrorError {
+  constructor (peer: string, index: number, cause: EdgemirrorError) {
+    super('ERR_HOLDER_FAILED', `holder ${peer} of shard ${index} failed mid-share (${cause.code}: ${cause.message}); nothing was stored, a retry leaves this peer out`,
+      { peer, index, cause: cause.code }, { cause })
+  }
+}
+
+/** A peer we were talking to went away: its connection or stream closed or reset, or it does not speak the protocol. */
+export class PeerUnavailableError extends EdgemirrorError {
+  constructor (message: string, details: Record<string, unknown> = {}) {
+    super('ERR_PEER_UNAVAILABLE', message, details)
+  }
+}
+
+/** A local file operation failed (EISDIR, EPERM, EACCES, EROFS…): the errno and the path are in the message. */
+export class FileAccessError extends EdgemirrorError {
+  constructor (message: string, details: Record<string, unknown> = {}) {
+    super('ERR_FILE_ACCESS', message, details)
+  }
+}
+
+/** The disk (not the configured capacity, which is ERR_STORE_FULL) ran out of space. */
+export class DiskFullError extends EdgemirrorError {
+  constructor (message: string, details: Record<string, unknown> = {}) {
+    super('ERR_DISK_FULL', message, details)
+  }
+}
+
+/** libp2p's error names for a stream or connection that is gone, or a protocol the peer does not serve. */
+const PEER_GONE_ERRORS = new Set([
+  'StreamResetError', 'StreamStateError', 'StreamClosedError', 'StreamAbortedError', 'ConnectionClosedError', 'ConnectionClosingError',
+  'UnsupportedProtocolError', 'DialError', 'NoValidAddressesError', 'MuxerClosedError', 'UnexpectedEOFError', 'ConnectionFailedError',
+  'TooManyInboundProtocolStreamsError', 'TooManyOutboundProtocolStreamsError', 'StreamBufferError', 'LimitedConnectionError'
+])
+
+/**
+ * The typed form of any error, so that no failure reaches the user as ERR_INTERNAL when it has a known cause: a
+ * timeout (DOMException TimeoutError from AbortSignal.timeout), a peer that went away (libp2p stream and connection
+ * errors), a file system errno. `peer`, when given, is named in the message. Anything else is returned unchanged.
+ */
+export function classifyError (err: unknown, peer?: string): unknown {
+  const on = peer !== undefined ? ` (peer ${peer})` : ''
+  const details = peer !== undefined ? { peer } : {}
+  if (err instanceof EdgemirrorError) {
+    if (peer === undefined || err.details.peer !== undefined) return err
+    return new EdgemirrorError(err.code, `${err.message}${on}`, { ...err.details, peer }, { cause: err })
+  }
+  if (!(err instanceof Error)) return err
+  if (err.name === 'TimeoutError') return new EdgemirrorError('ERR_TIMEOUT', `timed out${on}: ${err.message}`, details, { cause: err })
+  if (err.name === 'AbortError') return new EdgemirrorError('ERR_ABORTED', `aborted${on}: ${err.message}`, details, { cause: err })
+  if (PEER_GONE_ERRORS.has(err.name) || /stream (that )?is (closed|closing|reset|aborted)|stream closed|stream reset/i.test(err.message)) {
+    return new PeerUnavailableError(`peer went away${on}: ${err.message}`, details)
+  }
+  const errno = (err as NodeJS.ErrnoException).code
+  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) {
+    const path = (err as NodeJS.ErrnoException).path
+    const fsDetails = { ...details, errno, ...(path !== undefined ? { path } : {}) }
+    if (errno === 'ENOSPC' || errno === 'EDQUOT') return new DiskFullError(`disk full${on}: ${err.message}`, fsDetails)
+    if (errno === 'ECONNREFUSED' || errno === 'ECONNRESET' || errno === 'EPIPE' || errno === 'ETIMEDOUT') return new PeerUnavailableError(`${err.message}${on}`, fsDetails)
+    return new FileAccessError(`${err.message}${on}`, fsDetails)
+  }
+  return err
+}
+
+/** Every holder was prepared but fewer than k could commit (they crashed between the two phases): the file cannot be
+ *  read. The CID is in the details; holders that did commit keep their shards (docs/PROTOCOLS.md, "A failed share"). */
+export class ShareIncompleteError extends EdgemirrorError {
+  constructor (cid: string, committed: number, needed: number, failures: string[]) {
+    super('ERR_SHARE_INCOMPLETE', `only ${committed} of the shards committed, ${needed} needed to read ${cid}: ${failures.join('; ')}`, { cid, committed, needed })
   }
 }

@@ -2,8 +2,8 @@
 import type { Stream } from '@libp2p/interface'
 import type { Geometry } from '../coder/layout.ts'
 import { stripeBlockSize } from '../coder/layout.ts'
-import { MAX_HEADER_FRAME, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, REQUEST_TIMEOUT_MS } from './constants.ts'
-import { ProtocolError } from './errors.ts'
+import { MAX_HEADER_FRAME, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, PUT_ACCEPT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from './constants.ts'
+import { classifyError, ProtocolError, TimeoutError } from './errors.ts'
 import { FrameReader } from './wire/frame-reader.ts'
 import { FrameWriter } from './wire/frame-writer.ts'
 import { parseGetResponse, parseHasResponse, parseInfoResponse, parseManifestResponse, parsePeersResponse, parseResponse, type Holding, type KnownPeer, type PeerInfoMessage } from './wire/messages.ts'
@@ -13,7 +13,8 @@ import { MAX_MANIFEST_BYTES } from '../coder/constants.ts'
 /** Opens a stream for `protocol` to `peer` (libp2p.dialProtocol in the daemon). */
 export type Dialer = (peer: string, protocol: string, options?: { signal?: AbortSignal }) => Promise<Stream>
 
-/** An open shard upload: write the blocks in order, then finish with the manifest. */
+/** An open shard upload (put 2.0.0): write the blocks in order, prepare with the manifest, then commit. Closing or
+ *  aborting the stream before commit makes the holder discard everything it received. */
 export class ShardUpload {
   private readonly writer: FrameWriter
 
@@ -21,26 +22,40 @@ export class ShardUpload {
     this.writer = new FrameWriter(stream)
   }
 
-  static async open (dial: Dialer, peer: string, request: { upload: string, index: number } & Geometry, signal?: AbortSignal): Promise<ShardUpload> {
-    const stream = await dial(peer, PROTOCOL_PUT, { signal })
-    const reader = new FrameReader(stream)
+  /** Dial, send the request and wait for the accept, all within `acceptTimeoutMs` (a hung holder must not stall the
+   *  share: its shard is placed elsewhere). */
+  static async open (dial: Dialer, peer: string, request: { upload: string, index: number } & Geometry, signal?: AbortSignal, acceptTimeoutMs = PUT_ACCEPT_TIMEOUT_MS): Promise<ShardUpload> {
+    const deadline = AbortSignal.timeout(acceptTimeoutMs)
+    const bounded = signal !== undefined ? AbortSignal.any([signal, deadline]) : deadline
+    let stream: Stream | undefined
     try {
-      await new FrameWriter(stream).write(encodeMessage({ ...request }), signal)
-      parseResponse(await reader.expect(MAX_HEADER_FRAME, 'put accept', signal))
+      stream = await dial(peer, PROTOCOL_PUT, { signal: bounded })
+      const reader = new FrameReader(stream)
+      await new FrameWriter(stream).write(encodeMessage({ ...request }), bounded)
+      parseResponse(await reader.expect(MAX_HEADER_FRAME, 'put accept', bounded))
+      return new ShardUpload(stream, reader)
     } catch (err) {
-      stream.abort(err as Error)
-      throw err
+      stream?.abort(err as Error)
+      if (deadline.aborted && signal?.aborted !== true) throw new TimeoutError(`put accept from ${peer}`, acceptTimeoutMs)
+      throw classifyError(err, peer)
     }
-    return new ShardUpload(stream, reader)
   }
 
   async writeBlock (block: Uint8Array, signal?: AbortSignal): Promise<void> {
     await this.writer.write(block, signal)
   }
 
-  /** Send the manifest; resolves with the CID the receiver committed the shard under. */
-  async finish (manifestBytes: Uint8Array, signal?: AbortSignal): Promise<string> {
+  /** Send the manifest; resolves with the CID once the holder has verified and staged its shard (not yet visible). */
+  async prepare (manifestBytes: Uint8Array, signal?: AbortSignal): Promise<string> {
     await this.writer.write(encodeMessage({ manifest: manifestBytes }), signal)
+    const result = parseResponse(await this.reader.expect(MAX_HEADER_FRAME, 'put prepared', signal))
+    if (result.prepared !== true) throw new ProtocolError('holder answered the manifest without "prepared"')
+    return str(result, 'cid', 128)
+  }
+
+  /** Tell the holder to publish the shard; resolves with the CID it committed under. */
+  async commit (signal?: AbortSignal): Promise<string> {
+    await this.writer.write(encodeMessage({ commit: true }), signal)
     const result = parseResponse(await this.reader.expect(MAX_HEADER_FRAME, 'put result', signal))
     await this.stream.close({ signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch(() => {})
     return str(result, 'cid', 128)

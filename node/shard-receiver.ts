@@ -4,14 +4,14 @@
 // block may come with the hash the encoder just computed for it, which saves hashing it twice in one process).
 import { equalBytes } from '../coder/codec-support.ts'
 import { HASH_LENGTH, MAX_MANIFEST_BYTES } from '../coder/constants.ts'
-import { HashMismatchError } from '../coder/errors.ts'
+import { AbortedError, HashMismatchError } from '../coder/errors.ts'
 import { sha256 } from '../coder/hash.ts'
 import { assertGeometry, shardSize, stripeBlockSize, stripeCount, type Geometry } from '../coder/layout.ts'
-import { decodeManifest, manifestCid } from '../coder/manifest.ts'
+import { decodeManifest, manifestCid, type Manifest } from '../coder/manifest.ts'
 import { MANIFEST_TRAILER_SLACK } from './constants.ts'
 import { InvalidGeometryError, ProtocolError } from './errors.ts'
 import type { ManifestCache } from './manifest-cache.ts'
-import type { ShardStore, ShardWriter } from './store/shard-store.ts'
+import type { ShardStore, ShardWriter, StagedManifest } from './store/shard-store.ts'
 
 /** What a shard of a valid geometry costs a receiver, known before anything is reserved. */
 export interface ShardLimits {
@@ -57,6 +57,8 @@ export class ShardReceiver {
   private stripe = 0
   private readonly hashes: Uint8Array
   private readonly stripes: number
+  private aborted = false
+  private prepared: { cid: string, manifest: Manifest, staged: StagedManifest | undefined } | undefined
 
   private constructor (private readonly store: ShardStore, private readonly manifests: ManifestCache, private readonly writer: ShardWriter,
     private readonly geometry: Geometry, readonly index: number) {
@@ -92,8 +94,13 @@ export class ShardReceiver {
     await this.writer.write(block)
   }
 
-  /** Verify against the manifest and commit; returns the file's CID. */
-  async finish (manifestBytes: Uint8Array): Promise<string> {
+  /**
+   * Phase one: verify every block against the manifest, fsync the shard and stage the manifest (reserving its room,
+   * ERR_STORE_FULL when it does not fit). After this only renames are left, so commit() does not run out of space.
+   * Returns the file's CID.
+   */
+  async prepare (manifestBytes: Uint8Array): Promise<string> {
+    if (this.prepared !== undefined) throw new ProtocolError('shard already prepared')
     if (this.stripe !== this.stripes) throw new ProtocolError(`got ${this.stripe} of ${this.stripes} blocks`)
     const manifest = decodeManifest(manifestBytes)
     const cid = (await manifestCid(manifestBytes)).toString()
@@ -104,13 +111,36 @@ export class ShardReceiver {
     if (!equalBytes(manifest.shardHashes[this.index], this.hashes)) {
       throw new HashMismatchError(`shard ${this.index} does not match the manifest`, { cid, index: this.index })
     }
-    if (!(await this.store.hasManifest(cid))) await this.store.putManifest(cid, manifestBytes)
+    await this.writer.prepare()
+    const staged = (await this.store.hasManifest(cid)) ? undefined : await this.store.stageManifest(cid, manifestBytes)
+    if (this.aborted) {
+      // abort() ran while the manifest was being staged (the sharer gave up on another holder): drop it here.
+      await staged?.abort()
+      throw new AbortedError('shard upload aborted while it was being prepared')
+    }
+    this.prepared = { cid, manifest, staged }
+    return cid
+  }
+
+  /** Phase two: publish the manifest (if this node did not hold it) and the shard. Returns the file's CID. */
+  async commit (): Promise<string> {
+    if (this.prepared === undefined) throw new ProtocolError('commit before the shard was prepared')
+    const { cid, manifest, staged } = this.prepared
+    await staged?.commit()
     this.manifests.remember(cid, manifest)
     await this.writer.commit(cid, this.index)
     return cid
   }
 
+  /** Both phases at once (put protocol 1.0.0, which has no separate commit). */
+  async finish (manifestBytes: Uint8Array): Promise<string> {
+    await this.prepare(manifestBytes)
+    return await this.commit()
+  }
+
+  /** Drop the shard and a staged manifest; a no-op after commit. */
   async abort (): Promise<void> {
-    await this.writer.abort()
+    this.aborted = true
+    await Promise.all([this.writer.abort(), this.prepared?.staged?.abort()])
   }
 }

@@ -9,16 +9,16 @@ import { checkShardGeometry, ShardReceiver } from './shard-receiver.ts'
 import { readStoredBlocks } from './store/read-block.ts'
 import {
   INBOUND_BUDGET_PER_CONNECTION_BYTES, INBOUND_BUDGET_TOTAL_BYTES, MAX_HEADER_FRAME, MAX_INBOUND_REQUEST_STREAMS, MAX_INBOUND_TRANSFERS,
-  MAX_SMALL_REQUEST_FRAME, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, READ_HIGH_WATER,
-  STREAM_IDLE_TIMEOUT_MS, YAMUX_MAX_STREAM_WINDOW
+  MAX_SMALL_REQUEST_FRAME, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, PROTOCOL_PUT_V1,
+  READ_HIGH_WATER, STREAM_IDLE_TIMEOUT_MS, YAMUX_MAX_STREAM_WINDOW
 } from './constants.ts'
-import { NotFoundError, TimeoutError } from './errors.ts'
+import { classifyError, NotFoundError, TimeoutError } from './errors.ts'
 import type { ManifestCache } from './manifest-cache.ts'
 import type { ShardStore } from './store/shard-store.ts'
 import { FrameReader } from './wire/frame-reader.ts'
 import { FrameWriter } from './wire/frame-writer.ts'
 import { InboundBudget, type InboundBudgetLimits, type InboundBudgetUsage, type InboundLease } from './wire/inbound-budget.ts'
-import { errorMessage, okMessage, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutRequest, parsePutTrailer, type KnownPeer, type PeerInfoMessage } from './wire/messages.ts'
+import { errorMessage, okMessage, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutCommit, parsePutRequest, parsePutTrailer, type KnownPeer, type PeerInfoMessage } from './wire/messages.ts'
 
 const log = logger('edgemirror:shard-server')
 
@@ -68,7 +68,8 @@ export class ShardServer {
       perConnectionBytes: components.inboundBudget?.perConnectionBytes ?? INBOUND_BUDGET_PER_CONNECTION_BYTES
     })
     this.protocols = [
-      [PROTOCOL_PUT, async (s, c) => { await this.handlePut(s, c) }, MAX_INBOUND_TRANSFERS],
+      [PROTOCOL_PUT, async (s, c) => { await this.handlePut(s, c, true) }, MAX_INBOUND_TRANSFERS],
+      [PROTOCOL_PUT_V1, async (s, c) => { await this.handlePut(s, c, false) }, MAX_INBOUND_TRANSFERS],
       [PROTOCOL_GET, async (s, c) => { await this.handleGet(s, c) }, MAX_INBOUND_TRANSFERS],
       [PROTOCOL_HAS, async (s, c) => { await this.handleHas(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
       [PROTOCOL_MANIFEST, async (s, c) => { await this.handleManifest(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
@@ -130,8 +131,13 @@ export class ShardServer {
     }
   }
 
-  /** put: request → accept → one frame per block → trailer with the manifest → result. */
-  private async handlePut (stream: Stream, connection: string): Promise<void> {
+  /**
+   * put 2.0.0: request → accept → one frame per block → manifest → prepared → commit → result. Until the commit
+   * arrives the shard and the manifest are staged only (space reserved, nothing visible); a stream that closes,
+   * resets or stays silent for the idle timeout before it makes the receiver drop them (the finally below).
+   * put 1.0.0 (`twoPhase` false) commits on the manifest, for sharers that predate 2.0.0.
+   */
+  private async handlePut (stream: Stream, connection: string, twoPhase: boolean): Promise<void> {
     const { reader, frame, lease } = await this.readRequest(stream, connection, 'put request', MAX_HEADER_FRAME, true)
     const writer = new FrameWriter(stream, this.idleTimeoutMs)
     let receiver: ShardReceiver | undefined
@@ -147,9 +153,14 @@ export class ShardServer {
         await receiver.writeBlock(await reader.expect(size, 'block'))
       }
       lease.resize(YAMUX_MAX_STREAM_WINDOW + Math.max(limits.trailerBytes, READ_HIGH_WATER) + limits.hashBytes)
-      const trailer = await reader.expect(limits.trailerBytes, 'manifest trailer')
+      const manifest = parsePutTrailer(await reader.expect(limits.trailerBytes, 'manifest trailer'))
+      if (twoPhase) {
+        const prepared = await receiver.prepare(manifest)
+        await writer.write(okMessage({ prepared: true, cid: prepared }))
+        parsePutCommit(await reader.expect(MAX_HEADER_FRAME, 'commit'))
+      }
       reader.discardRest()
-      const cid = await receiver.finish(parsePutTrailer(trailer))
+      const cid = twoPhase ? await receiver.commit() : await receiver.finish(manifest)
       this.components.onShardStored?.(cid, request.index)
       await writer.write(okMessage({ cid }))
     } finally {
@@ -274,7 +285,7 @@ async function serve (protocol: string, stream: Stream, handler: (stream: Stream
       // Nothing more will be read: a peer that keeps writing must not fill a buffer nobody drains.
       if (stream.readStatus === 'readable' || stream.readStatus === 'paused') await stream.closeRead()
       if (stream.writeStatus === 'writable') {
-        await new FrameWriter(stream, lingerMs).write(errorMessage(err))
+        await new FrameWriter(stream, lingerMs).write(errorMessage(classifyError(err)))
         await endStream(stream, lingerMs)
       } else {
         stream.abort(err as Error)

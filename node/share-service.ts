@@ -1,18 +1,24 @@
 // Sharing a file: encode it as it streams in, push shard i of every stripe to the peer placement chose for it
-// (this node included), then send each holder the manifest so it can verify and commit its shard.
+// (this node included), then commit in two phases: every holder verifies and stages its shard against the manifest
+// ("prepared"), and only when all are prepared (and this node has staged its own copy of the manifest) do they
+// commit. A failure before that point makes every holder drop what it received: a share returns a CID or leaves
+// nothing behind. A holder that refuses or does not answer the put is replaced before any data flows.
 import { randomBytes } from 'node:crypto'
 import { logger } from '@libp2p/logger'
 import { codecIdFor, createCodec } from '../coder/codecs.ts'
 import { DEFAULT_BLOCK_SIZE, OFFLOAD_MIN_BYTES } from '../coder/constants.ts'
 import { encodeFile } from '../coder/encoder.ts'
+import { SizeMismatchError } from '../coder/errors.ts'
 import { shardSize } from '../coder/layout.ts'
 import type { ShareOptions, ShareResult } from './api/types.ts'
+import { FAILED_HOLDER_TTL_MS, PUT_ACCEPT_TIMEOUT_MS } from './constants.ts'
+import { classifyError, EdgemirrorError, HolderFailedError, NotEnoughPeersError, PlacementInfeasibleError, ShareIncompleteError } from './errors.ts'
 import type { ManifestCache } from './manifest-cache.ts'
 import type { PeerDirectory } from './peer-directory.ts'
-import { placeShards, type PlacementPeer, type Weights } from './placement/index.ts'
+import { placeShards, type ExplainedPlacement, type PlacementPeer, type PlacementRequest, type ShardReason, type Weights } from './placement/index.ts'
 import type { Dialer } from './shard-client.ts'
-import { openShardTarget } from './shard-target.ts'
-import type { ShardStore } from './store/shard-store.ts'
+import { openShardTarget, type ShardTarget } from './shard-target.ts'
+import type { ShardStore, StagedManifest } from './store/shard-store.ts'
 import type { PeerInfoMessage } from './wire/messages.ts'
 
 const log = logger('edgemirror:share')
@@ -27,9 +33,20 @@ export interface ShareComponents {
   weights: Weights
   /** Announce that this node can serve the manifest (DHT provide); best effort. */
   announce?: (cid: string) => Promise<void>
+  /** How long a peer may take to accept a put before its shard goes elsewhere (default PUT_ACCEPT_TIMEOUT_MS). */
+  acceptTimeoutMs?: number
+  /** Milliseconds clock, for how long a failed holder is left out (default Date.now). */
+  now?: () => number
 }
 
+interface OpenTarget { index: number, peer: string, target: ShardTarget }
+
+/** A holder that failed, and why: left out of placements until `until`. */
+interface FailedHolder { until: number, code: string }
+
 export class ShareService {
+  private readonly failed = new Map<string, FailedHolder>()
+
   constructor (private readonly components: ShareComponents) {}
 
   /** Peers placement may use, this node first, with their current facts. */
@@ -45,47 +62,176 @@ export class ShareService {
 
   async share (body: AsyncIterable<Uint8Array>, options: ShareOptions): Promise<ShareResult> {
     const { k, m, size, signal } = options
+    const { selfId, store } = this.components
     const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE
     const codec = await createCodec(codecIdFor(k, options.codec), k, m)
     const geometry = { k, m, blockSize, fileSize: size }
     const upload = randomBytes(16).toString('hex')
     const peers = await this.candidates()
     // Readers are expected near the sharer by default: placement guesses latency by region for peers without an RTT.
-    const readerRegion = peers[0].region
-    const placement = placeShards({ key: upload, k, m, shardSize: shardSize(geometry), allowFewerPeers: options.allowFewerPeers, readerRegion }, peers, this.components.weights)
-    const byIndex = [...placement.shards].sort((a, b) => a.index - b.index)
-    const opened = await Promise.allSettled(byIndex.map(async s => await openShardTarget(this.components, s.peerId, { upload, index: s.index, ...geometry }, signal)))
-    const targets = opened.flatMap(r => r.status === 'fulfilled' ? [r.value] : [])
-    const refused = opened.find(r => r.status === 'rejected')
-    if (refused !== undefined) {
-      const reason = (refused as PromiseRejectedResult).reason as Error
-      for (const t of targets) t.abort(reason)
-      throw reason
-    }
+    const request: PlacementRequest = { key: upload, k, m, shardSize: shardSize(geometry), allowFewerPeers: options.allowFewerPeers, readerRegion: peers[0].region }
+    const { targets, placement, details, replaced } = await this.openTargets(request, peers, { upload, ...geometry }, signal)
+    let staged: StagedManifest | undefined
+    let encoded
     try {
       const offload = size >= OFFLOAD_MIN_BYTES
-      const encoded = await encodeFile(body, { codec, blockSize, name: options.name, expectedSize: size, signal, onProgress: options.onProgress, offload }, async (stripe) => {
-        await Promise.all(targets.map(async (t, i) => { await t.writeBlock(stripe.blocks[i], signal, stripe.hashes[i]) }))
+      encoded = await encodeFile(exactly(body, size), { codec, blockSize, name: options.name, expectedSize: size, signal, onProgress: options.onProgress, offload }, async (stripe) => {
+        await Promise.all(targets.map(async (t, i) => {
+          await t.target.writeBlock(stripe.blocks[i], signal, stripe.hashes[i]).catch((err) => { throw this.holderFailed(t, err) })
+        }))
       })
-      await Promise.all(targets.map(async t => await t.finish(encoded.manifestBytes, signal)))
-      if (!(await this.components.store.hasManifest(encoded.cid))) await this.components.store.putManifest(encoded.cid, encoded.manifestBytes)
-      this.components.manifests.remember(encoded.cid, encoded.manifest)
-      this.components.announce?.(encoded.cid).catch((err) => { log('announce %s failed: %s', encoded.cid, (err as Error).message) })
-      const facts = new Map(peers.map(p => [p.peerId, p]))
-      return {
-        cid: encoded.cid,
-        size: encoded.manifest.fileSize,
-        k,
-        m,
-        codec: codec.id,
-        shards: byIndex.map(s => ({ index: s.index, peer: s.peerId, region: facts.get(s.peerId)?.region, zone: facts.get(s.peerId)?.zone })),
-        explain: placement.explain(),
-        placement: placement.details,
-        warnings: placement.multiplePerPeer ? ['fewer peers than shards: some peers hold several shards of this file, so losing one of them costs more than one shard'] : []
-      }
+      // Phase one: every holder verifies and stages its shard and the manifest (room reserved, nothing visible).
+      const manifestBytes = encoded.manifestBytes
+      await Promise.all(targets.map(async t => await t.target.prepare(manifestBytes, signal).catch((err) => { throw this.holderFailed(t, err) })))
+      // This node keeps the manifest too (it announces the file); if it has no room for it, nobody keeps anything.
+      if (!targets.some(t => t.peer === selfId) && !(await store.hasManifest(encoded.cid))) staged = await store.stageManifest(encoded.cid, manifestBytes)
     } catch (err) {
-      for (const t of targets) t.abort(err as Error)
+      for (const t of targets) t.target.abort(err as Error)
+      await staged?.abort()
       throw err
     }
+    // Phase two: nothing left that can run out of room. The user's signal no longer applies: stopping half way
+    // through the commits would leave some holders with a shard and others without.
+    const committed = await Promise.allSettled(targets.map(async t => await t.target.commit()))
+    const failures = committed.flatMap((r, i) => r.status === 'rejected' ? [`shard ${targets[i].index} on ${targets[i].peer}: ${(r.reason as Error).message}`] : [])
+    for (const f of failures) log.error('share %s: commit failed for %s', encoded.cid, f)
+    if (committed.length - failures.length < k) throw new ShareIncompleteError(encoded.cid, committed.length - failures.length, k, failures)
+    await staged?.commit().catch((err) => { log.error('share %s: own copy of the manifest not kept: %s', encoded.cid, (err as Error).message) })
+    this.components.manifests.remember(encoded.cid, encoded.manifest)
+    this.components.announce?.(encoded.cid).catch((err) => { log('announce %s failed: %s', encoded.cid, (err as Error).message) })
+    const facts = new Map(peers.map(p => [p.peerId, p]))
+    const multiplePerPeer = new Set(targets.map(t => t.peer)).size < targets.length
+    return {
+      cid: encoded.cid,
+      size: encoded.manifest.fileSize,
+      k,
+      m,
+      codec: codec.id,
+      shards: targets.map(t => ({ index: t.index, peer: t.peer, region: facts.get(t.peer)?.region, zone: facts.get(t.peer)?.zone })),
+      explain: [...placement.explain(), ...replaced],
+      placement: details,
+      warnings: [
+        ...(multiplePerPeer ? ['fewer peers than shards: some peers hold several shards of this file, so losing one of them costs more than one shard'] : []),
+        ...replaced,
+        ...failures.map(f => `not committed (repair will rebuild it): ${f}`)
+      ]
+    }
   }
+
+  /**
+   * Open a put to the holder of every shard. A holder that refuses (store full, no such protocol, any error answer)
+   * or does not accept in time is left out and its shard placed again by the same rules, with the shards already
+   * opened counted as placed; until every shard has a holder or placement runs out of peers. Returns the targets in
+   * index order, the reasons per shard, and a line per re-placed shard.
+   */
+  private async openTargets (request: PlacementRequest, peers: PlacementPeer[], put: { upload: string, k: number, m: number, blockSize: number, fileSize: number }, signal?: AbortSignal):
+  Promise<{ targets: OpenTarget[], placement: ExplainedPlacement, details: ShardReason[], replaced: string[] }> {
+    const { weights } = this.components
+    const avoided = this.avoided()
+    const placement = this.placeAvoiding(request, peers, avoided)
+    const reasons = new Map(placement.details.map(d => [d.index, d]))
+    const opened = new Map<number, OpenTarget>()
+    const refused: string[] = []
+    const replaced: string[] = []
+    let pending = placement.shards
+    // Holders already opened wait idle while a hung one times out; they give up after their stream idle timeout, so
+    // the whole opening is bounded by two accept timeouts (10 + 10 s against 30 s idle by default).
+    const acceptTimeoutMs = this.components.acceptTimeoutMs ?? PUT_ACCEPT_TIMEOUT_MS
+    const deadline = this.now() + 2 * acceptTimeoutMs
+    try {
+      for (;;) {
+        const remaining = deadline - this.now()
+        if (remaining <= 0) {
+          throw new EdgemirrorError('ERR_TIMEOUT', `no holder accepted shard(s) ${pending.map(s => s.index).join(', ')} within ${2 * acceptTimeoutMs} ms; refused by: ${replaced.join('; ')}`, { refused })
+        }
+        const components = { ...this.components, acceptTimeoutMs: Math.max(1, Math.floor(Math.min(acceptTimeoutMs, remaining))) }
+        const results = await Promise.allSettled(pending.map(async s => await openShardTarget(components, s.peerId, { ...put, index: s.index }, signal)))
+        const retry: number[] = []
+        results.forEach((r, i) => {
+          const { index, peerId } = pending[i]
+          if (r.status === 'fulfilled') {
+            opened.set(index, { index, peer: peerId, target: r.value })
+            return
+          }
+          signal?.throwIfAborted()
+          const err = classifyError(r.reason, peerId) as Error
+          const code = err instanceof EdgemirrorError ? err.code : 'ERR_INTERNAL'
+          this.remember(peerId, code)
+          refused.push(peerId)
+          replaced.push(`shard ${index}: ${peerId} refused it (${code}: ${err.message}); placed again without that peer`)
+          log('share: %s refused shard %d (%s), placing it again', peerId, index, err.message)
+          retry.push(index)
+        })
+        if (retry.length === 0) break
+        let again: ExplainedPlacement
+        try {
+          again = placeShards({ ...request, indexes: retry, existing: [...opened.values()].map(t => ({ index: t.index, peerId: t.peer })), exclude: [...refused] }, peers, weights)
+        } catch (err) {
+          if (err instanceof NotEnoughPeersError || err instanceof PlacementInfeasibleError) {
+            throw new EdgemirrorError(err.code, `${err.message}; refused by: ${replaced.join('; ')}`, { ...err.details, refused }, { cause: err })
+          }
+          throw err
+        }
+        for (const d of again.details) reasons.set(d.index, d)
+        pending = again.shards
+      }
+    } catch (err) {
+      for (const t of opened.values()) t.target.abort(err as Error)
+      throw err
+    }
+    const targets = [...opened.values()].sort((a, b) => a.index - b.index)
+    return { targets, placement, details: targets.flatMap(t => reasons.get(t.index) ?? []), replaced }
+  }
+
+  /** Place with the recently failed holders left out; if that leaves too few peers, with them (they may be back). */
+  private placeAvoiding (request: PlacementRequest, peers: PlacementPeer[], avoided: string[]): ExplainedPlacement {
+    const { weights } = this.components
+    if (avoided.length > 0) {
+      try {
+        return placeShards({ ...request, exclude: avoided }, peers, weights)
+      } catch (err) {
+        if (!(err instanceof NotEnoughPeersError || err instanceof PlacementInfeasibleError)) throw err
+        log('share: too few peers without the recently failed %s, trying them again', avoided.join(', '))
+      }
+    }
+    return placeShards(request, peers, weights)
+  }
+
+  /** Peers that failed a share recently. */
+  private avoided (): string[] {
+    const now = this.now()
+    for (const [peer, f] of this.failed) if (f.until <= now) this.failed.delete(peer)
+    return [...this.failed.keys()]
+  }
+
+  private remember (peer: string, code: string): void {
+    if (peer === this.components.selfId) return // this node is not avoided: its own errors go to the user as they are
+    this.failed.set(peer, { until: this.now() + FAILED_HOLDER_TTL_MS, code })
+  }
+
+  /** A failure while streaming to, or preparing, a holder: typed, naming the peer, and remembered for the next share. */
+  private holderFailed (t: OpenTarget, err: unknown): unknown {
+    if (t.peer === this.components.selfId) return classifyError(err)
+    if (err instanceof HolderFailedError) return err
+    const typed = classifyError(err) // the peer is named by HolderFailedError
+    const cause = typed instanceof EdgemirrorError ? typed : new EdgemirrorError('ERR_REMOTE', (typed as Error)?.message ?? String(typed))
+    this.remember(t.peer, cause.code)
+    return new HolderFailedError(t.peer, t.index, cause)
+  }
+
+  private now (): number {
+    return (this.components.now ?? Date.now)()
+  }
+}
+
+/** The upload body, checked against the size announced: more bytes, or an early end, is ERR_SIZE_MISMATCH before a
+ *  block of the wrong size reaches a holder (which would answer ERR_PROTOCOL). */
+async function * exactly (body: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
+  let seen = 0
+  for await (const chunk of body) {
+    seen += chunk.byteLength
+    if (seen > size) throw new SizeMismatchError(`the upload has more than the ${size} bytes announced`, { expected: size, actual: seen })
+    yield chunk
+  }
+  if (seen < size) throw new SizeMismatchError(`the upload ended after ${seen} of the ${size} bytes announced`, { expected: size, actual: seen })
 }

@@ -37,7 +37,12 @@ export function statusForCode (code: string): number {
     case 'ERR_NOT_ENOUGH_PEERS':
     case 'ERR_PLACEMENT_INFEASIBLE':
     case 'ERR_NOT_ENOUGH_SHARDS': return 409
-    case 'ERR_STORE_FULL': return 507
+    case 'ERR_STORE_FULL':
+    case 'ERR_DISK_FULL': return 507
+    case 'ERR_HOLDER_FAILED':
+    case 'ERR_PEER_UNAVAILABLE':
+    case 'ERR_SHARE_INCOMPLETE': return 502
+    case 'ERR_TIMEOUT': return 504
     case 'ERR_USAGE':
     case 'ERR_INVALID_CID':
     case 'ERR_INVALID_ID':

@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { logger } from '@libp2p/logger'
-import { EdgemirrorError, NotFoundError, UnauthorizedError, UsageError } from '../errors.ts'
+import { classifyError, EdgemirrorError, NotFoundError, UnauthorizedError, UsageError } from '../errors.ts'
 import { writeFileAtomic } from '../fs-atomic.ts'
 import { parseIntegerIn } from '../integer.ts'
 import { API_FILE, type ApiEndpoint } from './endpoint.ts'
@@ -135,7 +135,8 @@ function sendJson (res: ServerResponse, value: unknown, status = 200): void {
   res.end(body)
 }
 
-function errorBody (err: unknown): ErrorBody {
+function errorBody (raw: unknown): ErrorBody {
+  const err = classifyError(raw)
   if (err instanceof EdgemirrorError) return { error: { code: err.code, message: err.message, details: err.details } }
   return { error: { code: 'ERR_INTERNAL', message: (err as Error)?.message ?? String(err) } }
 }

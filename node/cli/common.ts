@@ -3,7 +3,7 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
-import { EdgemirrorError, UsageError } from '../errors.ts'
+import { classifyError, EdgemirrorError, UsageError } from '../errors.ts'
 import { parseIntegerIn } from '../integer.ts'
 
 export const EXIT_OK = 0
@@ -44,7 +44,8 @@ export function action<A extends unknown[]> (run: (...args: A) => Promise<void>)
   }
 }
 
-export function reportError (err: unknown, json: boolean): void {
+export function reportError (raw: unknown, json: boolean): void {
+  const err = classifyError(raw)
   const code = err instanceof EdgemirrorError ? err.code : 'ERR_INTERNAL'
   const message = (err as Error)?.message ?? String(err)
   if (json) process.stderr.write(JSON.stringify({ error: { code, message } }) + '\n')

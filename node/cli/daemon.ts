@@ -19,7 +19,7 @@ interface DaemonFlags extends CommonOptions {
   carbonCountry?: string
   carbonFile?: string
   carbonUrl?: string
-  capacity?: number
+  capacity?: number | 'unlimited'
   mdns?: boolean
   placement?: string
   heartbeat?: number
@@ -44,7 +44,7 @@ export function registerDaemon (program: Command): void {
     .option('--carbon-country <CC>', 'yearly average carbon intensity of a country (ISO 3166 alpha-2, e.g. FR)')
     .option('--carbon-file <path>', 'carbon intensity time series (Carbon Aware SDK or Electricity Maps JSON)')
     .option('--carbon-url <url>', 'carbon intensity time series polled over HTTP (same shapes)')
-    .addOption(new Option('--capacity <size>', 'most bytes this node stores, e.g. 500GB, 2TiB (default unlimited)').argParser(parseSize))
+    .addOption(new Option('--capacity <size>', 'most bytes this node stores, e.g. 500GB, 2TiB, or unlimited (default; also unsets a saved capacity)').argParser(parseCapacity))
     .option('--mdns', 'find peers on the LAN with multicast DNS')
     .option('--placement <weights>', 'placement weights, e.g. carbon=0.5,latency=0.3,balance=0.2')
     .addOption(new Option('--heartbeat <duration>', 'how often holders report to each other, e.g. 5s (default 5s)').argParser(parseDuration))
@@ -67,7 +67,7 @@ export function registerDaemon (program: Command): void {
         carbonCountry: flags.carbonCountry,
         carbonFile: flags.carbonFile,
         carbonUrl: flags.carbonUrl,
-        capacity: flags.capacity,
+        capacity: flags.capacity === 'unlimited' ? null : flags.capacity,
         mdns: flags.mdns,
         placement: flags.placement,
         heartbeatMs: flags.heartbeat,
@@ -77,6 +77,7 @@ export function registerDaemon (program: Command): void {
         scrubRate: flags.scrubRate,
         scrubIntervalMs: flags.scrubEvery
       }
+      // undefined = not given (the saved value stays); null = given as 'unlimited' (it replaces the saved value).
       const config: SavedConfig = { ...saved, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) }
       const options: DaemonOptions = {
         ...config,
@@ -117,6 +118,13 @@ export function registerDaemon (program: Command): void {
         }, SERVICE_STOP_TIMEOUT_MS).unref()
       }
     }))
+}
+
+/** `--capacity`: a size, or `unlimited` for no limit. A saved capacity can only be unset this way: `0` is a real
+ *  capacity (a node that stores nothing, e.g. one that only shares and fetches). */
+function parseCapacity (text: string): number | 'unlimited' {
+  // Not null for unlimited: commander turns an argParser's null into ''.
+  return text.trim().toLowerCase() === 'unlimited' ? 'unlimited' : parseSize(text)
 }
 
 function nonNegative (name: string): (text: string) => number {

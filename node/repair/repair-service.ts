@@ -15,7 +15,7 @@ import { NotEnoughPeersError, NotFoundError } from '../errors.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
 import { placeShards, type PlacementPeer, type Weights } from '../placement/index.ts'
 import { askHas, type Dialer } from '../shard-client.ts'
-import { openShardTarget, type ShardTarget } from '../shard-target.ts'
+import { commitAll, openShardTarget, type ShardTarget } from '../shard-target.ts'
 import type { ShardStore } from '../store/shard-store.ts'
 import { SwarmShardSource } from '../swarm-shard-source.ts'
 import { MAX_HAS_CIDS } from '../constants.ts'
@@ -27,6 +27,9 @@ import { RateLimiter } from './rate-limiter.ts'
 import { planRepair, type RepairPlan } from './repair-plan.ts'
 import { RepairQueue, type CarbonOutlook, type JobStatus } from './repair-queue.ts'
 import { NotEnoughShardsError } from '../../coder/errors.ts'
+
+/** Repair always places one shard per peer (several on one would let one loss cost more than one shard). */
+const REPAIR_FEWER_PEERS_HINT = 'repair places one shard per peer: start more peers, or bring the lost holders back'
 
 const log = logger('edgemirror:repair')
 
@@ -313,10 +316,17 @@ export class RepairService {
     const seen = new Set<number>()
     const existing = plan.existing.filter(e => !seen.has(e.index) && seen.add(e.index) !== undefined)
     const doubled = plan.existing.filter(e => !existing.includes(e)).map(e => e.peerId)
-    const placement = placeShards({
-      key: cid, k: manifest.k, m: manifest.m, shardSize: shardSize(manifest), indexes: plan.missing, existing, exclude: [...plan.exclude, ...doubled]
-    }, candidates, components.weights)
-    if (placement.multiplePerPeer) throw new NotEnoughPeersError(candidates.length, manifest.k + manifest.m)
+    let placement
+    try {
+      placement = placeShards({
+        key: cid, k: manifest.k, m: manifest.m, shardSize: shardSize(manifest), indexes: plan.missing, existing, exclude: [...plan.exclude, ...doubled]
+      }, candidates, components.weights)
+    } catch (err) {
+      // placeShards' message names share's --allow-fewer-peers, which repair does not have.
+      if (err instanceof NotEnoughPeersError) throw new NotEnoughPeersError(Number(err.details.available), Number(err.details.needed), { ...err.details, cid }, REPAIR_FEWER_PEERS_HINT)
+      throw err
+    }
+    if (placement.multiplePerPeer) throw new NotEnoughPeersError(candidates.length, manifest.k + manifest.m, { cid }, REPAIR_FEWER_PEERS_HINT)
     log('%s: rebuilding %s -> %s', cid, plan.missing.join(','), placement.shards.map(s => `${s.index}@${s.peerId}`).join(' '))
     const upload = randomBytes(16).toString('hex')
     const geometry = { k: manifest.k, m: manifest.m, blockSize: manifest.blockSize, fileSize: manifest.fileSize }
@@ -333,7 +343,7 @@ export class RepairService {
         await Promise.all(targets.map(async t => { await t.target.writeBlock(blocks.get(t.index) as Uint8Array, signal) }))
         pushed += bytes
       }, { preference: plan.read.map(r => r.index), signal })
-      await Promise.all(targets.map(async t => await t.target.finish(manifestBytes, signal)))
+      await commitAll(targets.map(t => t.target), manifestBytes, signal)
       this.stats.repairsDone++
       this.stats.bytesRepaired += pushed
     } catch (err) {

@@ -16,7 +16,7 @@ import { CapacityAccount } from './capacity.ts'
 import { StoreCorruptError, StoreNotStartedError, WriterClosedError } from './errors.ts'
 import {
   assertValidCid, assertValidIndex, assertValidSize, CID_PATTERN, MAX_SHARD_INDEX, resolveReadRange,
-  type ReadShardOptions, type ShardRef, type ShardStore, type ShardWriter, type StoreStats
+  type ReadShardOptions, type ShardRef, type ShardStore, type ShardWriter, type StagedManifest, type StoreStats
 } from './shard-store.ts'
 
 export interface FsShardStoreInit {
@@ -46,6 +46,7 @@ export class FsShardStore implements ShardStore {
   /** cid → size */
   #manifests = new Map<string, number>()
   #writers = new Set<FsShardWriter>()
+  #staged = new Set<StagedManifest>()
   #locks = new KeyedMutex()
   #started = false
 
@@ -105,7 +106,7 @@ export class FsShardStore implements ShardStore {
 
   async stop (): Promise<void> {
     if (!this.#started) return
-    await Promise.all([...this.#writers].map(async writer => { await writer.abort() }))
+    await Promise.all([...this.#writers, ...this.#staged].map(async writer => { await writer.abort() }))
     this.#started = false
   }
 
@@ -144,6 +145,56 @@ export class FsShardStore implements ShardStore {
         }
       }
     })
+  }
+
+  async stageManifest (cid: string, bytes: Uint8Array): Promise<StagedManifest> {
+    this.#assertStarted()
+    assertValidCid(cid)
+    if (!(bytes instanceof Uint8Array)) throw new InvalidParametersError('manifest bytes must be a Uint8Array')
+    if (bytes.byteLength > MAX_MANIFEST_BYTES) {
+      throw new InvalidParametersError(`manifest of ${bytes.byteLength} bytes exceeds ${MAX_MANIFEST_BYTES}`, { size: bytes.byteLength })
+    }
+    // The whole size, not the growth over a copy already held: that copy may be deleted before commit.
+    const reservation = bytes.byteLength
+    this.#capacity.reserve(reservation)
+    const tmp = this.#tmpPath('manifest')
+    let state: 'staged' | 'committed' | 'aborted' = 'staged'
+    const release = async (): Promise<void> => {
+      if (state !== 'staged') return
+      state = 'aborted'
+      this.#staged.delete(staged)
+      this.#capacity.release(reservation)
+      await unlinkIfExists(tmp)
+    }
+    const staged: StagedManifest = {
+      commit: async () => {
+        if (state !== 'staged') throw new WriterClosedError(state)
+        await this.#locks.run(`m/${cid}`, async () => {
+          const old = this.#manifests.get(cid) ?? 0
+          await rename(tmp, join(this.#manifestsDir, cid))
+          state = 'committed'
+          this.#staged.delete(staged)
+          this.#capacity.settle(reservation, bytes.byteLength - old)
+          this.#manifests.set(cid, bytes.byteLength)
+          await syncDir(this.#manifestsDir)
+        })
+      },
+      abort: release
+    }
+    try {
+      const fh = await open(tmp, 'wx', FILE_MODE)
+      try {
+        await writeFully(fh, bytes)
+        await fh.sync()
+      } finally {
+        await fh.close()
+      }
+    } catch (err) {
+      await release()
+      throw err
+    }
+    this.#staged.add(staged)
+    return staged
   }
 
   async getManifest (cid: string): Promise<Uint8Array | undefined> {
@@ -439,6 +490,21 @@ class FsShardWriter implements ShardWriter {
     this.#tail = done.catch(err => { this.#failure ??= err })
     try {
       await done
+    } catch (err) {
+      await this.abort()
+      throw err
+    }
+  }
+
+  async prepare (): Promise<void> {
+    if (this.#state !== 'open') throw new WriterClosedError(this.#state)
+    try {
+      await this.#tail
+      if (this.#failure !== undefined) throw this.#failure
+      if (this.#written !== this.#expectedSize) {
+        throw new SizeMismatchError(`shard writer got ${this.#written} bytes, expected ${this.#expectedSize}`, { expectedSize: this.#expectedSize, received: this.#written })
+      }
+      await this.#fh.sync()
     } catch (err) {
       await this.abort()
       throw err

@@ -7,7 +7,7 @@ import { CapacityAccount } from './capacity.ts'
 import { StoreNotStartedError, WriterClosedError } from './errors.ts'
 import {
   assertValidCid, assertValidIndex, assertValidSize, resolveReadRange,
-  type ReadShardOptions, type ShardRef, type ShardStore, type ShardWriter, type StoreStats
+  type ReadShardOptions, type ShardRef, type ShardStore, type ShardWriter, type StagedManifest, type StoreStats
 } from './shard-store.ts'
 
 export interface MemoryShardStoreInit {
@@ -20,7 +20,7 @@ export class MemoryShardStore implements ShardStore {
   readonly #capacity: CapacityAccount
   readonly #shards = new Map<string, Map<number, Uint8Array>>()
   readonly #manifests = new Map<string, Uint8Array>()
-  readonly #writers = new Set<MemoryShardWriter>()
+  readonly #writers = new Set<{ abort: () => Promise<void> }>()
   #shardCount = 0
   #started = false
   /** Shards taken out of service, for tests to inspect (the memory equivalent of quarantine/). */
@@ -52,6 +52,36 @@ export class MemoryShardStore implements ShardStore {
     this.#capacity.reserve(reservation)
     this.#manifests.set(cid, bytes.slice())
     this.#capacity.settle(reservation, bytes.byteLength - old)
+  }
+
+  async stageManifest (cid: string, bytes: Uint8Array): Promise<StagedManifest> {
+    this.#assertStarted()
+    assertValidCid(cid)
+    if (!(bytes instanceof Uint8Array)) throw new InvalidParametersError('manifest bytes must be a Uint8Array')
+    if (bytes.byteLength > MAX_MANIFEST_BYTES) {
+      throw new InvalidParametersError(`manifest of ${bytes.byteLength} bytes exceeds ${MAX_MANIFEST_BYTES}`, { size: bytes.byteLength })
+    }
+    const copy = bytes.slice()
+    this.#capacity.reserve(copy.byteLength)
+    let state: 'staged' | 'committed' | 'aborted' = 'staged'
+    const staged: StagedManifest = {
+      commit: async () => {
+        if (state !== 'staged') throw new WriterClosedError(state)
+        state = 'committed'
+        this.#writers.delete(staged)
+        const old = this.#manifests.get(cid)?.byteLength ?? 0
+        this.#manifests.set(cid, copy)
+        this.#capacity.settle(copy.byteLength, copy.byteLength - old)
+      },
+      abort: async () => {
+        if (state !== 'staged') return
+        state = 'aborted'
+        this.#writers.delete(staged)
+        this.#capacity.release(copy.byteLength)
+      }
+    }
+    this.#writers.add(staged)
+    return staged
   }
 
   async getManifest (cid: string): Promise<Uint8Array | undefined> {
@@ -207,6 +237,14 @@ class MemoryShardWriter implements ShardWriter {
     }
     this.#chunks.push(chunk.slice())
     this.#written += chunk.byteLength
+  }
+
+  async prepare (): Promise<void> {
+    if (this.#state !== 'open') throw new WriterClosedError(this.#state)
+    if (this.#written !== this.#expectedSize) {
+      await this.abort()
+      throw new SizeMismatchError(`shard writer got ${this.#written} bytes, expected ${this.#expectedSize}`, { expectedSize: this.#expectedSize, received: this.#written })
+    }
   }
 
   async commit (cid: string, index: number): Promise<void> {

@@ -23,9 +23,21 @@ export interface StoreStats {
 export interface ShardWriter {
   /** Append bytes. Resolves when the data may be dropped by the caller (backpressure: awaits the disk). Writing more than expectedSize → EdgemirrorError ERR_SIZE_MISMATCH and the writer is aborted. */
   write (chunk: Uint8Array): Promise<void>
+  /** First phase of a two-phase commit: wait for every write, check the size (ERR_SIZE_MISMATCH) and fsync the data,
+   *  so that a disk that runs out of room says so now (ENOSPC can surface at fsync) and commit() only renames. The
+   *  reservation stays until commit or abort. Optional before commit(). */
+  prepare (): Promise<void>
   /** Durably publish as (cid, index): file fsync → rename into place → fsync the directory. Size must equal bytes written (ERR_SIZE_MISMATCH). Replaces an existing copy atomically. Releases the reservation. */
   commit (cid: string, index: number): Promise<void>
   /** Discard everything written; releases the reservation. Idempotent; safe after commit (no-op). */
+  abort (): Promise<void>
+}
+
+/** A manifest written durably to a temp file but not yet visible (phase one of a share's commit). */
+export interface StagedManifest {
+  /** Publish it, as putManifest would (replaces an existing copy). Releases the reservation into used bytes. */
+  commit (): Promise<void>
+  /** Drop it and release its reservation. Idempotent; a no-op after commit. */
   abort (): Promise<void>
 }
 
@@ -44,6 +56,10 @@ export interface ShardStore {
   stop (): Promise<void>
   /** Crash-safe write; idempotent (replaces an existing copy atomically). */
   putManifest (cid: string, bytes: Uint8Array): Promise<void>
+  /** Reserve room for a manifest (ERR_STORE_FULL when it does not fit, counting open reservations) and write it to a
+   *  temp file with fsync, without publishing it: so a share can learn that a holder cannot keep the file before any
+   *  holder commits. Open stages are dropped by stop(). */
+  stageManifest (cid: string, bytes: Uint8Array): Promise<StagedManifest>
   getManifest (cid: string): Promise<Uint8Array | undefined>
   hasManifest (cid: string): Promise<boolean>
   listManifests (): Promise<string[]>

@@ -68,6 +68,9 @@ export class FrameReader {
     const header = this.take(FRAME_LENGTH_BYTES)
     const length = new DataView(header.buffer, header.byteOffset, 4).getUint32(0)
     if (length > maxSize) throw this.fail(new FrameTooLargeError(length, maxSize))
+    // No edgemirror frame is empty (a message is a MessagePack map, a block has the geometry's size): refuse it here
+    // with a code rather than let a caller trip over zero bytes.
+    if (length === 0) throw this.fail(new ProtocolError('empty frame', { reason: 'empty-frame' }))
     if (!(await this.fill(length, signal, false))) throw this.fail(new ProtocolError(`stream ended inside a frame of ${length} bytes`, { reason: 'truncated' }))
     return this.take(length)
   }

@@ -5,7 +5,7 @@ import { EdgemirrorError } from '../../coder/errors.ts'
 import { MAX_EXCHANGED_ADDRESSES, MAX_EXCHANGED_PEERS, MAX_HAS_CIDS } from '../constants.ts'
 import { ProtocolError } from '../errors.ts'
 import type { VivaldiCoordinate } from '../placement/vivaldi.ts'
-import { bool, bytes, decodeMessage, encodeMessage, int, list, num, optNum, optStr, record, str } from './schema.ts'
+import { bool, bytes, decodeMessage, encodeMessage, int, list, num, optInt, optStr, record, str } from './schema.ts'
 
 const MAX_CID_LENGTH = 128
 const MAX_LABEL = 64
@@ -52,6 +52,11 @@ export function parsePutTrailer (frame: Uint8Array): Uint8Array {
   return bytes(decodeMessage(frame), 'manifest', MAX_MANIFEST_BYTES)
 }
 
+/** put 2.0.0: the sharer's last word, sent only once every holder is prepared. */
+export function parsePutCommit (frame: Uint8Array): void {
+  if (decodeMessage(frame).commit !== true) throw new ProtocolError('expected the commit message {commit: true}')
+}
+
 // ---- get ---------------------------------------------------------------------------------------------------------
 
 export interface GetRequest { cid: string, index: number, from: number, to?: number }
@@ -62,7 +67,7 @@ export function parseGetRequest (frame: Uint8Array): GetRequest {
     cid: str(m, 'cid', MAX_CID_LENGTH),
     index: int(m, 'index', 0, MAX_TOTAL_SHARDS - 1),
     from: int(m, 'from', 0, MAX_FILE_SIZE),
-    to: optNum(m, 'to', 0, MAX_FILE_SIZE)
+    to: optInt(m, 'to', 0, MAX_FILE_SIZE)
   }
 }
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -124,6 +124,40 @@ describe('edgemirror CLI against a swarm of daemon processes', () => {
     assert.deepEqual((await readdir(root)).filter(n => n.startsWith('.never')), [])
   })
 
+  it('fetch -o refuses a symlink, a device and a directory (ERR_USAGE, exit 2, target untouched); -o - writes to stdout', async () => {
+    const data = Buffer.from(randomBytes(50_000).toString('hex')) // text, so stdout compares byte for byte
+    const file = join(root, 'to-stdout.txt')
+    await writeFile(file, data)
+    const shared = await runCli(['share', file, '--repo', daemons[0].repo, '--k', '2', '--m', '1', '--json'])
+    assert.equal(shared.code, 0, shared.stderr)
+    const { cid } = shared.json
+    const kept = join(root, 'kept.txt')
+    await writeFile(kept, 'keep me')
+    const link = join(root, 'link-to-kept')
+    await symlink(kept, link)
+    const dir = join(root, 'a-dir')
+    await mkdir(dir)
+    for (const target of [link, '/dev/null', dir, join(root, 'no-such-dir', 'out')]) {
+      const r = await runCli(['fetch', cid, '-o', target, '--repo', daemons[1].repo, '--json'])
+      assert.equal(r.code, 2, `${target}: ${r.stderr}`)
+      assert.equal(JSON.parse(r.stderr).error.code, 'ERR_USAGE')
+    }
+    assert.ok((await lstat(link)).isSymbolicLink())
+    assert.equal(await readFile(kept, 'utf8'), 'keep me')
+    assert.ok((await stat('/dev/null')).isCharacterDevice())
+    assert.ok((await lstat(dir)).isDirectory())
+    // Refused before any fetching: an unknown CID still gets ERR_USAGE, not ERR_NOT_FOUND.
+    const unknown = await runCli(['fetch', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '-o', '/dev/null', '--repo', daemons[1].repo, '--json'])
+    assert.equal(unknown.code, 2)
+    const out = await runCli(['fetch', cid, '-o', '-', '--repo', daemons[1].repo])
+    assert.equal(out.code, 0, out.stderr)
+    assert.equal(out.stdout, data.toString())
+    // A regular file is still replaced.
+    const r = await runCli(['fetch', cid, '-o', kept, '--repo', daemons[1].repo, '--json'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(await readFile(kept), data)
+  })
+
   it('answers 401 to a control request without the right token', async () => {
     const endpoint = JSON.parse(await readFile(join(daemons[0].repo, 'api.json'), 'utf8'))
     for (const authorization of [undefined, 'Bearer 0000', `Bearer ${endpoint.token as string}x`]) {
@@ -146,3 +180,27 @@ async function httpGet (url: string, authorization?: string): Promise<{ status: 
     req.end()
   })
 }
+
+describe('edgemirror daemon --capacity', () => {
+  it('a saved capacity is unset by --capacity unlimited, and stays unset on the next start', async () => {
+    const repo = await mkdtemp(join(tmpdir(), 'edgemirror-capacity-'))
+    const capacityOf = async (args: string[]): Promise<unknown> => {
+      const d = await spawnDaemon(repo, ['--listen', '/ip4/127.0.0.1/tcp/0', ...args])
+      try {
+        return (await runCli(['status', '--repo', repo, '--json'])).json.capacity
+      } finally {
+        await d.stop()
+      }
+    }
+    try {
+      assert.equal(await capacityOf(['--capacity', '1MB']), 1_000_000)
+      assert.equal(await capacityOf([]), 1_000_000, 'saved')
+      assert.equal(await capacityOf(['--capacity', 'unlimited']), null)
+      assert.equal(await capacityOf([]), null, 'unset is saved too')
+      const bad = await runCli(['daemon', '--repo', repo, '--capacity', 'lots'])
+      assert.equal(bad.code, 2)
+    } finally {
+      await rm(repo, { recursive: true, force: true })
+    }
+  })
+})
