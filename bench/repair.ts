@@ -24,7 +24,7 @@ import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { CheckResult } from '../node/api/types.ts'
-import { childEnv, nodeCommand, scriptArgs } from '../node/daemon-process.ts'
+import { childEnv, cleanUpOnInterrupt, nodeCommand, scriptArgs } from '../node/daemon-process.ts'
 import { parseDuration } from '../node/duration.ts'
 import { parseSize } from '../node/size.ts'
 import { DaemonSwarm, LOOPBACK, pause, type SwarmNetwork } from './daemon-swarm.ts'
@@ -219,10 +219,9 @@ async function main (): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'edgemirror-bench-repair-'))
   const flags = ['--heartbeat', heartbeat, '--dead-after', deadAfter, '--repair-grace', '0s', '--repair-rate', '200MB/s']
   let failed = false
-  // Exit on SIGINT/SIGTERM so the emulated WAN's exit hook removes its namespaces (and what still runs in them).
-  const interrupted = (): void => { process.exit(130) }
-  process.once('SIGINT', interrupted)
-  process.once('SIGTERM', interrupted)
+  // Interrupted (Ctrl-C, a test's timeout): daemons stopped, repos removed, and an exit that lets the emulated WAN's
+  // exit hook remove its namespaces (and what still runs in them).
+  const stopListening = cleanUpOnInterrupt(root)
   // One topology for every run: each run's fresh swarm starts its daemons in the same namespaces.
   const { choice, topology } = await chooseNetwork(config, DAEMONS, progress)
   const network: NetworkChoice = choice
@@ -280,8 +279,7 @@ async function main (): Promise<void> {
   } finally {
     await topology?.destroy()
     await rm(root, { recursive: true, force: true })
-    process.off('SIGINT', interrupted)
-    process.off('SIGTERM', interrupted)
+    stopListening()
   }
   if (failed) process.exitCode = 1
 }

@@ -2,6 +2,7 @@
 // they exercise exactly what a user runs (the `edgemirror` bin, its flags, its JSON output, its exit codes).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { STREAMING_NODE_FLAGS } from './heap-tuning.ts'
 
@@ -105,9 +106,10 @@ export async function spawnDaemon (repo: string, args: string[] = [], options: N
   const end = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return
     child.kill(signal)
+    child.kill('SIGCONT') // a stalled daemon (SIGSTOP) acts on the signal only once it runs again
     await exited
   }
-  return {
+  const daemon: DaemonProcess = {
     repo,
     ...ready,
     pid: child.pid ?? 0,
@@ -116,6 +118,25 @@ export async function spawnDaemon (repo: string, args: string[] = [], options: N
     stop: async () => { await end('SIGTERM') },
     kill: async () => { await end('SIGKILL') }
   }
+  running.add(daemon)
+  void exited.then(() => running.delete(daemon))
+  return daemon
+}
+
+/** Daemons this process started that have not exited. */
+const running = new Set<DaemonProcess>()
+
+/** A clean stop of a daemon takes seconds even on a loaded machine; past this it is killed. */
+const STOP_ALL_GRACE_MS = 20_000
+
+/** Stop every daemon this process started and still runs (SIGTERM, SIGKILL after STOP_ALL_GRACE_MS): what a harness
+ *  does on SIGINT/SIGTERM before it removes their repos and exits. */
+async function stopAllDaemons (): Promise<void> {
+  await Promise.all([...running].map(async (d) => {
+    const timer = setTimeout(() => { d.child.kill('SIGKILL') }, STOP_ALL_GRACE_MS)
+    await d.stop()
+    clearTimeout(timer)
+  }))
 }
 
 export interface CliResult {
@@ -139,4 +160,22 @@ export async function runCli (args: string[], options: NodeProcessOptions = {}):
     json = JSON.parse(stdout)
   } catch {}
   return { code: code ?? -1, stdout, stderr, json }
+}
+
+/** Until the returned function is called: on SIGINT or SIGTERM (Ctrl-C, a test's timeout, a harness gone through
+ *  node/exit-with-parent.ts), stop this process's daemons, remove `dir` (their repos) and exit with 130. Any
+ *  `process.on('exit')` hooks still run (bench/wan/ removes its namespaces in one). */
+export function cleanUpOnInterrupt (dir: string): () => void {
+  const interrupted = (): void => {
+    void stopAllDaemons().finally(() => {
+      rmSync(dir, { recursive: true, force: true })
+      process.exit(130)
+    })
+  }
+  process.once('SIGINT', interrupted)
+  process.once('SIGTERM', interrupted)
+  return () => {
+    process.off('SIGINT', interrupted)
+    process.off('SIGTERM', interrupted)
+  }
 }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runCli, spawnDaemon, type CliResult, type DaemonProcess } from './daemon-process.ts'
+import { cleanUpOnInterrupt, runCli, spawnDaemon, type CliResult, type DaemonProcess } from './daemon-process.ts'
 import { sha256File } from '../bench/measure.ts'
 
 /** Six peers in three regions with the yearly carbon intensity of their country (embedded Ember dataset). */
@@ -53,6 +53,8 @@ async function waitForMesh (daemons: DaemonProcess[], deadlineMs: number): Promi
 async function main (): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'edgemirror-demo-'))
   const daemons: DaemonProcess[] = []
+  // Ctrl-C: the daemons would stop by themselves (--exit-with-parent), but their repos would stay behind.
+  const stopListening = cleanUpOnInterrupt(root)
   try {
     say(`edgemirror demo: ${PEERS.length} peers on 127.0.0.1, repos under ${root}\n`)
     say('1. start the daemons (each joins the swarm through the first one)')
@@ -117,6 +119,7 @@ async function main (): Promise<void> {
   } finally {
     await Promise.all(daemons.map(async d => { await d.stop() }))
     await rm(root, { recursive: true, force: true })
+    stopListening()
   }
 }
 
