@@ -75,3 +75,8 @@ export const MAX_MESH_PEERS = 64
 /** How often the mesh asks its peers whom they know. A new peer is also asked at once on connect, so this only
  *  bounds how long a partition heals; 30 s is cheap (one small frame per peer). */
 export const MESH_EXCHANGE_INTERVAL_MS = 30_000
+
+/** `check` proves each claimed shard by reading one block from its holder; all proofs run at once and each gets this
+ *  long. A 1 MiB block (the default block size) takes ~17 s over a 500 kbit/s edge uplink; 20 s lets such a holder
+ *  prove itself while a peer that never answers costs a check 20 s at most. */
+export const PROOF_TIMEOUT_MS = 20_000
