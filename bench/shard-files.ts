@@ -60,8 +60,10 @@ export class FileShardSource implements ShardSource {
     return filled === size ? block : block.subarray(0, filled)
   }
 
-  reportCorrupt (index: number, stripe: number): void {
+  /** One copy per shard: nothing else to try. */
+  reportCorrupt (index: number, stripe: number): boolean {
     this.reported.push([index, stripe])
+    return false
   }
 
   async close (): Promise<void> {

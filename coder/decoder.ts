@@ -19,8 +19,13 @@ export interface ShardSource {
    * for a single stripe. The decoder verifies what comes back; the source need not.
    */
   readBlock (index: number, stripe: number, size: number): Promise<Uint8Array | null>
-  /** Told when a block failed its hash, so the source can stop trusting where it came from. */
-  reportCorrupt? (index: number, stripe: number): void
+  /**
+   * Told when the block just read for (`index`, `stripe`) failed its hash, so the source can stop trusting where it
+   * came from. Returns true when the source has another holder of that shard to try: the decoder then asks
+   * `readBlock` again for the same block. A source that returns true must move on to a holder it has not tried, so
+   * the retries end.
+   */
+  reportCorrupt? (index: number, stripe: number): boolean
 }
 
 export type OutputSink = (chunk: Uint8Array) => Promise<void>
@@ -47,7 +52,8 @@ export interface DecodeOptions extends ProgressOptions {
 export interface DecodeReport {
   /** Shards the source could not provide (for at least one stripe). */
   missing: number[]
-  /** Shards with at least one block that failed its hash. */
+  /** Shards with a block that failed its hash and no other holder to read it from (a bad copy that was replaced by
+   *  another holder's good one is the source's business, e.g. SwarmShardSource.badHolders). */
   corrupt: number[]
   /** Data shards that had to be reconstructed for at least one stripe. */
   rebuilt: number[]
@@ -126,7 +132,8 @@ export class StripeGatherer {
 
   /**
    * k + m entries: at least k verified blocks, null elsewhere. Throws ERR_NOT_ENOUGH_SHARDS when k cannot be had.
-   * Asks for k blocks at once; each one that fails is replaced by the next candidate; a late stripe (hedge policy)
+   * Asks for k blocks at once; a block that fails its hash is asked of the shard's next holder when the source has
+   * one, and a shard that still fails is replaced by the next candidate; a late stripe (hedge policy)
    * gets one extra request. Answers that come after the stripe has its k blocks are dropped, and a shard that was
    * still outstanding then moves to the back of the order for a while (DEMOTION_STRIPES): the next stripes ask the
    * holders that kept up.
@@ -196,20 +203,24 @@ export class StripeGatherer {
     return { missing: [...this.unavailable].sort(byNumber), corrupt: [...this.corrupt].sort(byNumber), hedged: this.hedged }
   }
 
-  /** Fetch and verify one block; null if unavailable or corrupt. */
+  /**
+   * Fetch and verify one block; null if unavailable or corrupt. A bad block is asked again as long as the source
+   * has another holder of the shard: one lying holder must not cost a shard index (the repair path reads exactly k).
+   */
   private async goodBlock (index: number, stripe: number, size: number): Promise<Uint8Array | null> {
-    if (this.unavailable.has(index)) return null
-    const block = await this.source.readBlock(index, stripe, size)
-    if (block == null) {
-      this.unavailable.add(index)
-      return null
+    while (!this.unavailable.has(index)) {
+      const block = await this.source.readBlock(index, stripe, size)
+      if (block == null) {
+        this.unavailable.add(index)
+        return null
+      }
+      if (block.byteLength === size && blockMatches(block, this.manifest.shardHashes[index], stripe)) return block
+      if (this.source.reportCorrupt?.(index, stripe) !== true) {
+        this.corrupt.add(index)
+        return null
+      }
     }
-    if (block.byteLength !== size || !blockMatches(block, this.manifest.shardHashes[index], stripe)) {
-      this.corrupt.add(index)
-      this.source.reportCorrupt?.(index, stripe)
-      return null
-    }
-    return block
+    return null
   }
 }
 

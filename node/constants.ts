@@ -127,3 +127,8 @@ export const MESH_EXCHANGE_INTERVAL_MS = 30_000
  *  aborts its work rather than waiting it out, so this only catches bugs: 10 s is the deadline the issue asks for, and
  *  a third of the 30 s a supervisor (the chaos suite, systemd's TimeoutStopSec default is 90 s) waits before SIGKILL. */
 export const SERVICE_STOP_TIMEOUT_MS = 10_000
+
+/** `check` proves each claimed shard by reading one block from its holder; all proofs run at once and each gets this
+ *  long. A 1 MiB block (the default block size) takes ~17 s over a 500 kbit/s edge uplink; 20 s lets such a holder
+ *  prove itself while a peer that never answers costs a check 20 s at most. */
+export const PROOF_TIMEOUT_MS = 20_000

@@ -24,6 +24,7 @@ import { Scrubber } from './repair/scrubber.ts'
 import { PeerDirectory } from './peer-directory.ts'
 import { DEFAULT_WEIGHTS, parseWeights } from './placement/index.ts'
 import { askInfo, askPeers, type Dialer } from './shard-client.ts'
+import { proveClaims } from './shard-proof.ts'
 import { ShardServer } from './shard-server.ts'
 import { ShareService } from './share-service.ts'
 import { FsShardStore } from './store/fs-shard-store.ts'
@@ -110,7 +111,8 @@ export class EdgemirrorNode implements ControlApi {
       manifests: this.manifests,
       rttOf,
       carbonOf: (peer) => peer === selfId ? carbon.current().gco2PerKwh : this.directory.get(peer)?.carbon,
-      onDegraded: (cid) => { this.repairs.nudge(cid) }
+      onDegraded: (cid) => { this.repairs.nudge(cid) },
+      onCorruptShard: (cid) => { this.repairs.nudge(cid) }
     })
     this.repairs = new RepairService({
       selfId,
@@ -294,15 +296,18 @@ export class EdgemirrorNode implements ControlApi {
     const manifest = await this.fetching.manifest(cid, holders)
     const n = manifest.k + manifest.m
     if (holders.shards.size < n) holders = await locate(this.locator, cid, { providers: true })
+    // A claim counts only once proven (one block at a random stripe): a peer can claim shards it does not hold.
+    const claims = Array.from({ length: n }, (_, index) => (holders.shards.get(index) ?? []).map(peer => ({ index, peer }))).flat()
+    const proofs = await proveClaims({ selfId: this.peerId, store: this.store, dial: this.dial, onCorruptShard: (c) => { this.repairs.nudge(c) } }, cid, manifest, claims)
     const shards: CheckResult['shards'] = []
     for (let index = 0; index < n; index++) {
-      const peers = holders.shards.get(index) ?? []
-      if (peers.length === 0) shards.push({ index, peer: null, live: false })
-      for (const peer of peers) {
-        const facts = peer === this.peerId ? this.options : this.directory.get(peer)
-        shards.push({ index, peer, live: true, region: facts?.region, zone: facts?.zone })
-      }
+      if (!holders.shards.has(index)) shards.push({ index, peer: null, live: false })
     }
+    claims.forEach(({ index, peer }, i) => {
+      const facts = peer === this.peerId ? this.options : this.directory.get(peer)
+      shards.push({ index, peer, live: proofs[i] === 'ok', proof: proofs[i], region: facts?.region, zone: facts?.zone })
+    })
+    shards.sort((a, b) => a.index - b.index)
     const live = new Set(shards.filter(s => s.live).map(s => s.index)).size
     return { cid, k: manifest.k, m: manifest.m, live, healthy: live === n, shards, repair: this.repairs.view(cid) }
   }

@@ -29,6 +29,8 @@ export interface FetchComponents extends LocatorComponents {
   carbonOf?: (peer: string) => number | undefined
   /** Told which shards a read found missing or corrupt (heal on read). */
   onDegraded?: (cid: string, report: FetchReport) => void
+  /** Told when this node's own copy of a shard was found bad while reading it, after it was quarantined. */
+  onCorruptShard?: (cid: string, index: number) => void
 }
 
 export class FetchService {
@@ -73,7 +75,7 @@ export class FetchService {
         // what counts as rebuilt for the user is a data shard that was lost: unheld, unreadable or corrupt.
         const missing = [...new Set([...unheld, ...decoded.missing])].sort((a, b) => a - b)
         const lost = new Set([...missing, ...decoded.corrupt])
-        const report = { missing, corrupt: decoded.corrupt, rebuilt: decoded.rebuilt.filter(i => lost.has(i)), hedged: decoded.hedged }
+        const report = { missing, corrupt: decoded.corrupt, rebuilt: decoded.rebuilt.filter(i => lost.has(i)), hedged: decoded.hedged, badHolders: source.badHolders() }
         body.close()
         if (report.missing.length > 0 || report.corrupt.length > 0) this.components.onDegraded?.(cid, report)
         return report

@@ -6,6 +6,7 @@ import { AbortedError, HashMismatchError, InvalidParametersError } from '../code
 import { blockMatches } from '../coder/hash.ts'
 import { shardSize, stripeCount } from '../coder/layout.ts'
 import { checkShardGeometry, ShardReceiver } from './shard-receiver.ts'
+import { isCorruptRead, quarantineBadShard } from './store/quarantine.ts'
 import { readStoredBlocks } from './store/read-block.ts'
 import {
   INBOUND_BUDGET_PER_CONNECTION_BYTES, INBOUND_BUDGET_TOTAL_BYTES, MAX_HEADER_FRAME, MAX_INBOUND_REQUEST_STREAMS, MAX_INBOUND_TRANSFERS,
@@ -38,7 +39,8 @@ export interface ShardServerComponents {
   info: () => Promise<PeerInfoMessage>
   /** The peers this node is connected to, for the peer exchange. */
   knownPeers: () => Promise<KnownPeer[]>
-  /** Told when a stored shard failed verification while being served (the repair path listens). */
+  /** Told when a stored shard was found short, unreadable or failing its hash while being served, after it was
+   *  quarantined (the repair path listens). */
   onCorruptShard?: (cid: string, index: number) => void
   /** Told when a shard was stored. */
   onShardStored?: (cid: string, index: number) => void
@@ -177,32 +179,51 @@ export class ShardServer {
     const { frame } = await this.readRequest(stream, connection, 'get request', MAX_HEADER_FRAME)
     const request = parseGetRequest(frame)
     const writer = new FrameWriter(stream, this.idleTimeoutMs)
-    const manifest = await manifests.get(request.cid)
-    const size = await store.shardSize(request.cid, request.index)
-    if (manifest === undefined || size === undefined) throw new NotFoundError(`shard ${request.index} of ${request.cid}`)
+    const { cid, index } = request
+    const manifest = await manifests.get(cid)
+    const size = await store.shardSize(cid, index)
+    if (manifest === undefined || size === undefined) throw new NotFoundError(`shard ${index} of ${cid}`)
     if (size !== shardSize(manifest)) {
-      await this.corrupt(request.cid, request.index, `size ${size} differs from the manifest's ${shardSize(manifest)}`)
-      throw new NotFoundError(`shard ${request.index} of ${request.cid}`)
+      await this.corrupt(cid, index, `size ${size} differs from the manifest's ${shardSize(manifest)}`)
+      throw new NotFoundError(`shard ${index} of ${cid}`)
     }
     const stripes = stripeCount(manifest)
     const to = Math.min(request.to ?? stripes, stripes)
     if (request.from > to) throw new InvalidParametersError(`stripe range ${request.from}..${to} is outside 0..${stripes}`)
-    await writer.write(okMessage({ from: request.from, to }))
-    try {
-      let s = request.from
-      for await (const block of readStoredBlocks(store, request.cid, request.index, manifest, request.from, to)) {
-        if (!blockMatches(block, manifest.shardHashes[request.index], s)) {
-          await this.corrupt(request.cid, request.index, `block ${s} fails its hash`)
-          throw new HashMismatchError(`stored shard ${request.index} of ${request.cid} is corrupt`)
-        }
-        await writer.write(block)
-        s++
+    const blocks = readStoredBlocks(store, cid, index, manifest, request.from, to)
+    let s = request.from
+    /** The next block, verified; a shard that is short, unreadable or fails a hash is quarantined on the spot. */
+    const next = async (): Promise<Uint8Array | undefined> => {
+      let result: IteratorResult<Uint8Array>
+      try {
+        result = await blocks.next()
+      } catch (err) {
+        if (isCorruptRead(err)) await this.corrupt(cid, index, (err as Error).message)
+        throw err
       }
-    } catch (err) {
-      // Blocks are already flowing, so no error frame can follow: reset the stream and the reader moves on.
-      log('get of shard %d of %s cut off: %s', request.index, request.cid, (err as Error).message)
-      stream.abort(err as Error)
-      return
+      if (result.done === true) return undefined
+      if (!blockMatches(result.value, manifest.shardHashes[index], s)) {
+        await this.corrupt(cid, index, `block ${s} fails its hash`)
+        throw new HashMismatchError(`stored shard ${index} of ${cid} is corrupt`)
+      }
+      s++
+      return result.value
+    }
+    try {
+      // The first block is read before the header, so a bad shard found there reaches the reader as a typed error
+      // (ERR_STORE_CORRUPT, ERR_HASH_MISMATCH) instead of a bare reset: a check can tell "cannot prove" from "gone".
+      let block = await next()
+      await writer.write(okMessage({ from: request.from, to }))
+      try {
+        for (; block !== undefined; block = await next()) await writer.write(block)
+      } catch (err) {
+        // Blocks are already flowing, so no error frame can follow: reset the stream and the reader moves on.
+        log('get of shard %d of %s ended at block %d: %s', index, cid, s, (err as Error).message)
+        stream.abort(err as Error)
+        return
+      }
+    } finally {
+      await blocks.return(undefined).catch(() => {})
     }
     await endStream(stream, this.idleTimeoutMs)
   }
@@ -248,9 +269,7 @@ export class ShardServer {
   }
 
   private async corrupt (cid: string, index: number, reason: string): Promise<void> {
-    log.error('quarantining shard %d of %s: %s', index, cid, reason)
-    await this.components.store.quarantineShard(cid, index, reason).catch((err) => { log.error('quarantine failed: %e', err) })
-    this.components.onCorruptShard?.(cid, index)
+    await quarantineBadShard(this.components.store, cid, index, reason, this.components.onCorruptShard)
   }
 }
 

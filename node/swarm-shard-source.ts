@@ -1,10 +1,12 @@
 // Blocks of each shard of one file, streamed from its holders (this node's store or peers), one holder at a time per
-// shard; a holder that fails, stalls or serves a bad block is dropped for the next one. Used by fetch and repair.
+// shard; a holder that fails or stalls is dropped for that shard, and one that serves a bad block is dropped for the
+// whole file (a peer that lies about one shard cannot be trusted with the others). Used by fetch and repair.
 import { logger } from '@libp2p/logger'
 import type { ShardSource } from '../coder/decoder.ts'
 import { stripeCount } from '../coder/layout.ts'
 import type { Manifest } from '../coder/manifest.ts'
 import { getShardBlocks, type Dialer } from './shard-client.ts'
+import { isCorruptRead, quarantineBadShard } from './store/quarantine.ts'
 import { readStoredBlocks } from './store/read-block.ts'
 import type { ShardStore } from './store/shard-store.ts'
 
@@ -14,6 +16,8 @@ export interface SwarmShardSourceComponents {
   selfId: string
   store: ShardStore
   dial: Dialer
+  /** Told when this node's own copy of a shard was found bad (short, unreadable, failing its hash) and quarantined. */
+  onCorruptShard?: (cid: string, index: number) => void
 }
 
 /**
@@ -42,14 +46,19 @@ interface Cursor {
 /** Blocks of each shard, streamed from one holder at a time; a failing holder is dropped for the next one. */
 export class SwarmShardSource implements ShardSource {
   private readonly cursors = new Map<number, Cursor>()
+  /** Holders that failed (reset, stall, no such shard) per shard index: other shards may still come from them. */
   private readonly failed = new Map<number, Set<string>>()
+  /** Holders that served a block failing its hash: dropped for every shard of the file. */
+  private readonly bad = new Set<string>()
+  /** Who served the last block read of each shard, so a bad block is pinned on the right holder. */
+  private readonly servedBy = new Map<number, { stripe: number, peer: string }>()
 
   constructor (private readonly components: SwarmShardSourceComponents, private readonly cid: string, private readonly manifest: Manifest,
     private readonly holders: Map<number, string[]>, private readonly signal?: AbortSignal) {}
 
   async readBlock (index: number, stripe: number): Promise<Uint8Array | null> {
     for (const peer of this.holders.get(index) ?? []) {
-      if (this.failed.get(index)?.has(peer) === true) continue
+      if (!this.usable(index, peer)) continue
       let cursor = this.cursors.get(index)
       if (cursor === undefined || cursor.peer !== peer || stripe < cursor.asked || stripe - cursor.asked > MAX_SKIP_STRIPES) {
         // A read behind this stream, or far ahead of it (the decoder skipped many stripes): start over.
@@ -59,32 +68,67 @@ export class SwarmShardSource implements ShardSource {
         this.cursors.set(index, cursor)
       }
       try {
-        return await readAt(cursor, stripe)
+        const block = await readAt(cursor, stripe)
+        this.servedBy.set(index, { stripe, peer })
+        return block
       } catch (err) {
         // Superseded by a newer read of this shard: the decoder stopped waiting for this block long ago. Not a verdict
         // on the holder (null would mark the shard unavailable), so fail this read alone.
         if (cursor.superseded) throw err
         log('shard %d of %s from %s failed: %s', index, this.cid, peer, (err as Error).message)
+        // Our own copy is short or unreadable: out of service now, and repair told, not at the next scrub.
+        if (peer === this.components.selfId && isCorruptRead(err)) await this.quarantineOwn(index, (err as Error).message)
         this.drop(index, peer)
       }
     }
     return null
   }
 
-  reportCorrupt (index: number, stripe: number): void {
-    const cursor = this.cursors.get(index)
-    if (cursor === undefined) return
-    // Our own copy is bad: take it out of service now (a remote holder does this itself when it serves a bad block).
-    if (cursor.peer === this.components.selfId) {
-      this.components.store.quarantineShard(this.cid, index, `block ${stripe} failed its hash during a fetch`)
-        .catch((err) => { log.error('quarantine of shard %d of %s failed: %s', index, this.cid, (err as Error).message) })
+  /** Drop whoever served the bad block; true when another holder of the shard is left to try. */
+  reportCorrupt (index: number, stripe: number): boolean {
+    const served = this.servedBy.get(index)
+    const peer = served?.stripe === stripe ? served.peer : this.cursors.get(index)?.peer
+    if (peer === undefined) return this.hasHolderLeft(index)
+    if (peer === this.components.selfId) {
+      // Our own copy rotted: it goes (a remote holder does this itself when it serves a bad block); other shards
+      // stored here are independent files on disk, so they stay in use.
+      // Not awaited (the decoder asks synchronously); quarantineBadShard logs its own failures and never throws.
+      void this.quarantineOwn(index, `block ${stripe} failed its hash during a read`)
+      this.drop(index, peer)
+    } else if (!this.bad.has(peer)) {
+      // A remote holder verifies every block before it sends it, so a bad block from one is a lie (or a broken peer):
+      // trust none of its shards of this file.
+      log.error('holder %s served block %d of shard %d of %s that fails its hash: dropped for the whole file', peer, stripe, index, this.cid)
+      this.bad.add(peer)
+      for (const [i, cursor] of this.cursors) {
+        if (cursor.peer !== peer) continue
+        this.cursors.delete(i)
+        release(cursor)
+      }
     }
-    this.drop(index, cursor.peer)
+    return this.hasHolderLeft(index)
+  }
+
+  /** Peers that served a block failing its hash (sorted): fetch reports them. */
+  badHolders (): string[] {
+    return [...this.bad].sort()
   }
 
   async close (): Promise<void> {
     for (const c of this.cursors.values()) supersede(c)
     this.cursors.clear()
+  }
+
+  private usable (index: number, peer: string): boolean {
+    return !this.bad.has(peer) && this.failed.get(index)?.has(peer) !== true
+  }
+
+  private hasHolderLeft (index: number): boolean {
+    return (this.holders.get(index) ?? []).some(p => this.usable(index, p))
+  }
+
+  private async quarantineOwn (index: number, reason: string): Promise<void> {
+    await quarantineBadShard(this.components.store, this.cid, index, reason, this.components.onCorruptShard)
   }
 
   private drop (index: number, peer: string): void {

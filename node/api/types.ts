@@ -82,10 +82,13 @@ export interface FetchStart {
 
 export interface FetchReport {
   missing: number[]
+  /** Shards with a block that failed its hash and no other holder with a good one. */
   corrupt: number[]
   rebuilt: number[]
   /** Stripes for which a slow holder made the fetch ask one extra shard (hedging). */
   hedged: number
+  /** Peers that served a block failing its hash: the fetch stopped reading anything of this file from them. */
+  badHolders: string[]
 }
 
 export interface CheckResult {
@@ -94,10 +97,16 @@ export interface CheckResult {
   m: number
   live: number
   healthy: boolean
-  shards: Array<{ index: number, peer: string | null, live: boolean, region?: string, zone?: string }>
+  /** Every claimed (index, holder), and a `peer: null` entry for an index nobody claims. A holder is live only when it
+   *  proved its claim: one block at a random stripe, read from it and checked against the manifest. */
+  shards: Array<{ index: number, peer: string | null, live: boolean, proof?: ShardProof, region?: string, zone?: string }>
   /** This node's view of the file's repair: holder-map generation, health, whether it leads the repair, its job. */
   repair?: RepairView
 }
+
+/** ok: the block matched the manifest; failed: the holder answered with a bad block or an error (it cannot serve
+ *  the shard); unreachable: no answer in time (down, stalled, cut off). */
+export type ShardProof = 'ok' | 'failed' | 'unreachable'
 
 export interface ControlApi {
   id (): Promise<IdResult>

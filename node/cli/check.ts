@@ -18,7 +18,7 @@ function human (r: CheckResult): string {
   const state = r.healthy ? 'healthy' : r.live >= r.k ? 'degraded (recoverable)' : 'LOST (fewer than k shards)'
   return [
     `${r.cid}: ${r.live}/${r.k + r.m} shards live, need ${r.k}: ${state}`,
-    table(['index', 'peer', 'region', 'zone', 'live'], r.shards.map(s => [s.index, s.peer, s.region, s.zone, s.live ? 'yes' : 'no'])),
+    table(['index', 'peer', 'region', 'zone', 'live'], r.shards.map(s => [s.index, s.peer, s.region, s.zone, s.live ? 'yes' : s.proof !== undefined ? `no (proof ${s.proof})` : 'no'])),
     ...(r.repair !== undefined
       ? [`repair (this node's view, holder map generation ${r.repair.generation}): ${r.repair.leader ? 'this node leads' : 'another holder leads'}${r.repair.job !== undefined ? `, job ${r.repair.job.state}${r.repair.job.carbonNote !== undefined ? ` (${r.repair.job.carbonNote})` : ''}` : ''}`]
       : [])

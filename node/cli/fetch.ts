@@ -106,6 +106,7 @@ function human (r: FetchOutcome): string {
   if (r.rebuilt.length > 0) lines.push(`rebuilt data shards ${r.rebuilt.join(', ')} from parity`)
   if (r.missing.length > 0) lines.push(`unavailable shards: ${r.missing.join(', ')}`)
   if (r.corrupt.length > 0) lines.push(`corrupt shards found (reported for repair): ${r.corrupt.join(', ')}`)
+  if (r.badHolders.length > 0) lines.push(`peers that served bad bytes (not read from again for this file): ${r.badHolders.join(', ')}`)
   if (r.hedged > 0) lines.push(`a slow holder made ${r.hedged} stripe(s) ask one extra shard (hedged)`)
   return lines.join('\n')
 }

@@ -331,7 +331,8 @@ export class RepairService {
     const upload = randomBytes(16).toString('hex')
     const geometry = { k: manifest.k, m: manifest.m, blockSize: manifest.blockSize, fileSize: manifest.fileSize }
     const targets: Array<{ index: number, peer: string, target: ShardTarget }> = []
-    const source = new SwarmShardSource(components, cid, manifest, this.readers(plan), signal)
+    // A survivor of ours found bad while reading it is quarantined; look at the file again (it lost one more index).
+    const source = new SwarmShardSource({ ...components, onCorruptShard: (c) => { this.nudge(c) } }, cid, manifest, this.readers(plan), signal)
     try {
       for (const s of placement.shards) {
         targets.push({ index: s.index, peer: s.peerId, target: await openShardTarget(components, s.peerId, { upload, index: s.index, ...geometry }, signal) })

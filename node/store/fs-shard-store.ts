@@ -261,7 +261,8 @@ export class FsShardStore implements ShardStore {
     const { signal } = options
     throwIfAborted(signal)
     // Only the served set is readable: whatever else lies under shards/ is never opened.
-    if (this.#shards.get(cid)?.has(index) !== true) throw new NotFoundError(`shard ${cid}/${index}`, { cid, index })
+    const committed = this.#shards.get(cid)?.get(index)
+    if (committed === undefined) throw new NotFoundError(`shard ${cid}/${index}`, { cid, index })
     let fh: FileHandle
     try {
       fh = await open(this.#shardPath(cid, index), READ_FLAGS)
@@ -272,6 +273,11 @@ export class FsShardStore implements ShardStore {
     try {
       // The open handle pins this copy: a concurrent replace or delete does not change what this read returns.
       const size = (await fh.stat()).size
+      // A file truncated or extended behind the store's back is not what was committed: say so on every read (callers
+      // quarantine it), rather than serving the part that is left or failing with a range error.
+      if (size !== committed) {
+        throw new StoreCorruptError(`shard ${cid}/${index} is ${size} bytes on disk, ${committed} were committed`, { cid, index, size, committed })
+      }
       const { offset, length, chunkSize } = resolveReadRange(size, options)
       let position = offset
       const end = offset + length

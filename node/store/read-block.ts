@@ -1,8 +1,8 @@
 // Blocks of a stored shard, each read whole: what a holder serves, what a fetch reads from its own store, and what
 // the scrubber re-hashes. The store may hand bytes back in chunks of any size; anything but exactly a block's size is
-// an error (a torn or swapped file), never a short block.
+// an error (ERR_STORE_CORRUPT: a torn or swapped file, which the caller quarantines), never a short block.
 import { blockOffset, stripeBlockSize, type Geometry } from '../../coder/layout.ts'
-import { ProtocolError } from '../errors.ts'
+import { StoreCorruptError } from './errors.ts'
 import type { ShardStore } from './shard-store.ts'
 
 /**
@@ -17,34 +17,40 @@ export async function * readStoredBlocks (store: ShardStore, cid: string, index:
   let stripe = from
   let block: Uint8Array | undefined
   let filled = 0
-  for await (let chunk of store.readShard(cid, index, { offset, length, chunkSize: geometry.blockSize, signal })) {
-    while (chunk.byteLength > 0) {
-      if (stripe >= to) throw new ProtocolError('store returned more bytes than asked for')
-      const size = stripeBlockSize(geometry, stripe)
-      if (block === undefined && chunk.byteLength === size) {
-        stripe++
-        yield chunk
-        break
-      }
-      block ??= new Uint8Array(size)
-      const n = Math.min(size - filled, chunk.byteLength)
-      block.set(chunk.subarray(0, n), filled)
-      filled += n
-      chunk = chunk.subarray(n)
-      if (filled === size) {
-        const whole = block
-        block = undefined
-        filled = 0
-        stripe++
-        yield whole
+  try {
+    for await (let chunk of store.readShard(cid, index, { offset, length, chunkSize: geometry.blockSize, signal })) {
+      while (chunk.byteLength > 0) {
+        if (stripe >= to) throw new StoreCorruptError('store returned more bytes than asked for', { cid, index })
+        const size = stripeBlockSize(geometry, stripe)
+        if (block === undefined && chunk.byteLength === size) {
+          stripe++
+          yield chunk
+          break
+        }
+        block ??= new Uint8Array(size)
+        const n = Math.min(size - filled, chunk.byteLength)
+        block.set(chunk.subarray(0, n), filled)
+        filled += n
+        chunk = chunk.subarray(n)
+        if (filled === size) {
+          const whole = block
+          block = undefined
+          filled = 0
+          stripe++
+          yield whole
+        }
       }
     }
+  } catch (err) {
+    // The range comes from the manifest's geometry: a shard too short for it is a bad shard, not a bad request.
+    if ((err as { code?: unknown }).code === 'ERR_INVALID_RANGE') throw new StoreCorruptError(`shard ${cid}/${index} is shorter than its geometry: ${(err as Error).message}`, { cid, index })
+    throw err
   }
-  if (stripe !== to || block !== undefined) throw new ProtocolError(`store returned too few bytes: blocks ${from}..${to - 1} wanted, ${stripe - from} whole`)
+  if (stripe !== to || block !== undefined) throw new StoreCorruptError(`store returned too few bytes: blocks ${from}..${to - 1} wanted, ${stripe - from} whole`, { cid, index })
 }
 
 /** One block of a shard. */
 export async function readStoredBlock (store: ShardStore, cid: string, index: number, geometry: Geometry, stripe: number, signal?: AbortSignal): Promise<Uint8Array> {
   for await (const block of readStoredBlocks(store, cid, index, geometry, stripe, stripe + 1, signal)) return block
-  throw new ProtocolError(`store returned no block ${stripe}`)
+  throw new StoreCorruptError(`store returned no block ${stripe}`, { cid, index })
 }

@@ -1,8 +1,12 @@
-// SwarmShardSource over this node's own store (a memory store, so no sockets): a read a few stripes ahead stays on
-// the open stream and drops the blocks between, a read far ahead or behind starts a new stream, and every block
-// returned is the right one.
+// SwarmShardSource over this node's own store (no sockets): a read a few stripes ahead stays on the open stream and
+// drops the blocks between, a read far ahead or behind starts a new stream, and every block returned is the right one.
+// A bad own copy (short on disk, or failing its hash) is quarantined and reported, for fetch and repair reads alike.
 import assert from 'node:assert/strict'
+import { mkdtemp, rm, truncate } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, it } from 'node:test'
+import { FsShardStore } from '../../node/store/fs-shard-store.ts'
 import type { Manifest } from '../../coder/manifest.ts'
 import { MemoryShardStore } from '../../node/store/memory-shard-store.ts'
 import type { ReadShardOptions } from '../../node/store/shard-store.ts'
@@ -61,3 +65,57 @@ describe('SwarmShardSource', () => {
     await source.close()
   })
 })
+
+describe('SwarmShardSource and a bad own copy', () => {
+  const manifestFor = (bytes: number): Manifest => ({ version: 1, codec: 'replica', k: 1, m: 0, blockSize: BLOCK, fileSize: bytes, fileHash: new Uint8Array(32), shardHashes: [new Uint8Array(32 * STRIPES)], createdAt: 0 } as Manifest)
+  const noNetwork = async (): Promise<never> => { throw new Error('no network in this test') }
+
+  it('quarantines a shard truncated on disk at the first read, reports it, and has no block for it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'edgemirror-source-'))
+    const store = new FsShardStore({ dir })
+    try {
+      await store.start()
+      const cid = testCid('short')
+      await putShard(store, cid, 0, pattern(BLOCK * STRIPES, 5))
+      await truncate(join(dir, 'shards', cid, '0'), BLOCK * 2 + 10)
+      const reported: Array<[string, number]> = []
+      const source = new SwarmShardSource({ selfId: SELF, store, dial: noNetwork, onCorruptShard: (c, i) => { reported.push([c, i]) } }, cid, manifestFor(BLOCK * STRIPES), new Map([[0, [SELF]]]))
+      // Block 0 is still on disk, but the file is not what was committed: the read fails and the shard goes.
+      assert.equal(await source.readBlock(0, 0), null)
+      assert.deepEqual(await store.listShards(cid), [], 'out of the served set')
+      assert.deepEqual(reported, [[cid, 0]])
+      await source.close()
+    } finally {
+      await store.stop()
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('quarantines an own copy reported corrupt, and says whether another holder is left', async () => {
+    const { source, shard } = await fixture()
+    assert.deepEqual(await source.readBlock(0, 0), blockOf(shard, 0))
+    assert.equal(source.reportCorrupt(0, 0), false, 'this node was the only holder')
+    assert.deepEqual(source.badHolders(), [], 'a rotten own copy is not a lying holder')
+    await source.close()
+
+    const store = new MemoryShardStore()
+    await store.start()
+    const cid = testCid('two')
+    await putShard(store, cid, 0, shard)
+    const reported: number[] = []
+    const two = new SwarmShardSource({ selfId: SELF, store, dial: noNetwork, onCorruptShard: (_c, i) => { reported.push(i) } }, cid, manifestFor(shard.byteLength), new Map([[0, [SELF, 'other']]]))
+    assert.deepEqual(await two.readBlock(0, 0), blockOf(shard, 0))
+    assert.equal(two.reportCorrupt(0, 0), true, 'the other holder is left to try')
+    await waitUntil(async () => (await store.listShards(cid)).length === 0)
+    assert.deepEqual(reported, [0])
+    await two.close()
+  })
+})
+
+async function waitUntil (condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5000
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -191,6 +191,21 @@ describe('FsShardStore on disk', () => {
     await rm(join(dir, 'shards', A, '2'))
     await symlink(outside, join(dir, 'shards', A, '2'))
     await assert.rejects(readAll(store.readShard(A, 2)), { code: 'ERR_STORE_CORRUPT' })
+    await store.stop()
+  })
+
+  it('a shard truncated or grown behind its back fails every read with ERR_STORE_CORRUPT, even a range it still holds', async () => {
+    const dir = freshDir()
+    const store = new FsShardStore({ dir })
+    await store.start()
+    await putShard(store, A, 0, pattern(1000))
+    await putShard(store, A, 1, pattern(1000))
+    await truncate(join(dir, 'shards', A, '0'), 400)
+    await writeFile(join(dir, 'shards', A, '1'), pattern(10), { flag: 'a' })
+    for (const index of [0, 1]) {
+      await assert.rejects(readAll(store.readShard(A, index, { offset: 0, length: 100 })), { code: 'ERR_STORE_CORRUPT' })
+      await assert.rejects(readAll(store.readShard(A, index)), { code: 'ERR_STORE_CORRUPT' })
+    }
     await store.stop()
   })
 
