@@ -20,7 +20,7 @@ function human (s: StatusResult): string {
     `peers      ${s.peers}`,
     `stored     ${s.shards} shards, ${s.manifests} manifests, ${formatSize(s.bytes)}${s.capacity !== null ? ` of ${formatSize(s.capacity)}` : ''}`,
     `carbon     ${s.carbon.gco2PerKwh} gCO2/kWh from ${s.carbon.source}${s.carbon.stale ? ' (stale)' : ''}${s.carbon.note !== undefined ? ` — ${s.carbon.note}` : ''}`,
-    `repair     ${s.repairsQueued} queued, ${s.repairsDone} done (${formatSize(s.bytesRepaired)} rebuilt), ${s.repairsFailed} failed, ${s.copiesCollected} extra copies collected${s.filesLost > 0 ? `, ${s.filesLost} FILES LOST` : ''}`,
+    `repair     ${s.repairsQueued} queued, ${s.repairsDone} done (${formatSize(s.bytesRepaired)} rebuilt), ${s.repairsFailed} failed, ${s.copiesCollected} extra copies collected${s.copiesKept > 0 ? ` (${s.copiesKept} kept: the other holder could not prove its copy)` : ''}${s.filesLost > 0 ? `, ${s.filesLost} FILES LOST` : ''}`,
     ...s.repairJobs.map(j => `  ${j.cid} ${j.state}: ${j.live}/${j.n} live${j.carbonNote !== undefined ? ` (${j.carbonNote})` : ''}${j.lastError !== undefined ? ` last error: ${j.lastError}` : ''}`),
     `scrub      ${s.scrub.passes} passes, ${formatSize(s.scrub.bytesScrubbed)} checked, ${s.scrub.corruptFound} corrupt shards found`
   ]

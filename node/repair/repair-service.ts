@@ -17,6 +17,7 @@ import { placeShards, type PlacementPeer, type Weights } from '../placement/inde
 import { askHas, type Dialer } from '../shard-client.ts'
 import { commitAll, openShardTarget, type ShardTarget } from '../shard-target.ts'
 import type { ShardStore } from '../store/shard-store.ts'
+import { proveClaims } from '../shard-proof.ts'
 import { SwarmShardSource } from '../swarm-shard-source.ts'
 import { MAX_HAS_CIDS } from '../constants.ts'
 import { DEAD_AFTER_MS, DEFAULT_REPAIR_RATE, HEARTBEAT_INTERVAL_MS, REPAIR_GRACE_MS } from './constants.ts'
@@ -67,6 +68,9 @@ export interface RepairStats {
   bytesRepaired: number
   /** Extra copies this node deleted because others hold the same index. */
   copiesCollected: number
+  /** Copies this node kept although another holder claimed the same shard, because that holder could not prove its
+   *  copy (a `has` answer is only a claim: node/shard-proof.ts). */
+  copiesKept: number
   /** Files with fewer than k live shards seen by this node. */
   filesLost: number
 }
@@ -85,7 +89,7 @@ export class RepairService {
   private readonly limiter: RateLimiter
   private readonly maps = new Map<string, HolderMap>()
   private readonly plans = new Map<string, { plan: RepairPlan, leader: boolean }>()
-  private readonly stats = { repairsDone: 0, repairsFailed: 0, bytesRepaired: 0, copiesCollected: 0 }
+  private readonly stats = { repairsDone: 0, repairsFailed: 0, bytesRepaired: 0, copiesCollected: 0, copiesKept: 0 }
   private readonly heartbeatMs: number
   private readonly graceMs: number
   private readonly now: () => number
@@ -258,7 +262,7 @@ export class RepairService {
     const now = this.now()
     if (plan.health === 'healthy') {
       this.queue.remove(cid)
-      await this.collectExcess(plan)
+      await this.collectExcess(plan, manifest)
     } else if (leader || plan.health === 'lost') {
       const urgent = this.nudged.has(cid) ? 0 : this.graceMs
       this.queue.add({ cid, k: manifest.k, n: manifest.k + manifest.m, live: plan.live, notBefore: now + urgent, reason: `shards ${plan.missing.join(', ')} have no live holder` }, now)
@@ -268,12 +272,20 @@ export class RepairService {
     return { plan, leader }
   }
 
-  /** Delete this node's copies that others also hold (every holder computes the same keeper). */
-  private async collectExcess (plan: RepairPlan): Promise<void> {
+  /** Delete this node's copies that others also hold (every holder computes the same keeper), once the keeper has
+   *  proved it holds the shard: holder maps come from `has` answers, and a peer that claims every shard and holds none
+   *  would otherwise have honest holders delete the only real copies (issue #13). */
+  private async collectExcess (plan: RepairPlan, manifest: Manifest): Promise<void> {
     const { selfId, store } = this.components
     for (const extra of plan.excess) {
       if (extra.peerId !== selfId) continue
-      log('%s: shard %d is also on %s, deleting this copy', plan.cid, extra.index, extra.keep)
+      const [proof] = await proveClaims(this.components, plan.cid, manifest, [{ index: extra.index, peer: extra.keep }], { signal: this.controller.signal })
+      if (proof !== 'ok') {
+        log.error('%s: shard %d is claimed by %s too, which could not prove its copy (%s): keeping this one', plan.cid, extra.index, extra.keep, proof)
+        this.stats.copiesKept++
+        continue
+      }
+      log('%s: shard %d is also on %s (proved), deleting this copy', plan.cid, extra.index, extra.keep)
       await store.deleteShard(plan.cid, extra.index)
       this.maps.get(plan.cid)?.remove(extra.index, selfId, selfId)
       this.stats.copiesCollected++

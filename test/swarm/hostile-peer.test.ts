@@ -218,3 +218,35 @@ describe('a shard truncated on disk', () => {
     await waitFor(async () => (await swarm!.nodes[h].check(cid)).healthy, DEADLINE_MS, 'the truncated shard to be rebuilt')
   })
 })
+
+describe('a peer that claims every shard, among holders that evaluate their files every heartbeat', () => {
+  let swarm: TestSwarm | undefined
+  let liar: Liar | undefined
+  /** Fast rounds: every holder evaluates its files (and collects extra copies) every 150 ms. */
+  const FAST: Partial<DaemonOptions> = { heartbeatMs: 150, deadAfterMs: 1200, repairGraceMs: 0, scrubIntervalMs: 60 * 60_000 }
+  before(async () => { swarm = await startSwarm(7, () => FAST) })
+  after(async () => {
+    await liar?.stop()
+    await swarm?.stop()
+  })
+
+  async function shardsOnDisk (cid: string): Promise<number> {
+    let count = 0
+    for (const repo of swarm!.repos) count += (await readdir(join(repo, 'store', 'shards', cid)).catch(() => [])).length
+    return count
+  }
+
+  it('no honest holder deletes its copy for a "copy" the liar cannot prove', async () => {
+    // Three files: which holder keeps an index among claimed duplicates is decided per index by a hash (docs/REPAIR.md),
+    // so the liar is the would-be keeper of some index unless it loses 18 coin flips.
+    const files = await Promise.all([0, 1, 2].map(async i => await share(swarm!, i, randomBytes(100_000))))
+    liar = await startLiar()
+    for (const { cid } of files) liar.files.set(cid, { k: K, m: M, blockSize: BLOCK, fileSize: 100_000 })
+    for (const node of swarm!.nodes) await liar.host.dial(multiaddr(node.addresses[0])).catch(() => {}) // the mesh dials it too
+    const total = async (counter: 'copiesKept' | 'copiesCollected'): Promise<number> =>
+      (await Promise.all(swarm!.nodes.map(async n => (await n.status())[counter]))).reduce((a, b) => a + b, 0)
+    await waitFor(async () => await total('copiesKept') > 0, DEADLINE_MS, 'a holder to refuse to give its copy up to the liar')
+    assert.equal(await total('copiesCollected'), 0, 'no copy was given up')
+    for (const { cid } of files) assert.equal(await shardsOnDisk(cid), K + M, `every shard of ${cid} is still on disk`)
+  })
+})
