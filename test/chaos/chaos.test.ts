@@ -11,8 +11,9 @@ const seed = process.env.EDGEMIRROR_CHAOS_SEED !== undefined ? Number(process.en
 
 describe('chaos (short)', () => {
   it(`seed ${seed}: kills, restarts, stalls and rot within m; the swarm heals every file`, { timeout: 300_000 }, async (t) => {
+    const started = performance.now()
     const report = await runChaos({
-      seed, daemons: 8, files: 6, rounds: 6, minWaitMs: 300, maxWaitMs: 1500, quietDeadlineMs: 120_000, progress: (text) => { t.diagnostic(text) }
+      seed, daemons: 8, files: 6, rounds: 6, minWaitMs: 300, maxWaitMs: 1500, quietDeadlineMs: 120_000, progress: (text) => { t.diagnostic(`+${((performance.now() - started) / 1000).toFixed(1)}s ${text}`) }
     })
     t.diagnostic(`seed ${seed}: ${JSON.stringify({ schedule: report.schedule, repair: report.repair, totals: report.totals, fetched: report.fetched, durationMs: report.durationMs })}`)
     assert.deepEqual(report.failures, [], `seed ${seed} (replay: ${report.replay})`)

@@ -14,7 +14,7 @@ import { okMessage, parseGetRequest, parseHasResponse } from '../../node/wire/me
 import { encodeMessage } from '../../node/wire/schema.ts'
 import { chunksOf, collect, startSwarm, waitFor, type TestSwarm } from './swarm.ts'
 
-const IDLE_MS = 500
+const IDLE_MS = 2000
 
 describe('faults on a 6-node loopback swarm', () => {
   let swarm: TestSwarm

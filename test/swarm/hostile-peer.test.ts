@@ -19,9 +19,8 @@ import { createHost, type Host } from '../../node/host.ts'
 import { FrameReader } from '../../node/wire/frame-reader.ts'
 import { FrameWriter } from '../../node/wire/frame-writer.ts'
 import { okMessage, parseGetRequest, parseHasRequest } from '../../node/wire/messages.ts'
-import type { DaemonOptions } from '../../node/daemon-options.ts'
 import type { EdgemirrorNode } from '../../node/edgemirror-node.ts'
-import { chunksOf, collect, startSwarm, waitFor, type TestSwarm } from './swarm.ts'
+import { chunksOf, collect, FAST_DETECTION, startSwarm, type TestSwarm, waitFor } from './swarm.ts'
 
 const K = 4
 const M = 2
@@ -179,8 +178,7 @@ describe('a peer that claims every shard and serves random bytes', () => {
 describe('a shard truncated on disk', () => {
   let swarm: TestSwarm | undefined
   /** Fast detection and no grace, so a nudged file is repaired at once; no scrub pass during the test. */
-  const FAST: Partial<DaemonOptions> = { heartbeatMs: 150, deadAfterMs: 1200, repairGraceMs: 0, scrubIntervalMs: 60 * 60_000 }
-  before(async () => { swarm = await startSwarm(7, () => FAST) })
+  before(async () => { swarm = await startSwarm(7, () => FAST_DETECTION) })
   after(async () => { await swarm?.stop() })
 
   async function truncateShard (node: number, cid: string, index: number, length: number): Promise<void> {
@@ -223,8 +221,7 @@ describe('a peer that claims every shard, among holders that evaluate their file
   let swarm: TestSwarm | undefined
   let liar: Liar | undefined
   /** Fast rounds: every holder evaluates its files (and collects extra copies) every 150 ms. */
-  const FAST: Partial<DaemonOptions> = { heartbeatMs: 150, deadAfterMs: 1200, repairGraceMs: 0, scrubIntervalMs: 60 * 60_000 }
-  before(async () => { swarm = await startSwarm(7, () => FAST) })
+  before(async () => { swarm = await startSwarm(7, () => FAST_DETECTION) })
   after(async () => {
     await liar?.stop()
     await swarm?.stop()

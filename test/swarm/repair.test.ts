@@ -6,10 +6,9 @@ import { open, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import type { DaemonOptions } from '../../node/daemon-options.ts'
-import { chunksOf, collect, startSwarm, waitFor, type TestSwarm } from './swarm.ts'
+import { chunksOf, collect, FAST_DETECTION, startSwarm, type TestSwarm, waitFor } from './swarm.ts'
 
 /** Short settings so a death is noticed in about a second; no grace: a dead holder is rebuilt at once. */
-const FAST: Partial<DaemonOptions> = { heartbeatMs: 150, deadAfterMs: 1200, repairGraceMs: 0, scrubIntervalMs: 60 * 60_000 }
 const K = 4
 const M = 2
 const DEADLINE_MS = 30_000
@@ -50,7 +49,7 @@ async function assertFetches (swarm: TestSwarm, reader: number, cid: string, dat
 
 describe('self-repair on a loopback swarm', () => {
   it('rebuilds a dead holder\'s shard on another peer', async () => {
-    await withSwarm(7, FAST, async (swarm) => {
+    await withSwarm(7, FAST_DETECTION, async (swarm) => {
       const data = randomBytes(200_000)
       const { cid, holders } = await share(swarm, data)
       const victim = holders.find(h => h !== 0) as number
@@ -66,7 +65,7 @@ describe('self-repair on a loopback swarm', () => {
 
   it('finishes a repair when the repairer dies during it', async () => {
     // A slow repair (40 kB/s for two 52 kB shards) so the repairer can be caught in the act.
-    await withSwarm(8, { ...FAST, repairRate: 40_000 }, async (swarm) => {
+    await withSwarm(8, { ...FAST_DETECTION, repairRate: 40_000 }, async (swarm) => {
       const data = randomBytes(200_000)
       const { cid, holders } = await share(swarm, data)
       await swarm.kill(holders.find(h => h !== 0) as number)
@@ -85,7 +84,7 @@ describe('self-repair on a loopback swarm', () => {
   })
 
   it('collects the extra copy of a holder that comes back after its shard was rebuilt', async () => {
-    await withSwarm(7, FAST, async (swarm) => {
+    await withSwarm(7, FAST_DETECTION, async (swarm) => {
       const data = randomBytes(200_000)
       const { cid, holders } = await share(swarm, data)
       const returning = holders.find(h => h !== 0) as number
@@ -106,7 +105,7 @@ describe('self-repair on a loopback swarm', () => {
   })
 
   it('repairs a shard that rotted on disk, found by the scrubber', async () => {
-    await withSwarm(7, { ...FAST, scrubIntervalMs: 100 }, async (swarm) => {
+    await withSwarm(7, { ...FAST_DETECTION, scrubIntervalMs: 100 }, async (swarm) => {
       const data = randomBytes(200_000)
       const { cid, holders } = await share(swarm, data)
       const index = 1
