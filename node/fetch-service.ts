@@ -7,11 +7,11 @@ import { decodeManifestFor, parseCid, type Manifest } from '../coder/manifest.ts
 import type { FetchReport, FetchStart } from './api/types.ts'
 import { Channel } from './channel.ts'
 import { NotFoundError } from './errors.ts'
-import { locate, type Holders, type LocatorComponents } from './locator.ts'
+import { locate, type Holders, type LocatorComponents } from './transfer/locator.ts'
 import type { ManifestCache } from './manifest-cache.ts'
-import { fetchManifestBytes, type Dialer } from './shard-client.ts'
+import { fetchManifestBytes, type Dialer } from './transfer/shard-client.ts'
 import type { ShardStore } from './store/shard-store.ts'
-import { SwarmShardSource } from './swarm-shard-source.ts'
+import { SwarmShardSource } from './transfer/swarm-shard-source.ts'
 import { HedgeTimer } from './hedge-timer.ts'
 
 const log = logger('edgemirror:fetch')

@@ -36,7 +36,7 @@ export interface HolderMapState {
   entries: HolderEntry[]
 }
 
-/** Shard index → peers, the shape the locator returns (node/locator.ts Holders.shards). */
+/** Shard index → peers, the shape the locator returns (node/transfer/locator.ts Holders.shards). */
 export type ShardHolders = ReadonlyMap<number, readonly string[]>
 
 /** An extra copy of a shard index: `peerId` may delete it, `keep` keeps the index's copy. */

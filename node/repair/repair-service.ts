@@ -14,11 +14,11 @@ import type { RepairResult } from '../api/types.ts'
 import { NotEnoughPeersError, NotFoundError } from '../errors.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
 import { placeShards, type PlacementPeer, type Weights } from '../placement/index.ts'
-import { askHas, type Dialer } from '../shard-client.ts'
-import { commitAll, openShardTarget, type ShardTarget } from '../shard-target.ts'
+import { askHas, type Dialer } from '../transfer/shard-client.ts'
+import { commitAll, openShardTarget, type ShardTarget } from '../transfer/shard-target.ts'
 import type { ShardStore } from '../store/shard-store.ts'
-import { proveClaims } from '../shard-proof.ts'
-import { SwarmShardSource } from '../swarm-shard-source.ts'
+import { proveClaims } from '../transfer/shard-proof.ts'
+import { SwarmShardSource } from '../transfer/swarm-shard-source.ts'
 import { MAX_HAS_CIDS } from '../constants.ts'
 import { DEAD_AFTER_MS, DEFAULT_REPAIR_RATE, HEARTBEAT_INTERVAL_MS, REPAIR_GRACE_MS } from './constants.ts'
 import { FailureDetector } from './failure-detector.ts'
@@ -69,7 +69,7 @@ export interface RepairStats {
   /** Extra copies this node deleted because others hold the same index. */
   copiesCollected: number
   /** Copies this node kept although another holder claimed the same shard, because that holder could not prove its
-   *  copy (a `has` answer is only a claim: node/shard-proof.ts). */
+   *  copy (a `has` answer is only a claim: node/transfer/shard-proof.ts). */
   copiesKept: number
   /** Files with fewer than k live shards seen by this node. */
   filesLost: number

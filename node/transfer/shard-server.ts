@@ -2,24 +2,24 @@
 // committed), serve shards (verified again as they are read, so rot is never passed on), answer has/manifest/info.
 import type { Stream } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
-import { AbortedError, HashMismatchError, InvalidParametersError } from '../coder/errors.ts'
-import { blockMatches } from '../coder/hash.ts'
-import { shardSize, stripeCount } from '../coder/layout.ts'
+import { AbortedError, HashMismatchError, InvalidParametersError } from '../../coder/errors.ts'
+import { blockMatches } from '../../coder/hash.ts'
+import { shardSize, stripeCount } from '../../coder/layout.ts'
 import { checkShardGeometry, ShardReceiver } from './shard-receiver.ts'
-import { isCorruptRead, quarantineBadShard } from './store/quarantine.ts'
-import { readStoredBlocks } from './store/read-block.ts'
+import { isCorruptRead, quarantineBadShard } from '../store/quarantine.ts'
+import { readStoredBlocks } from '../store/read-block.ts'
 import {
   INBOUND_BUDGET_PER_CONNECTION_BYTES, INBOUND_BUDGET_TOTAL_BYTES, MAX_HEADER_FRAME, MAX_INBOUND_REQUEST_STREAMS, MAX_INBOUND_TRANSFERS,
   MAX_SMALL_REQUEST_FRAME, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, PROTOCOL_PUT_V1,
   READ_HIGH_WATER, STREAM_IDLE_TIMEOUT_MS, YAMUX_MAX_STREAM_WINDOW
-} from './constants.ts'
-import { classifyError, NotFoundError, TimeoutError } from './errors.ts'
-import type { ManifestCache } from './manifest-cache.ts'
-import type { ShardStore } from './store/shard-store.ts'
-import { FrameReader } from './wire/frame-reader.ts'
-import { FrameWriter } from './wire/frame-writer.ts'
-import { InboundBudget, type InboundBudgetLimits, type InboundBudgetUsage, type InboundLease } from './wire/inbound-budget.ts'
-import { errorMessage, okMessage, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutCommit, parsePutRequest, parsePutTrailer, type KnownPeer, type PeerInfoMessage } from './wire/messages.ts'
+} from '../constants.ts'
+import { classifyError, NotFoundError, TimeoutError } from '../errors.ts'
+import type { ManifestCache } from '../manifest-cache.ts'
+import type { ShardStore } from '../store/shard-store.ts'
+import { FrameReader } from '../wire/frame-reader.ts'
+import { FrameWriter } from '../wire/frame-writer.ts'
+import { InboundBudget, type InboundBudgetLimits, type InboundBudgetUsage, type InboundLease } from '../wire/inbound-budget.ts'
+import { errorMessage, okMessage, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutCommit, parsePutRequest, parsePutTrailer, type KnownPeer, type PeerInfoMessage } from '../wire/messages.ts'
 
 const log = logger('edgemirror:shard-server')
 

@@ -2,8 +2,8 @@
 // dials the ones it is not connected to yet. Joining through one bootstrap peer thus reaches the whole swarm in one
 // round, and the holders of a file can always reach each other directly (heartbeats, repair).
 import { logger } from '@libp2p/logger'
-import { MAX_MESH_PEERS, MESH_EXCHANGE_INTERVAL_MS } from './constants.ts'
-import type { KnownPeer } from './wire/messages.ts'
+import { MAX_MESH_PEERS, MESH_EXCHANGE_INTERVAL_MS } from '../constants.ts'
+import type { KnownPeer } from '../wire/messages.ts'
 
 const log = logger('edgemirror:mesh')
 

@@ -1,14 +1,14 @@
 // The client side of the edgemirror protocols: push a shard, stream a shard's blocks, ask who has what.
 import type { Stream } from '@libp2p/interface'
-import type { Geometry } from '../coder/layout.ts'
-import { stripeBlockSize } from '../coder/layout.ts'
-import { MAX_HEADER_FRAME, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, PUT_ACCEPT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from './constants.ts'
-import { classifyError, ProtocolError, TimeoutError } from './errors.ts'
-import { FrameReader } from './wire/frame-reader.ts'
-import { FrameWriter } from './wire/frame-writer.ts'
-import { parseGetResponse, parseHasResponse, parseInfoResponse, parseManifestResponse, parsePeersResponse, parseResponse, type Holding, type KnownPeer, type PeerInfoMessage } from './wire/messages.ts'
-import { encodeMessage, str } from './wire/schema.ts'
-import { MAX_MANIFEST_BYTES } from '../coder/constants.ts'
+import type { Geometry } from '../../coder/layout.ts'
+import { stripeBlockSize } from '../../coder/layout.ts'
+import { MAX_HEADER_FRAME, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, PUT_ACCEPT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../constants.ts'
+import { classifyError, ProtocolError, TimeoutError } from '../errors.ts'
+import { FrameReader } from '../wire/frame-reader.ts'
+import { FrameWriter } from '../wire/frame-writer.ts'
+import { parseGetResponse, parseHasResponse, parseInfoResponse, parseManifestResponse, parsePeersResponse, parseResponse, type Holding, type KnownPeer, type PeerInfoMessage } from '../wire/messages.ts'
+import { encodeMessage, str } from '../wire/schema.ts'
+import { MAX_MANIFEST_BYTES } from '../../coder/constants.ts'
 
 /** Opens a stream for `protocol` to `peer` (libp2p.dialProtocol in the daemon). */
 export type Dialer = (peer: string, protocol: string, options?: { signal?: AbortSignal }) => Promise<Stream>

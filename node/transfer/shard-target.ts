@@ -2,10 +2,10 @@
 // serves peers) or a peer over the put protocol. Share and repair both stream blocks into targets, then commit in two
 // phases: prepare every target (each verifies and stages its shard), and only then commit them.
 import { logger } from '@libp2p/logger'
-import type { ManifestCache } from './manifest-cache.ts'
+import type { ManifestCache } from '../manifest-cache.ts'
 import { ShardUpload, type Dialer } from './shard-client.ts'
 import { ShardReceiver } from './shard-receiver.ts'
-import type { ShardStore } from './store/shard-store.ts'
+import type { ShardStore } from '../store/shard-store.ts'
 
 const log = logger('edgemirror:shard-target')
 

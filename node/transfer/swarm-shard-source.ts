@@ -2,13 +2,13 @@
 // shard; a holder that fails or stalls is dropped for that shard, and one that serves a bad block is dropped for the
 // whole file (a peer that lies about one shard cannot be trusted with the others). Used by fetch and repair.
 import { logger } from '@libp2p/logger'
-import type { ShardSource } from '../coder/decoder.ts'
-import { stripeCount } from '../coder/layout.ts'
-import type { Manifest } from '../coder/manifest.ts'
+import type { ShardSource } from '../../coder/decoder.ts'
+import { stripeCount } from '../../coder/layout.ts'
+import type { Manifest } from '../../coder/manifest.ts'
 import { getShardBlocks, type Dialer } from './shard-client.ts'
-import { isCorruptRead, quarantineBadShard } from './store/quarantine.ts'
-import { readStoredBlocks } from './store/read-block.ts'
-import type { ShardStore } from './store/shard-store.ts'
+import { isCorruptRead, quarantineBadShard } from '../store/quarantine.ts'
+import { readStoredBlocks } from '../store/read-block.ts'
+import type { ShardStore } from '../store/shard-store.ts'
 
 const log = logger('edgemirror:shard-source')
 

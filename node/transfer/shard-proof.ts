@@ -4,15 +4,15 @@
 // protocol, or from the store for this node's own shards).
 import { randomInt } from 'node:crypto'
 import { logger } from '@libp2p/logger'
-import { blockMatches } from '../coder/hash.ts'
-import { stripeCount } from '../coder/layout.ts'
-import type { Manifest } from '../coder/manifest.ts'
-import type { ShardProof } from './api/types.ts'
-import { PROOF_TIMEOUT_MS } from './constants.ts'
+import { blockMatches } from '../../coder/hash.ts'
+import { stripeCount } from '../../coder/layout.ts'
+import type { Manifest } from '../../coder/manifest.ts'
+import type { ShardProof } from '../api/types.ts'
+import { PROOF_TIMEOUT_MS } from '../constants.ts'
 import { getShardBlocks, type Dialer } from './shard-client.ts'
-import { isCorruptRead, quarantineBadShard } from './store/quarantine.ts'
-import { readStoredBlock } from './store/read-block.ts'
-import type { ShardStore } from './store/shard-store.ts'
+import { isCorruptRead, quarantineBadShard } from '../store/quarantine.ts'
+import { readStoredBlock } from '../store/read-block.ts'
+import type { ShardStore } from '../store/shard-store.ts'
 
 const log = logger('edgemirror:proof')
 

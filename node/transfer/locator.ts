@@ -1,7 +1,7 @@
 // Finding a file in the swarm: who holds its manifest and which shard indexes, asked of every connected peer
 // (the swarms edgemirror targets are a handful to a few hundred peers) plus this node's own store.
 import { logger } from '@libp2p/logger'
-import type { ShardStore } from './store/shard-store.ts'
+import type { ShardStore } from '../store/shard-store.ts'
 import { askHas, type Dialer } from './shard-client.ts'
 
 const log = logger('edgemirror:locator')

@@ -1,9 +1,9 @@
 // What this node knows about its peers: placement labels, carbon intensity and free space (from the info
 // protocol), and round-trip time (from ping). Refreshed when a peer connects and then periodically.
 import { logger } from '@libp2p/logger'
-import { REQUEST_TIMEOUT_MS } from './constants.ts'
-import { estimateRtt, newCoordinate, updateCoordinate, type VivaldiCoordinate } from './placement/index.ts'
-import type { PeerInfoMessage } from './wire/messages.ts'
+import { REQUEST_TIMEOUT_MS } from '../constants.ts'
+import { estimateRtt, newCoordinate, updateCoordinate, type VivaldiCoordinate } from '../placement/index.ts'
+import type { PeerInfoMessage } from '../wire/messages.ts'
 
 const log = logger('edgemirror:peers')
 
