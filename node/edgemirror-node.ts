@@ -13,10 +13,11 @@ import type { Manifest } from '../coder/manifest.ts'
 import { MAX_EXCHANGED_ADDRESSES, MAX_EXCHANGED_PEERS, PEER_INFO_REFRESH_MS, PUT_ACCEPT_TIMEOUT_MS, SERVICE_STOP_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS } from './constants.ts'
 import { EdgemirrorError, TimeoutError } from './errors.ts'
 import type { DaemonOptions } from './daemon-options.ts'
-import { FetchService } from './fetch-service.ts'
+import { CheckService } from './check/check-service.ts'
+import { FetchService } from './fetch/fetch-service.ts'
 import { createHost, type Host } from './host.ts'
 import { loadOrCreateIdentity } from './identity.ts'
-import { locate, type LocatorComponents } from './transfer/locator.ts'
+import type { LocatorComponents } from './transfer/locator.ts'
 import { ManifestCache } from './manifest-cache.ts'
 import { MeshKeeper } from './membership/mesh.ts'
 import { RepairService } from './repair/repair-service.ts'
@@ -24,9 +25,8 @@ import { Scrubber } from './repair/scrubber.ts'
 import { PeerDirectory } from './membership/peer-directory.ts'
 import { DEFAULT_WEIGHTS, parseWeights } from './placement/index.ts'
 import { askInfo, askPeers, type Dialer } from './transfer/shard-client.ts'
-import { proveClaims } from './transfer/shard-proof.ts'
 import { ShardServer } from './transfer/shard-server.ts'
-import { ShareService } from './share-service.ts'
+import { ShareService } from './share/share-service.ts'
 import { FsShardStore } from './store/fs-shard-store.ts'
 import type { ShardStore, StoreStats } from './store/shard-store.ts'
 import type { KnownPeer, PeerInfoMessage } from './wire/messages.ts'
@@ -42,6 +42,7 @@ export class EdgemirrorNode implements ControlApi {
   private readonly server: ShardServer
   private readonly sharing: ShareService
   private readonly fetching: FetchService
+  private readonly checking: CheckService
   private readonly mesh: MeshKeeper
   private readonly repairs: RepairService
   private readonly scrubber: Scrubber
@@ -112,6 +113,13 @@ export class EdgemirrorNode implements ControlApi {
       rttOf,
       carbonOf: (peer) => peer === selfId ? carbon.current().gco2PerKwh : this.directory.get(peer)?.carbon,
       onDegraded: (cid) => { this.repairs.nudge(cid) },
+      onCorruptShard: (cid) => { this.repairs.nudge(cid) }
+    })
+    this.checking = new CheckService({
+      ...locator,
+      manifests: this.manifests,
+      domainsOf: (peer) => peer === selfId ? options : this.directory.get(peer),
+      repairView: (cid) => this.repairs.view(cid),
       onCorruptShard: (cid) => { this.repairs.nudge(cid) }
     })
     this.repairs = new RepairService({
@@ -292,24 +300,7 @@ export class EdgemirrorNode implements ControlApi {
   }
 
   async check (cid: string): Promise<CheckResult> {
-    let holders = await locate(this.locator, cid)
-    const manifest = await this.fetching.manifest(cid, holders)
-    const n = manifest.k + manifest.m
-    if (holders.shards.size < n) holders = await locate(this.locator, cid, { providers: true })
-    // A claim counts only once proven (one block at a random stripe): a peer can claim shards it does not hold.
-    const claims = Array.from({ length: n }, (_, index) => (holders.shards.get(index) ?? []).map(peer => ({ index, peer }))).flat()
-    const proofs = await proveClaims({ selfId: this.peerId, store: this.store, dial: this.dial, onCorruptShard: (c) => { this.repairs.nudge(c) } }, cid, manifest, claims)
-    const shards: CheckResult['shards'] = []
-    for (let index = 0; index < n; index++) {
-      if (!holders.shards.has(index)) shards.push({ index, peer: null, live: false })
-    }
-    claims.forEach(({ index, peer }, i) => {
-      const facts = peer === this.peerId ? this.options : this.directory.get(peer)
-      shards.push({ index, peer, live: proofs[i] === 'ok', proof: proofs[i], region: facts?.region, zone: facts?.zone })
-    })
-    shards.sort((a, b) => a.index - b.index)
-    const live = new Set(shards.filter(s => s.live).map(s => s.index)).size
-    return { cid, k: manifest.k, m: manifest.m, live, healthy: live === n, shards, repair: this.repairs.view(cid) }
+    return await this.checking.check(cid)
   }
 
   async repair (cid: string): Promise<RepairResult> {

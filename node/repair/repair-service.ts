@@ -10,12 +10,11 @@ import { logger } from '@libp2p/logger'
 import { shardSize } from '../../coder/layout.ts'
 import type { Manifest } from '../../coder/manifest.ts'
 import { rebuildShards } from '../../coder/rebuild.ts'
-import type { RepairResult } from '../api/types.ts'
 import { NotEnoughPeersError, NotFoundError } from '../errors.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
 import { placeShards, type PlacementPeer, type Weights } from '../placement/index.ts'
 import { askHas, type Dialer } from '../transfer/shard-client.ts'
-import { commitAll, openShardTarget, type ShardTarget } from '../transfer/shard-target.ts'
+import { openShardTargets, writeShards, type PlacedTarget } from '../transfer/shard-target.ts'
 import type { ShardStore } from '../store/shard-store.ts'
 import { proveClaims } from '../transfer/shard-proof.ts'
 import { SwarmShardSource } from '../transfer/swarm-shard-source.ts'
@@ -27,6 +26,7 @@ import { shouldRepair } from './leader.ts'
 import { RateLimiter } from './rate-limiter.ts'
 import { planRepair, type RepairPlan } from './repair-plan.ts'
 import { RepairQueue, type CarbonOutlook, type JobStatus } from './repair-queue.ts'
+import type { RepairResult, RepairStats, RepairView } from './types.ts'
 import { NotEnoughShardsError } from '../../coder/errors.ts'
 
 /** Repair always places one shard per peer (several on one would let one loss cost more than one shard). */
@@ -59,28 +59,6 @@ export interface RepairInit {
   graceMs?: number
   /** Bytes per second of rebuilt shards pushed to new holders. */
   repairRate?: number
-}
-
-export interface RepairStats {
-  repairsQueued: number
-  repairsDone: number
-  repairsFailed: number
-  bytesRepaired: number
-  /** Extra copies this node deleted because others hold the same index. */
-  copiesCollected: number
-  /** Copies this node kept although another holder claimed the same shard, because that holder could not prove its
-   *  copy (a `has` answer is only a claim: node/transfer/shard-proof.ts). */
-  copiesKept: number
-  /** Files with fewer than k live shards seen by this node. */
-  filesLost: number
-}
-
-/** What `check` shows of a file's repair state on this node. */
-export interface RepairView {
-  generation: number
-  health: RepairPlan['health']
-  leader: boolean
-  job?: JobStatus
 }
 
 export class RepairService {
@@ -342,26 +320,23 @@ export class RepairService {
     log('%s: rebuilding %s -> %s', cid, plan.missing.join(','), placement.shards.map(s => `${s.index}@${s.peerId}`).join(' '))
     const upload = randomBytes(16).toString('hex')
     const geometry = { k: manifest.k, m: manifest.m, blockSize: manifest.blockSize, fileSize: manifest.fileSize }
-    const targets: Array<{ index: number, peer: string, target: ShardTarget }> = []
+    let targets: PlacedTarget[] = []
     // A survivor of ours found bad while reading it is quarantined; look at the file again (it lost one more index).
     const source = new SwarmShardSource({ ...components, onCorruptShard: (c) => { this.nudge(c) } }, cid, manifest, this.readers(plan), signal)
     try {
-      for (const s of placement.shards) {
-        targets.push({ index: s.index, peer: s.peerId, target: await openShardTarget(components, s.peerId, { upload, index: s.index, ...geometry }, signal) })
-      }
+      targets = await openShardTargets(components, placement.shards, { upload, ...geometry }, signal)
       let pushed = 0
-      await rebuildShards(manifest, source, targets.map(t => t.index), async (_stripe, blocks) => {
-        const bytes = targets.reduce((sum, t) => sum + (blocks.get(t.index)?.byteLength ?? 0), 0)
-        await this.limiter.take(bytes, { signal })
-        await Promise.all(targets.map(async t => { await t.target.writeBlock(blocks.get(t.index) as Uint8Array, signal) }))
-        pushed += bytes
-      }, { preference: plan.read.map(r => r.index), signal })
-      await commitAll(targets.map(t => t.target), manifestBytes, signal)
+      await writeShards(targets, async (writeStripe) => {
+        await rebuildShards(manifest, source, targets.map(t => t.index), async (_stripe, blocks) => {
+          const bytes = targets.reduce((sum, t) => sum + (blocks.get(t.index)?.byteLength ?? 0), 0)
+          await this.limiter.take(bytes, { signal })
+          await writeStripe(t => blocks.get(t.index) as Uint8Array)
+          pushed += bytes
+        }, { preference: plan.read.map(r => r.index), signal })
+        return manifestBytes
+      }, { signal, commitSignal: signal })
       this.stats.repairsDone++
       this.stats.bytesRepaired += pushed
-    } catch (err) {
-      for (const t of targets) t.target.abort(err as Error)
-      throw err
     } finally {
       await source.close()
     }

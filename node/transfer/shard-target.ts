@@ -1,6 +1,6 @@
 // Where one shard of a file goes while it is written: this node's store (through the same verifying receiver that
-// serves peers) or a peer over the put protocol. Share and repair both stream blocks into targets, then commit in two
-// phases: prepare every target (each verifies and stages its shard), and only then commit them.
+// serves peers) or a peer over the put protocol. Share and repair both write through writeShards(): stream blocks into
+// every target, then commit in two phases: prepare every target (each verifies and stages its shard), then commit them.
 import { logger } from '@libp2p/logger'
 import type { ManifestCache } from '../manifest-cache.ts'
 import { ShardUpload, type Dialer } from './shard-client.ts'
@@ -44,13 +44,78 @@ export async function openShardTarget (components: ShardTargetComponents, peer: 
   }
 }
 
-/** Prepare every target, then commit every one; on a failure before the commits, abort them all. */
-export async function commitAll (targets: ShardTarget[], manifestBytes: Uint8Array, signal?: AbortSignal): Promise<void> {
+/** A shard index, the peer writing it, and its open target. */
+export interface PlacedTarget { index: number, peer: string, target: ShardTarget }
+
+/** Open a target for every placed shard, one after the other; if one fails to open, those already open are aborted. */
+export async function openShardTargets (components: ShardTargetComponents, shards: Array<{ index: number, peerId: string }>, request: Omit<ShardTargetRequest, 'index'>, signal?: AbortSignal): Promise<PlacedTarget[]> {
+  const targets: PlacedTarget[] = []
   try {
-    await Promise.all(targets.map(async t => await t.prepare(manifestBytes, signal)))
+    for (const s of shards) {
+      targets.push({ index: s.index, peer: s.peerId, target: await openShardTarget(components, s.peerId, { ...request, index: s.index }, signal) })
+    }
   } catch (err) {
-    for (const t of targets) t.abort(err as Error)
+    for (const t of targets) t.target.abort(err as Error)
     throw err
   }
-  await Promise.all(targets.map(async t => await t.commit(signal)))
+  return targets
+}
+
+/** Sends one stripe: block `blockOf(t, i)` to target i, all in parallel (each waits for its stream to drain). */
+export type WriteStripe<T extends PlacedTarget> = (blockOf: (t: T, i: number) => Uint8Array, hashOf?: (t: T, i: number) => Uint8Array | undefined) => Promise<void>
+
+export interface WriteShardsOptions<T extends PlacedTarget> {
+  /** For the writes and the prepares. */
+  signal?: AbortSignal
+  /** The error to throw for a target's failure while writing or preparing (share names the holder; default: as is). */
+  failed?: (t: T, err: unknown) => unknown
+  /** Runs once every target is prepared, before any commit; if it throws, every target is aborted (share stages this
+   *  node's own copy of the manifest here). */
+  prepared?: () => Promise<void>
+  /** Runs with the targets' abort when a failure comes before the commits (share drops its staged manifest). */
+  aborted?: () => Promise<void>
+  /** For the commits. Share gives none: stopping half way through the commits would leave some holders with a shard
+   *  and others without. Repair gives its own (the node is stopping). */
+  commitSignal?: AbortSignal
+  /** Tolerate failed commits: the failures are returned, and the caller decides whether enough committed (share needs
+   *  k). Otherwise (repair) the first failed commit is thrown as it happens. */
+  tolerateCommitFailures?: boolean
+}
+
+/**
+ * The fan-out share and repair both run (docs/PROTOCOLS.md, "A failed share"): `stream` pushes every stripe to every
+ * target through `writeStripe` and returns the manifest bytes; then every target verifies and stages its shard against
+ * the manifest (prepare), and only when all are prepared do they commit. A failure before the commits aborts every
+ * target, so nothing is left behind. Returns the manifest bytes and the failed commits (tolerateCommitFailures only).
+ */
+export async function writeShards<T extends PlacedTarget> (targets: T[], stream: (writeStripe: WriteStripe<T>) => Promise<Uint8Array>, options: WriteShardsOptions<T> = {}):
+Promise<{ manifestBytes: Uint8Array, failures: Array<{ target: T, error: Error }> }> {
+  const { signal } = options
+  const failed = options.failed ?? ((_t: T, err: unknown) => err)
+  let manifestBytes: Uint8Array
+  try {
+    manifestBytes = await stream(async (blockOf, hashOf) => {
+      await Promise.all(targets.map(async (t, i) => {
+        await t.target.writeBlock(blockOf(t, i), signal, hashOf?.(t, i)).catch((err) => { throw failed(t, err) })
+      }))
+    })
+    await Promise.all(targets.map(async t => await t.target.prepare(manifestBytes, signal).catch((err) => { throw failed(t, err) })))
+    await options.prepared?.()
+  } catch (err) {
+    for (const t of targets) t.target.abort(err as Error)
+    await options.aborted?.()
+    throw err
+  }
+  const commits = targets.map(async t => await t.target.commit(options.commitSignal))
+  if (options.tolerateCommitFailures !== true) {
+    try {
+      await Promise.all(commits)
+    } catch (err) {
+      for (const t of targets) t.target.abort(err as Error) // a no-op for the targets that committed
+      throw err
+    }
+    return { manifestBytes, failures: [] }
+  }
+  const settled = await Promise.allSettled(commits)
+  return { manifestBytes, failures: settled.flatMap((r, i) => r.status === 'rejected' ? [{ target: targets[i], error: r.reason as Error }] : []) }
 }

@@ -1,7 +1,7 @@
 // When a fetch asks for one shard more (coder/decoder.ts HedgePolicy): a stripe is late when it has taken
 // HEDGE_FACTOR times the median of the recent stripes, never sooner than HEDGE_MIN_MS. Until a stripe has been timed,
 // HEDGE_INITIAL_MS stands in. One instance per fetch: stripes of one file over one set of holders are comparable.
-import type { HedgePolicy } from '../coder/decoder.ts'
+import type { HedgePolicy } from '../../coder/decoder.ts'
 
 /** 3x the typical stripe time marks a holder as slow "compared to the others"; Dean and Barroso (The Tail at Scale,
  *  CACM 2013) hedge at the 95th percentile, and a median multiple is the cheap stand-in with a short history. */

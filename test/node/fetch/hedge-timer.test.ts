@@ -1,7 +1,7 @@
 // The fetch's hedge timer with a hand-driven clock: how late is late, and what it learns from stripes.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { HEDGE_FACTOR, HEDGE_INITIAL_MS, HEDGE_MIN_MS, HedgeTimer, type HedgeClock } from '../../node/hedge-timer.ts'
+import { HEDGE_FACTOR, HEDGE_INITIAL_MS, HEDGE_MIN_MS, HedgeTimer, type HedgeClock } from '../../../node/fetch/hedge-timer.ts'
 
 function manualClock (): HedgeClock & { advance: (ms: number) => void } {
   let now = 0
