@@ -53,7 +53,7 @@ export interface ControlApi {
   ls (): Promise<FileView[]>
   share (body: AsyncIterable<Uint8Array>, options: ShareOptions): Promise<ShareResult>
   fetch (cid: string, options?: { signal?: AbortSignal }): Promise<FetchStart>
-  check (cid: string): Promise<CheckResult>
+  check (cid: string, options?: { signal?: AbortSignal }): Promise<CheckResult>
   /** Repair a file now, on this node. */
   repair (cid: string, options?: { signal?: AbortSignal }): Promise<RepairResult>
 }

@@ -4,6 +4,7 @@
 import { logger } from '@libp2p/logger'
 import { MAX_MESH_PEERS, MESH_EXCHANGE_INTERVAL_MS } from '../constants.ts'
 import type { KnownPeer } from '../wire/messages.ts'
+import type { Startable } from '../startable.ts'
 
 const log = logger('edgemirror:mesh')
 
@@ -25,7 +26,7 @@ export interface MeshComponents {
  *  that join at once learn of each other within seconds, a quiet swarm costs one exchange per interval. */
 const FIRST_FOLLOW_UP_MS = 1000
 
-export class MeshKeeper {
+export class MeshKeeper implements Startable {
   private timer: NodeJS.Timeout | undefined
   private delay = FIRST_FOLLOW_UP_MS
   private dueAt = Infinity

@@ -28,6 +28,7 @@ import { planRepair, type RepairPlan } from './repair-plan.ts'
 import { RepairQueue, type CarbonOutlook, type JobStatus } from './repair-queue.ts'
 import type { RepairResult, RepairStats, RepairView } from './types.ts'
 import { NotEnoughShardsError } from '../../coder/errors.ts'
+import type { Startable } from '../startable.ts'
 
 /** Repair always places one shard per peer (several on one would let one loss cost more than one shard). */
 const REPAIR_FEWER_PEERS_HINT = 'repair places one shard per peer: start more peers, or bring the lost holders back'
@@ -61,7 +62,7 @@ export interface RepairInit {
   repairRate?: number
 }
 
-export class RepairService {
+export class RepairService implements Startable {
   readonly detector: FailureDetector
   private readonly queue: RepairQueue
   private readonly limiter: RateLimiter
@@ -159,9 +160,11 @@ export class RepairService {
   }
 
   /** Repair `cid` now on this node, whoever leads it (the CLI's `repair`). */
-  async repairNow (cid: string): Promise<RepairResult> {
+  async repairNow (cid: string, options: { signal?: AbortSignal } = {}): Promise<RepairResult> {
+    // The caller's signal (the control API's request: a client that goes away) as well as the node stopping.
+    const signal = options.signal !== undefined ? AbortSignal.any([this.controller.signal, options.signal]) : this.controller.signal
     await this.collectReports([cid])
-    const rebuilt = await this.repairFile(cid, this.controller.signal)
+    const rebuilt = await this.repairFile(cid, signal)
     const { plan } = await this.evaluate(cid)
     return { cid, rebuilt, live: plan.live, healthy: plan.health === 'healthy' }
   }

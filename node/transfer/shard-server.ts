@@ -20,6 +20,7 @@ import { FrameReader } from '../wire/frame-reader.ts'
 import { FrameWriter } from '../wire/frame-writer.ts'
 import { InboundBudget, type InboundBudgetLimits, type InboundBudgetUsage, type InboundLease } from '../wire/inbound-budget.ts'
 import { errorMessage, okMessage, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutCommit, parsePutRequest, parsePutTrailer, type KnownPeer, type PeerInfoMessage } from '../wire/messages.ts'
+import type { Startable } from '../startable.ts'
 
 const log = logger('edgemirror:shard-server')
 
@@ -55,7 +56,7 @@ export interface ShardServerComponents {
 
 type Handler = (stream: Stream, connection: string) => Promise<void>
 
-export class ShardServer {
+export class ShardServer implements Startable {
   private readonly protocols: Array<[string, Handler, number]>
   private readonly budget: InboundBudget
   private readonly idleTimeoutMs: number
