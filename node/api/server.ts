@@ -52,7 +52,7 @@ export async function startControlServer (options: ControlServerOptions): Promis
       await rm(file, { force: true })
       server.closeAllConnections()
       server.close()
-      await once(server, 'close').catch(() => {})
+      await once(server, 'close').catch((err: Error) => { log('closing the control API: %s', err.message) })
     }
   }
 }

@@ -81,7 +81,7 @@ export class Scrubber implements Startable {
 
   private async scrubShard (cid: string, index: number, signal?: AbortSignal): Promise<void> {
     const { store, manifests } = this.components
-    const manifest = await manifests.get(cid).catch(() => undefined)
+    const manifest = await manifests.get(cid).catch((err: Error) => { log.error('manifest %s unreadable, its shards are not scrubbed: %s', cid, err.message); return undefined })
     if (manifest === undefined) return // not ours to judge without a manifest; the store keeps it until GC
     const hashes = manifest.shardHashes[index]
     const problem = await (async (): Promise<string | undefined> => {

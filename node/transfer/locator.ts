@@ -43,7 +43,7 @@ export async function locate (components: LocatorComponents, cid: string, option
   // to know nothing of the file: a lookup can take seconds, and edgemirror swarms are usually fully connected.
   const wanted = options.providers ?? holders.manifest.length === 0
   if (wanted && components.findProviders !== undefined) {
-    const more = await components.findProviders(cid, signal).catch(() => [])
+    const more = await components.findProviders(cid, signal).catch((err: Error) => { log('providers of %s: %s', cid, err.message); return [] })
     await ask(components, cid, more.filter(p => !asked.has(p)), asked, add, signal)
   }
   return holders

@@ -1,7 +1,7 @@
 // The DHT as a fallback locator: holders announce the CIDs they can serve, and a reader short of holders among its
 // connected peers asks for more (node/transfer/locator.ts). Never let a lookup hold up a request for long.
 import { logger } from '@libp2p/logger'
-import { CID } from 'multiformats/cid'
+import { parseCid } from '../../coder/manifest.ts'
 import type { Host } from '../host.ts'
 
 const log = logger('edgemirror:providers')
@@ -19,13 +19,13 @@ export interface ContentProviders {
 export function dhtProviders (host: Pick<Host, 'contentRouting'>): ContentProviders {
   return {
     announce: async (cid) => {
-      await host.contentRouting.provide(CID.parse(cid), { signal: AbortSignal.timeout(DHT_TIMEOUT_MS * 6) })
+      await host.contentRouting.provide(parseCid(cid), { signal: AbortSignal.timeout(DHT_TIMEOUT_MS * 6) })
     },
     findProviders: async (cid, signal) => {
       const timeout = AbortSignal.timeout(DHT_TIMEOUT_MS)
       const peers: string[] = []
       try {
-        for await (const provider of host.contentRouting.findProviders(CID.parse(cid), { signal: signal != null ? AbortSignal.any([signal, timeout]) : timeout })) {
+        for await (const provider of host.contentRouting.findProviders(parseCid(cid), { signal: signal != null ? AbortSignal.any([signal, timeout]) : timeout })) {
           peers.push(provider.id.toString())
         }
       } catch (err) {

@@ -224,7 +224,7 @@ export class ShardServer implements Startable {
         return
       }
     } finally {
-      await blocks.return(undefined).catch(() => {})
+      await blocks.return(undefined).catch((err: Error) => { log.trace('closing the store read: %s', err.message) }) // the answer is already decided
     }
     await endStream(stream, this.idleTimeoutMs)
   }
@@ -234,8 +234,9 @@ export class ShardServer implements Startable {
     const cids = parseHasRequest((await this.readRequest(stream, connection, 'has request', MAX_HEADER_FRAME)).frame)
     const files = []
     for (const cid of cids) {
-      const shards = (await store.listShards(cid).catch(() => [])).map(s => s.index)
-      const manifest = await store.hasManifest(cid).catch(() => false)
+      // A CID the store cannot answer for (malformed, unreadable) is one this node does not hold: a `has` answer is a claim.
+      const shards = (await store.listShards(cid).catch((err: Error) => { log('has %s: %s', cid, err.message); return [] })).map(s => s.index)
+      const manifest = await store.hasManifest(cid).catch((err: Error) => { log('has %s: %s', cid, err.message); return false })
       files.push({ cid, manifest, shards })
     }
     await this.answer(stream, okMessage({ files }))

@@ -162,7 +162,7 @@ async function readAt (cursor: Cursor, stripe: number): Promise<Uint8Array> {
     return block
   })
   cursor.asked = stripe + 1
-  cursor.tail = read.catch(() => {})
+  cursor.tail = read.catch(() => {}) // only orders the next read after this one; its failure is thrown just below
   return await read
 }
 
@@ -175,6 +175,6 @@ function supersede (cursor: Cursor): void {
 /** Close a read without waiting for it: a stalled holder must not hold up the decoder or the end of a fetch. */
 function release (cursor: Cursor): void {
   cursor.controller.abort()
-  cursor.blocks.return(undefined).catch(() => {})
+  cursor.blocks.return(undefined).catch((err: Error) => { log.trace('closing an abandoned read: %s', err.message) })
 }
 
