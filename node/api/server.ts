@@ -1,6 +1,7 @@
 // The daemon's control API: HTTP on a loopback address, every request authenticated with the bearer token written
 // (mode 0600) to <repo>/api.json. File bodies stream both ways with backpressure: a share reads the request body as
 // the encoder consumes it, a fetch writes the response only as fast as the client reads it.
+import { BLOCK_ALIGNMENT, DEFAULT_K, DEFAULT_M, MAX_BLOCK_SIZE, MAX_TOTAL_SHARDS } from '../../coder/constants.ts'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { once } from 'node:events'
 import { rm } from 'node:fs/promises'
@@ -91,11 +92,11 @@ function shareOptions (params: URLSearchParams): ShareOptions {
   if (size === undefined) throw new UsageError('share needs the file size (?size=N)')
   return {
     size,
-    k: integerParam(params, 'k', 1, 255) ?? 4,
-    m: integerParam(params, 'm', 1, 255) ?? 2,
+    k: integerParam(params, 'k', 1, MAX_TOTAL_SHARDS - 1) ?? DEFAULT_K,
+    m: integerParam(params, 'm', 1, MAX_TOTAL_SHARDS - 1) ?? DEFAULT_M,
     name: params.get('name') ?? undefined,
     codec: params.get('codec') ?? undefined,
-    blockSize: integerParam(params, 'blockSize', 8, 16 * 1024 * 1024),
+    blockSize: integerParam(params, 'blockSize', BLOCK_ALIGNMENT, MAX_BLOCK_SIZE),
     allowFewerPeers: params.get('allowFewerPeers') === 'true'
   }
 }
