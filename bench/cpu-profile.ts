@@ -1,5 +1,5 @@
 // `--import`ed through NODE_OPTIONS by bench/transfer.ts --cpu-prof DIR (Node.js refuses --cpu-prof itself in
-// NODE_OPTIONS, and the daemons are spawned by node/daemon-process.ts, whose argv the bench does not control):
+// NODE_OPTIONS, and the daemons are spawned by test/harness/daemon-process.ts, whose argv the bench does not control):
 // profiles the whole process with the inspector and writes DIR/<verb>-<pid>.cpuprofile when it exits, for Chrome
 // DevTools or `node bench/...` summaries.
 import { writeFileSync } from 'node:fs'

@@ -1,5 +1,5 @@
 // Bytes stored per byte shared, read from the stores of a real swarm rather than computed from n/k: a loopback
-// swarm of daemon processes (node/daemon-process.ts), one file shared per scheme, and the sum of `bytes` from
+// swarm of daemon processes (test/harness/daemon-process.ts), one file shared per scheme, and the sum of `bytes` from
 // `edgemirror status --json` over every daemon before and after. Manifest bytes are measured apart (the sizes of
 // the files under each repo's store/manifests/, docs/STORAGE.md) and subtracted, so `bytesPerByte` is shard bytes
 // only; the manifests are reported beside it. A figure counts only once the file fetched back has the input's SHA-256.
@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ApiClient } from '../node/api/client.ts'
-import { runCli, spawnDaemon, type CliResult, type DaemonProcess } from '../node/daemon-process.ts'
+import { runCli, spawnDaemon, type CliResult, type DaemonProcess } from '../test/harness/daemon-process.ts'
 import { formatSize, parseSize } from '../node/size.ts'
 import { pseudoRandomStream } from './pseudo-random.ts'
 import { parseSchemes, shareFlags, type NamedScheme } from './schemes.ts'
@@ -46,7 +46,7 @@ function lcm (a: number, b: number): number {
   return a / gcd(a, b) * b
 }
 
-/** A mesh of daemons forms in seconds idle and in about half a minute on 2 busy cores (bench/daemon-swarm.ts). */
+/** A mesh of daemons forms in seconds idle and in about half a minute on 2 busy cores (test/harness/daemon-swarm.ts). */
 const MESH_DEADLINE_MS = 120_000
 
 /** `count` daemons on 127.0.0.1, peer 0 first and the others bootstrapping through it, until each sees all others. */

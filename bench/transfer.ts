@@ -23,11 +23,11 @@ import { performance } from 'node:perf_hooks'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { childEnv, CLI_PATH, nodeCommand, scriptArgs, type NodeProcessOptions } from '../node/daemon-process.ts'
+import { childEnv, CLI_PATH, nodeCommand, scriptArgs, type NodeProcessOptions } from '../test/harness/daemon-process.ts'
 import { DEAD_AFTER_MS } from '../node/repair/constants.ts'
 import { formatSize, parseSize } from '../node/size.ts'
 import { CPU_PROFILE_DIR_ENV } from './cpu-profile.ts'
-import { DaemonSwarm, LOOPBACK, type SwarmNetwork } from './daemon-swarm.ts'
+import { DaemonSwarm, LOOPBACK, type SwarmNetwork } from '../test/harness/daemon-swarm.ts'
 import { pseudoRandomStream } from './pseudo-random.ts'
 import { parseSchemes, shareFlags, type NamedScheme } from './schemes.ts'
 import { chooseNetwork, type NetworkChoice } from './wan/netns.ts'
@@ -278,7 +278,7 @@ async function measureRawStream (size: number, runs: number, cleanup: Cleanup, p
   return emit({ op: 'raw-stream', scheme: null, sizeBytes: size, ms, rawMbPerSec: undefined, peakRssMiB: { sender, sink: sinkPeak }, cpuSecPerGB, extra: { from: ENTRY, to: sinkPeer, ...link } })
 }
 
-/** The daemons of the run (bench/daemon-swarm.ts) and the CLI runs against them, timed and with peak RSS. */
+/** The daemons of the run (test/harness/daemon-swarm.ts) and the CLI runs against them, timed and with peak RSS. */
 class Swarm {
   private constructor (readonly daemons: DaemonSwarm) {}
 

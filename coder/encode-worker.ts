@@ -57,7 +57,7 @@ async function handle (request: WorkerRequest, fileHash: Hash): Promise<{ reply:
 port.on('message', (request: WorkerRequest) => {
   const state = jobOf(request.job)
   const run = state.tail.then(async () => await handle(request, state.fileHash))
-  state.tail = run.catch(() => {})
+  state.tail = run.catch(() => {}) // only orders the job's requests; the failure is posted back just below
   run.then(({ reply, transfer }) => { port.postMessage(reply, transfer) }, (err: Error) => {
     const code = err instanceof EdgemirrorError ? err.code : undefined
     port.postMessage({ id: request.id, ok: false, message: err.message, code } satisfies WorkerReply)

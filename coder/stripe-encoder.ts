@@ -106,7 +106,7 @@ class EncodeWorker {
     if (EncodeWorker.current === this) EncodeWorker.current = undefined
     for (const waiter of this.pending.values()) waiter.reject(err)
     this.pending.clear()
-    this.worker.terminate().catch(() => {})
+    this.worker.terminate().catch(() => {}) // the worker already failed and every waiter got `err`; nothing is left to tell
   }
 }
 
@@ -135,7 +135,7 @@ export class WorkerStripeEncoder implements StripeEncoder {
   close (): void {
     if (this.closed) return
     this.closed = true
-    this.worker.request({ op: 'drop', job: this.job }).catch(() => {})
+    this.worker.request({ op: 'drop', job: this.job }).catch(() => {}) // only frees the job's state; a dead worker has none
   }
 }
 

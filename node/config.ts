@@ -2,21 +2,22 @@
 // back with the same zone, region, carbon source and capacity. Flags given on the command line win over the file.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { DAEMON_FLAGS, type SettingKey } from './daemon-flags.ts'
 import type { DaemonOptions } from './daemon-options.ts'
 import { ConfigError } from './errors.ts'
 import { writeFileAtomic } from './fs-atomic.ts'
 
 export const CONFIG_FILE = 'config.json'
 
-/** The settings worth keeping across restarts (not the repo path itself, nor test-only knobs). */
-export type SavedConfig = Partial<Omit<DaemonOptions, 'repo' | 'streamIdleTimeoutMs'>>
+/** The settings worth keeping across restarts: every daemon flag (node/daemon-flags.ts), not the repo path itself nor
+ *  test-only knobs. */
+export type SavedConfig = Partial<Pick<DaemonOptions, SettingKey>>
 
 /** config.json is a few hundred bytes; refuse anything that could not be one. */
 const MAX_CONFIG_BYTES = 64 * 1024
 
-const STRING_LISTS = ['listen', 'bootstrap'] as const
-const STRINGS = ['api', 'zone', 'region', 'carbonCountry', 'carbonFile', 'carbonUrl', 'placement'] as const
-const NUMBERS = ['carbon', 'capacity', 'heartbeatMs', 'deadAfterMs', 'repairGraceMs', 'repairRate', 'scrubRate', 'scrubIntervalMs'] as const
+/** The JSON type of each setting, from the flag table. */
+const TYPES = new Map<string, string>(DAEMON_FLAGS.map(f => [f.key, f.type]))
 
 export async function loadConfig (repo: string): Promise<SavedConfig> {
   const path = join(repo, CONFIG_FILE)
@@ -37,13 +38,14 @@ export async function loadConfig (repo: string): Promise<SavedConfig> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${path} must hold an object`, { path })
   const config: Record<string, unknown> = {}
   for (const [key, v] of Object.entries(value)) {
-    const ok = (STRING_LISTS as readonly string[]).includes(key)
+    const type = TYPES.get(key)
+    const ok = type === 'strings'
       ? Array.isArray(v) && v.every(x => typeof x === 'string')
-      : (STRINGS as readonly string[]).includes(key)
+      : type === 'string'
           ? typeof v === 'string'
-          : (NUMBERS as readonly string[]).includes(key)
+          : type === 'number'
               ? v === null || (typeof v === 'number' && Number.isFinite(v) && v >= 0)
-              : key === 'mdns' ? typeof v === 'boolean' : false
+              : type === 'boolean' ? typeof v === 'boolean' : false
     if (!ok) throw new ConfigError(`${path}: unknown or malformed setting ${JSON.stringify(key)}`, { path, key })
     config[key] = v
   }

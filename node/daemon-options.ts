@@ -1,4 +1,7 @@
-// Everything `edgemirror daemon` can be told. Parsed by node/cli/daemon.ts, consumed by node/daemon.ts.
+// Everything `edgemirror daemon` can be told. The flags, their config.json keys and defaults: node/daemon-flags.ts.
+// Parsed by node/cli/daemon.ts, consumed by node/daemon.ts.
+import { DAEMON_FLAGS } from './daemon-flags.ts'
+import type { SavedConfig } from './config.ts'
 
 export interface DaemonOptions {
   /** Repo directory (config, identity, store, API address and token). */
@@ -40,5 +43,11 @@ export interface DaemonOptions {
   inboundBudgetPerConnectionBytes?: number
 }
 
-export const DEFAULT_LISTEN = '/ip4/0.0.0.0/tcp/4050'
-export const DEFAULT_API = '127.0.0.1:0'
+export { DEFAULT_API, DEFAULT_LISTEN } from './daemon-flags.ts'
+
+/** The options of a daemon on `repo` with `config` (the command line over config.json): every setting not given takes
+ *  its default from the flag table. */
+export function daemonOptions (repo: string, config: SavedConfig): DaemonOptions {
+  const defaults = Object.fromEntries(DAEMON_FLAGS.filter(f => f.default !== undefined && config[f.key] == null).map(f => [f.key, f.default]))
+  return { ...config, ...defaults, repo } as DaemonOptions
+}

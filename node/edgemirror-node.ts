@@ -1,132 +1,133 @@
 // One edgemirror node: the libp2p host, the shard store, the protocol server, and the services behind the control
-// API. Composition only; the logic lives in the services it wires together.
+// API. Wiring only: it builds the components once, hands each service the part it needs, starts and stops them in
+// order, and maps the ControlApi onto them; the logic lives in the services (share/, fetch/, check/, repair/,
+// membership/, transfer/).
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr } from '@multiformats/multiaddr'
-import { CID } from 'multiformats/cid'
 import type { CheckResult, ControlApi, RepairResult, FetchStart, FileView, IdResult, PeerView, ShareOptions, ShareResult, StatusResult } from './api/types.ts'
 import type { CarbonProvider } from './carbon/index.ts'
 import { createCarbonProvider } from './carbon/index.ts'
 import type { Manifest } from '../coder/manifest.ts'
-import { MAX_EXCHANGED_ADDRESSES, MAX_EXCHANGED_PEERS, PEER_INFO_REFRESH_MS, PUT_ACCEPT_TIMEOUT_MS, SERVICE_STOP_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS } from './constants.ts'
+import { CheckService } from './check/check-service.ts'
+import { PUT_ACCEPT_TIMEOUT_MS, SERVICE_STOP_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS } from './constants.ts'
 import { EdgemirrorError, TimeoutError } from './errors.ts'
 import type { DaemonOptions } from './daemon-options.ts'
-import { FetchService } from './fetch-service.ts'
+import { FetchService } from './fetch/fetch-service.ts'
 import { createHost, type Host } from './host.ts'
 import { loadOrCreateIdentity } from './identity.ts'
-import { locate, type LocatorComponents } from './locator.ts'
 import { ManifestCache } from './manifest-cache.ts'
-import { MeshKeeper } from './mesh.ts'
+import { Membership } from './membership/membership.ts'
+import type { PeerDirectory } from './membership/peer-directory.ts'
+import { selfInfo } from './membership/self-info.ts'
+import { DEFAULT_WEIGHTS, parseWeights, type Weights } from './placement/index.ts'
 import { RepairService } from './repair/repair-service.ts'
 import { Scrubber } from './repair/scrubber.ts'
-import { PeerDirectory } from './peer-directory.ts'
-import { DEFAULT_WEIGHTS, parseWeights } from './placement/index.ts'
-import { askInfo, askPeers, type Dialer } from './shard-client.ts'
-import { proveClaims } from './shard-proof.ts'
-import { ShardServer } from './shard-server.ts'
-import { ShareService } from './share-service.ts'
+import { ShareService } from './share/share-service.ts'
+import type { Startable } from './startable.ts'
 import { FsShardStore } from './store/fs-shard-store.ts'
 import type { ShardStore, StoreStats } from './store/shard-store.ts'
-import type { KnownPeer, PeerInfoMessage } from './wire/messages.ts'
+import { dhtProviders } from './transfer/providers.ts'
+import type { Dialer } from './transfer/shard-client.ts'
+import { ShardServer } from './transfer/shard-server.ts'
+import type { PeerInfoMessage } from './wire/messages.ts'
 
 const log = logger('edgemirror:node')
 
-/** DHT lookups are a fallback for peers we are not connected to; never let one hold up a request for long. */
-const DHT_TIMEOUT_MS = 5_000
+/** What the services are built from; each service's own Components type is a part of it (they import nothing from
+ *  here). */
+interface NodeComponents {
+  selfId: string
+  store: ShardStore
+  manifests: ManifestCache
+  directory: PeerDirectory
+  dial: Dialer
+  connectedPeers: () => string[]
+  /** More holders of a CID (DHT providers), for the locator. */
+  findProviders: (cid: string, signal?: AbortSignal) => Promise<string[]>
+  /** This node's facts as peers see them (info protocol), and as placement counts them. */
+  selfInfo: () => Promise<PeerInfoMessage>
+  weights: Weights
+  /** RTT to a peer in ms (0 for this node), undefined when unknown. */
+  rttOf: (peer: string) => number | undefined
+  /** Failure domains of a peer (this node included), when known. */
+  domainsOf: (peer: string) => { region: string, zone: string } | undefined
+  /** A shard of this node's was found bad and quarantined (by a read, a proof or the scrubber): repair looks at the
+   *  file in its next round. */
+  onCorruptShard: (cid: string) => void
+}
 
 export class EdgemirrorNode implements ControlApi {
   private readonly manifests: ManifestCache
-  private readonly directory: PeerDirectory
+  private readonly membership: Membership
   private readonly server: ShardServer
   private readonly sharing: ShareService
   private readonly fetching: FetchService
-  private readonly mesh: MeshKeeper
+  private readonly checking: CheckService
   private readonly repairs: RepairService
   private readonly scrubber: Scrubber
-  private refreshTimer: NodeJS.Timeout | undefined
-  private readonly dial: Dialer
-  private readonly locator: LocatorComponents
+  /** This node's facts as its peers get them (info protocol). */
+  readonly selfInfo: () => Promise<PeerInfoMessage>
+  /** Background work, stopped first and together (it is aborted, not waited out). */
+  private readonly background: Array<[name: string, part: Startable]>
 
   private constructor (private readonly options: DaemonOptions, readonly host: Host, private readonly store: ShardStore, private readonly carbon: CarbonProvider) {
     const selfId = host.peerId.toString()
-    const connectedPeers = (): string[] => host.getPeers().map(p => p.toString())
-    const rttOf = (peer: string): number | undefined => peer === selfId ? 0 : this.directory.get(peer)?.rttMs ?? undefined
-    const weights = options.placement !== undefined ? parseWeights(options.placement) : DEFAULT_WEIGHTS
-    this.dial = async (peer, protocol, opts) => await host.dialProtocol(peerIdFromString(peer), protocol, { signal: opts?.signal })
+    const dial: Dialer = async (peer, protocol, opts) => await host.dialProtocol(peerIdFromString(peer), protocol, { signal: opts?.signal })
+    const providers = dhtProviders(host)
     this.manifests = new ManifestCache(store)
-    this.directory = new PeerDirectory({
-      connectedPeers,
-      addresses: (peer) => host.getConnections(peerIdFromString(peer)).map(c => c.remoteAddr.toString()),
-      info: async (peer, signal) => await askInfo(this.dial, peer, signal),
-      ping: async (peer, signal) => await host.services.ping.ping(peerIdFromString(peer), { signal })
-    })
-    const locator = this.locator = {
+    this.membership = new Membership({ host, dial, bootstrap: options.bootstrap })
+    const { directory } = this.membership
+    const nudge = (cid: string): void => { this.repairs.nudge(cid) }
+    const components: NodeComponents = {
       selfId,
       store,
-      dial: this.dial,
-      connectedPeers,
-      findProviders: async (cid: string, signal?: AbortSignal) => await this.findProviders(cid, signal)
-    }
-    this.server = new ShardServer({
-      registrar: host,
-      store,
       manifests: this.manifests,
-      info: async () => await this.selfInfo(),
-      knownPeers: async () => await this.knownPeers(),
-      onCorruptShard: (cid) => { this.repairs.nudge(cid) },
+      directory,
+      dial,
+      connectedPeers: () => host.getPeers().map(p => p.toString()),
+      findProviders: providers.findProviders,
+      selfInfo: async () => await selfInfo({ store, carbon, directory, domains: options }),
+      weights: options.placement !== undefined ? parseWeights(options.placement) : DEFAULT_WEIGHTS,
+      rttOf: (peer) => peer === selfId ? 0 : directory.get(peer)?.rttMs ?? undefined,
+      domainsOf: (peer) => peer === selfId ? options : directory.get(peer),
+      onCorruptShard: nudge
+    }
+    this.selfInfo = components.selfInfo
+    this.server = new ShardServer({
+      ...components,
+      registrar: host,
+      info: components.selfInfo,
+      knownPeers: async () => await this.membership.knownPeers(),
       idleTimeoutMs: options.streamIdleTimeoutMs,
       minBytesPerSecond: options.streamMinBytesPerSecond,
       inboundBudget: { totalBytes: options.inboundBudgetBytes, perConnectionBytes: options.inboundBudgetPerConnectionBytes },
-      onShardStored: (cid) => { this.announce(cid).catch(() => {}) }
+      // Best effort: a holder that cannot announce is still found by peers that ask their connections (the locator).
+      onShardStored: (cid) => { providers.announce(cid).catch((err) => { log('announce %s failed: %s', cid, (err as Error).message) }) }
     })
     this.sharing = new ShareService({
-      selfId,
-      store,
-      manifests: this.manifests,
-      directory: this.directory,
-      dial: this.dial,
-      selfInfo: async () => await this.selfInfo(),
-      weights,
-      announce: async (cid) => { await this.announce(cid) },
+      ...components,
+      announce: providers.announce,
       // Holders that accepted wait idle while a hung one times out: keep two accept timeouts inside their idle timeout.
       // Tests shorten the idle timeout; below 3 s the 1 s floor wins, so a loaded machine does not re-place healthy
       // holders that took a few hundred ms to accept (those tests hang no holder at accept).
       acceptTimeoutMs: Math.min(PUT_ACCEPT_TIMEOUT_MS, Math.max(1000, Math.floor((options.streamIdleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS) / 3)))
     })
-    this.mesh = new MeshKeeper({
-      selfId,
-      connectedPeers,
-      exchange: async (peer, signal) => await askPeers(this.dial, peer, signal),
-      dial: async (peer, addresses, signal) => {
-        await host.dial(addresses.map(a => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${peer}`)), { signal })
-      },
-      rejoin: async (signal) => {
-        await Promise.allSettled(options.bootstrap.map(async a => await host.dial(multiaddr(a), { signal })))
-      }
-    })
     this.fetching = new FetchService({
-      ...locator,
-      manifests: this.manifests,
-      rttOf,
-      carbonOf: (peer) => peer === selfId ? carbon.current().gco2PerKwh : this.directory.get(peer)?.carbon,
-      onDegraded: (cid) => { this.repairs.nudge(cid) },
-      onCorruptShard: (cid) => { this.repairs.nudge(cid) }
+      ...components,
+      carbonOf: (peer) => peer === selfId ? carbon.current().gco2PerKwh : directory.get(peer)?.carbon,
+      onDegraded: nudge
     })
+    this.checking = new CheckService({ ...components, repairView: (cid) => this.repairs.view(cid) })
     this.repairs = new RepairService({
-      selfId,
-      store,
-      manifests: this.manifests,
-      dial: this.dial,
-      connectedPeers,
+      ...components,
       candidates: async () => await this.sharing.candidates(),
-      weights,
-      rttOf,
-      locate: (peer) => peer === selfId ? options : this.directory.get(peer),
+      locate: components.domainsOf,
       carbon: () => ({ current: carbon.current().gco2PerKwh, forecast: carbon.forecast() })
     }, { heartbeatMs: options.heartbeatMs, deadAfterMs: options.deadAfterMs, graceMs: options.repairGraceMs, repairRate: options.repairRate })
-    this.scrubber = new Scrubber({ store, manifests: this.manifests, onCorrupt: (cid) => { this.repairs.nudge(cid) } }, { bytesPerSecond: options.scrubRate, intervalMs: options.scrubIntervalMs })
+    this.scrubber = new Scrubber({ ...components, onCorrupt: nudge }, { bytesPerSecond: options.scrubRate, intervalMs: options.scrubIntervalMs })
+    this.background = [['mesh keeper', this.membership], ['repair service', this.repairs], ['scrubber', this.scrubber]]
   }
 
   /** Open the repo (identity, store) and build the host; nothing listens until start(). */
@@ -152,17 +153,7 @@ export class EdgemirrorNode implements ControlApi {
     await this.carbon.start()
     await this.server.start()
     await this.host.start()
-    this.host.addEventListener('peer:connect', (evt) => {
-      const peer = evt.detail.toString()
-      this.directory.refresh(peer).catch(() => {})
-      this.mesh.onConnect(peer)
-    })
-    this.mesh.start()
-    this.repairs.start()
-    this.scrubber.start()
-    this.host.addEventListener('peer:disconnect', (evt) => { this.directory.forget(evt.detail.toString()) })
-    this.refreshTimer = setInterval(() => { this.directory.refreshAll().catch(() => {}) }, PEER_INFO_REFRESH_MS)
-    this.refreshTimer.unref()
+    for (const [, part] of this.background) await part.start()
   }
 
   /**
@@ -172,7 +163,6 @@ export class EdgemirrorNode implements ControlApi {
    * is thrown at the end (ERR_STOP_FAILED), so the daemon exits non-zero and says why.
    */
   async stop (): Promise<void> {
-    clearInterval(this.refreshTimer)
     const failures: string[] = []
     const bounded = async (name: string, stopping: () => Promise<void>): Promise<void> => {
       let timer: NodeJS.Timeout | undefined
@@ -188,11 +178,7 @@ export class EdgemirrorNode implements ControlApi {
         clearTimeout(timer)
       }
     }
-    await Promise.all([
-      bounded('mesh keeper', async () => { await this.mesh.stop() }),
-      bounded('scrubber', async () => { await this.scrubber.stop() }),
-      bounded('repair service', async () => { await this.repairs.stop() })
-    ])
+    await Promise.all(this.background.map(async ([name, part]) => { await bounded(name, async () => { await part.stop() }) }))
     await bounded('shard server', async () => { await this.server.stop() })
     await bounded('libp2p host', async () => { await this.host.stop() })
     await bounded('carbon provider', async () => { await this.carbon.stop() })
@@ -209,32 +195,6 @@ export class EdgemirrorNode implements ControlApi {
   async connect (multiaddr: string): Promise<void> {
     const { multiaddr: parse } = await import('@multiformats/multiaddr')
     await this.host.dial(parse(multiaddr))
-  }
-
-  /** Connected peers and the addresses they listen on (from identify), for the peer exchange. */
-  private async knownPeers (): Promise<KnownPeer[]> {
-    const peers: KnownPeer[] = []
-    for (const id of this.host.getPeers()) {
-      const record = await this.host.peerStore.get(id).catch(() => undefined)
-      const addresses = (record?.addresses ?? []).map(a => a.multiaddr.toString()).slice(0, MAX_EXCHANGED_ADDRESSES)
-      if (addresses.length > 0) peers.push({ peerId: id.toString(), addresses })
-      if (peers.length >= MAX_EXCHANGED_PEERS) break
-    }
-    return peers
-  }
-
-  async selfInfo (): Promise<PeerInfoMessage> {
-    const stats = await this.store.stats()
-    const reading = this.carbon.current()
-    return {
-      zone: this.options.zone,
-      region: this.options.region,
-      carbon: reading.gco2PerKwh,
-      carbonSource: reading.source,
-      freeBytes: Number.isFinite(stats.freeBytes) ? stats.freeBytes : null,
-      usedBytes: stats.bytes + stats.reservedBytes,
-      coordinate: this.directory.coordinate
-    }
   }
 
   // ---- ControlApi ------------------------------------------------------------------------------------------------
@@ -264,8 +224,9 @@ export class EdgemirrorNode implements ControlApi {
   }
 
   async peers (): Promise<PeerView[]> {
-    await this.directory.refreshAll()
-    return this.directory.connected().map(r => ({
+    const { directory } = this.membership
+    await directory.refreshAll()
+    return directory.connected().map(r => ({
       peerId: r.peerId, addresses: r.addresses, zone: r.zone, region: r.region, carbon: r.carbon, rttMs: r.rttMs, rttSource: r.rttSource, freeBytes: r.freeBytes
     }))
   }
@@ -291,53 +252,16 @@ export class EdgemirrorNode implements ControlApi {
     return await this.fetching.fetch(cid, options)
   }
 
-  async check (cid: string): Promise<CheckResult> {
-    let holders = await locate(this.locator, cid)
-    const manifest = await this.fetching.manifest(cid, holders)
-    const n = manifest.k + manifest.m
-    if (holders.shards.size < n) holders = await locate(this.locator, cid, { providers: true })
-    // A claim counts only once proven (one block at a random stripe): a peer can claim shards it does not hold.
-    const claims = Array.from({ length: n }, (_, index) => (holders.shards.get(index) ?? []).map(peer => ({ index, peer }))).flat()
-    const proofs = await proveClaims({ selfId: this.peerId, store: this.store, dial: this.dial, onCorruptShard: (c) => { this.repairs.nudge(c) } }, cid, manifest, claims)
-    const shards: CheckResult['shards'] = []
-    for (let index = 0; index < n; index++) {
-      if (!holders.shards.has(index)) shards.push({ index, peer: null, live: false })
-    }
-    claims.forEach(({ index, peer }, i) => {
-      const facts = peer === this.peerId ? this.options : this.directory.get(peer)
-      shards.push({ index, peer, live: proofs[i] === 'ok', proof: proofs[i], region: facts?.region, zone: facts?.zone })
-    })
-    shards.sort((a, b) => a.index - b.index)
-    const live = new Set(shards.filter(s => s.live).map(s => s.index)).size
-    return { cid, k: manifest.k, m: manifest.m, live, healthy: live === n, shards, repair: this.repairs.view(cid) }
+  async check (cid: string, options: { signal?: AbortSignal } = {}): Promise<CheckResult> {
+    return await this.checking.check(cid, options)
   }
 
-  async repair (cid: string): Promise<RepairResult> {
-    return await this.repairs.repairNow(cid)
+  async repair (cid: string, options: { signal?: AbortSignal } = {}): Promise<RepairResult> {
+    return await this.repairs.repairNow(cid, options)
   }
 
   /** The manifest of `cid`, from this node or any holder (checked against the CID). */
   async fetchManifest (cid: string): Promise<Manifest> {
     return await this.fetching.manifest(cid)
   }
-
-  // ---- DHT -------------------------------------------------------------------------------------------------------
-
-  private async announce (cid: string): Promise<void> {
-    await this.host.contentRouting.provide(CID.parse(cid), { signal: AbortSignal.timeout(DHT_TIMEOUT_MS * 6) })
-  }
-
-  private async findProviders (cid: string, signal?: AbortSignal): Promise<string[]> {
-    const timeout = AbortSignal.timeout(DHT_TIMEOUT_MS)
-    const peers: string[] = []
-    try {
-      for await (const provider of this.host.contentRouting.findProviders(CID.parse(cid), { signal: signal != null ? AbortSignal.any([signal, timeout]) : timeout })) {
-        peers.push(provider.id.toString())
-      }
-    } catch (err) {
-      log('findProviders %s: %s', cid, (err as Error).message)
-    }
-    return peers
-  }
 }
-

@@ -26,8 +26,10 @@ export async function renameDurably (from: string, to: string): Promise<void> {
   await fsyncPath(dirname(to))
 }
 
-/** fsync a file or directory by path. */
-export async function fsyncPath (path: string): Promise<void> {
+/** fsync a file or directory by path. `directory: true` skips the fsync on Windows, where a directory cannot be opened
+ *  for it (the shard store's directories; the repo dir's small files never ran there). */
+export async function fsyncPath (path: string, options: { directory?: boolean } = {}): Promise<void> {
+  if (options.directory === true && process.platform === 'win32') return
   const handle = await open(path, 'r')
   try {
     await handle.sync()

@@ -109,7 +109,7 @@ export async function removeStaleNamespaces (): Promise<string[]> {
   return stale
 }
 
-/** A built topology: what DaemonSwarm needs to put daemon i into its namespace (bench/daemon-swarm.ts SwarmNetwork). */
+/** A built topology: what DaemonSwarm needs to put daemon i into its namespace (test/harness/daemon-swarm.ts SwarmNetwork). */
 export class WanTopology {
   private destroyed = false
   private readonly onExit = (): void => { this.destroySync() }

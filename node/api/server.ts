@@ -1,6 +1,7 @@
 // The daemon's control API: HTTP on a loopback address, every request authenticated with the bearer token written
 // (mode 0600) to <repo>/api.json. File bodies stream both ways with backpressure: a share reads the request body as
 // the encoder consumes it, a fetch writes the response only as fast as the client reads it.
+import { BLOCK_ALIGNMENT, DEFAULT_K, DEFAULT_M, MAX_BLOCK_SIZE, MAX_TOTAL_SHARDS } from '../../coder/constants.ts'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { once } from 'node:events'
 import { rm } from 'node:fs/promises'
@@ -52,7 +53,7 @@ export async function startControlServer (options: ControlServerOptions): Promis
       await rm(file, { force: true })
       server.closeAllConnections()
       server.close()
-      await once(server, 'close').catch(() => {})
+      await once(server, 'close').catch((err: Error) => { log('closing the control API: %s', err.message) })
     }
   }
 }
@@ -72,7 +73,7 @@ async function handle (api: ControlApi, expected: Buffer, req: IncomingMessage, 
   if (method === 'GET' && route === ROUTES.status) return sendJson(res, await api.status())
   if (method === 'GET' && route === ROUTES.peers) return sendJson(res, await api.peers())
   if (method === 'GET' && route === ROUTES.ls) return sendJson(res, await api.ls())
-  if (method === 'GET' && route === ROUTES.check && arg !== undefined) return sendJson(res, await api.check(arg))
+  if (method === 'GET' && route === ROUTES.check && arg !== undefined) return sendJson(res, await api.check(arg, { signal }))
   if (method === 'POST' && route === ROUTES.repair && arg !== undefined) return sendJson(res, await api.repair(arg, { signal }))
   if (method === 'POST' && route === ROUTES.share) return sendJson(res, await api.share(req, { ...shareOptions(url.searchParams), signal }))
   if (method === 'GET' && route === ROUTES.fetch && arg !== undefined) return await streamFetch(api, arg, res, signal)
@@ -91,11 +92,11 @@ function shareOptions (params: URLSearchParams): ShareOptions {
   if (size === undefined) throw new UsageError('share needs the file size (?size=N)')
   return {
     size,
-    k: integerParam(params, 'k', 1, 255) ?? 4,
-    m: integerParam(params, 'm', 1, 255) ?? 2,
+    k: integerParam(params, 'k', 1, MAX_TOTAL_SHARDS - 1) ?? DEFAULT_K,
+    m: integerParam(params, 'm', 1, MAX_TOTAL_SHARDS - 1) ?? DEFAULT_M,
     name: params.get('name') ?? undefined,
     codec: params.get('codec') ?? undefined,
-    blockSize: integerParam(params, 'blockSize', 8, 16 * 1024 * 1024),
+    blockSize: integerParam(params, 'blockSize', BLOCK_ALIGNMENT, MAX_BLOCK_SIZE),
     allowFewerPeers: params.get('allowFewerPeers') === 'true'
   }
 }

@@ -30,20 +30,4 @@ export interface CarbonProvider {
   forecast (): CarbonWindow[]
 }
 
-/** Time and timers, injectable so staleness and backoff can be tested without waiting. */
-export interface Clock {
-  now (): number
-  setTimeout (fn: () => void, ms: number): unknown
-  clearTimeout (handle: unknown): void
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const timer = setTimeout(fn, ms)
-    // Polling must never keep the process alive on its own.
-    timer.unref()
-    return timer
-  },
-  clearTimeout: (handle) => { clearTimeout(handle as ReturnType<typeof setTimeout>) }
-}
+export { systemClock, type Clock } from '../clock.ts'

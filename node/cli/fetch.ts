@@ -92,7 +92,7 @@ async function assertWritableTarget (target: string): Promise<void> {
     info = await lstat(target)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`-o ${target}: ${(err as Error).message}`)
-    const dir = await stat(dirname(target)).catch(() => undefined)
+    const dir = await stat(dirname(target)).catch(() => undefined) // missing or unreadable: reported as not a directory below
     if (dir === undefined || !dir.isDirectory()) throw new UsageError(`-o ${target}: ${dirname(target)} is not a directory`)
     return
   }

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { Option, type Command } from 'commander'
-import { DEFAULT_K, DEFAULT_M } from '../../coder/constants.ts'
+import { BLOCK_ALIGNMENT, DEFAULT_K, DEFAULT_M, MAX_BLOCK_SIZE, MAX_TOTAL_SHARDS } from '../../coder/constants.ts'
 import { ApiClient } from '../api/client.ts'
 import type { ShareResult } from '../api/types.ts'
 import { UsageError } from '../errors.ts'
@@ -24,11 +24,11 @@ interface ShareFlags extends CommonOptions {
 
 export function registerShare (program: Command): void {
   withCommonOptions(program.command('share').argument('<file>', 'the file to share').description('erasure-code a file and spread its shards over the swarm; prints its CID'))
-    .addOption(new Option('--k <n>', `data shards (default ${DEFAULT_K})`).argParser(integerIn('--k', 1, 255)))
-    .addOption(new Option('--m <n>', `parity shards: how many lost peers the file survives (default ${DEFAULT_M})`).argParser(integerIn('--m', 1, 255)))
+    .addOption(new Option('--k <n>', `data shards (default ${DEFAULT_K})`).argParser(integerIn('--k', 1, MAX_TOTAL_SHARDS - 1)))
+    .addOption(new Option('--m <n>', `parity shards: how many lost peers the file survives (default ${DEFAULT_M})`).argParser(integerIn('--m', 1, MAX_TOTAL_SHARDS - 1)))
     .addOption(new Option('--replicas <r>', 'plain replication instead: r full copies (k=1, m=r-1)').argParser(integerIn('--replicas', 2, 256)).conflicts(['k', 'm']))
     .option('--codec <id>', 'Reed-Solomon backend: rs-wasm-1 (default, everywhere) or rs-native-1 (where the addon built)')
-    .addOption(new Option('--block-size <bytes>', 'block size in bytes, a multiple of 8 (default 1 MiB)').argParser(integerIn('--block-size', 8, 16 * 1024 * 1024)))
+    .addOption(new Option('--block-size <bytes>', 'block size in bytes, a multiple of 8 (default 1 MiB)').argParser(integerIn('--block-size', BLOCK_ALIGNMENT, MAX_BLOCK_SIZE)))
     .option('--allow-fewer-peers', 'with fewer peers than k+m, place several shards on one peer (and say so)')
     .option('--explain', 'print why each shard went where it went')
     .option('--no-progress', 'no progress bar')

@@ -78,10 +78,6 @@ export const CARBON_MAX_DELAY_MS = 6 * 60 * 60_000
  *  that much hour to hour, and a smaller gain is not worth the added exposure. */
 export const CARBON_MIN_IMPROVEMENT = 0.1
 
-/** Most entries accepted in one holder map from the wire (present and tombstoned (index, peer) pairs): 256 indexes
- *  with 16 copies' history each; a real map of a 4+2 file has about 6 to 20. Bounds what a peer can make us hold. */
-export const MAX_HOLDER_ENTRIES = 4096
-
 /** Default --repair-rate: repair bytes this node sends or receives per second. 5 MB/s (40 Mbit/s) rebuilds a shard
  *  of a 1 GB 4+2 file (reading 1 GB) in under 4 minutes while leaving most of a fibre or cable link to its users;
  *  peers on DSL or LTE uplinks should set a lower rate (edgemirror daemon --repair-rate 1MB/s). */

@@ -4,7 +4,7 @@ export * from './constants.ts'
 export { FailureDetector, phiOf, type FailureDetectorOptions, type PeerHealth, type PeerState, type StateChange } from './failure-detector.ts'
 export { rankPeers, rankPositions, repairLeader, repairWeight, shouldRepair, takeoverOrder } from './leader.ts'
 export {
-  excessCopies, HolderMap, liveShards, mergeHolderStates, newerEntry,
+  excessCopies, HolderMap, liveShards,
   type ExcessCopy, type HolderEntry, type HolderMapState, type ShardHolders
 } from './holder-map.ts'
 export { chooseRepairTime, type ForecastWindow, type RepairTime } from './carbon-deferral.ts'

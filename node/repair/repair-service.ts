@@ -10,15 +10,14 @@ import { logger } from '@libp2p/logger'
 import { shardSize } from '../../coder/layout.ts'
 import type { Manifest } from '../../coder/manifest.ts'
 import { rebuildShards } from '../../coder/rebuild.ts'
-import type { RepairResult } from '../api/types.ts'
 import { NotEnoughPeersError, NotFoundError } from '../errors.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
 import { placeShards, type PlacementPeer, type Weights } from '../placement/index.ts'
-import { askHas, type Dialer } from '../shard-client.ts'
-import { commitAll, openShardTarget, type ShardTarget } from '../shard-target.ts'
+import { askHas, type Dialer } from '../transfer/shard-client.ts'
+import { openShardTargets, writeShards, type PlacedTarget } from '../transfer/shard-target.ts'
 import type { ShardStore } from '../store/shard-store.ts'
-import { proveClaims } from '../shard-proof.ts'
-import { SwarmShardSource } from '../swarm-shard-source.ts'
+import { proveClaims } from '../transfer/shard-proof.ts'
+import { SwarmShardSource } from '../transfer/swarm-shard-source.ts'
 import { MAX_HAS_CIDS } from '../constants.ts'
 import { DEAD_AFTER_MS, DEFAULT_REPAIR_RATE, HEARTBEAT_INTERVAL_MS, REPAIR_GRACE_MS } from './constants.ts'
 import { FailureDetector } from './failure-detector.ts'
@@ -27,7 +26,9 @@ import { shouldRepair } from './leader.ts'
 import { RateLimiter } from './rate-limiter.ts'
 import { planRepair, type RepairPlan } from './repair-plan.ts'
 import { RepairQueue, type CarbonOutlook, type JobStatus } from './repair-queue.ts'
+import type { RepairResult, RepairStats, RepairView } from './types.ts'
 import { NotEnoughShardsError } from '../../coder/errors.ts'
+import type { Startable } from '../startable.ts'
 
 /** Repair always places one shard per peer (several on one would let one loss cost more than one shard). */
 const REPAIR_FEWER_PEERS_HINT = 'repair places one shard per peer: start more peers, or bring the lost holders back'
@@ -61,29 +62,7 @@ export interface RepairInit {
   repairRate?: number
 }
 
-export interface RepairStats {
-  repairsQueued: number
-  repairsDone: number
-  repairsFailed: number
-  bytesRepaired: number
-  /** Extra copies this node deleted because others hold the same index. */
-  copiesCollected: number
-  /** Copies this node kept although another holder claimed the same shard, because that holder could not prove its
-   *  copy (a `has` answer is only a claim: node/shard-proof.ts). */
-  copiesKept: number
-  /** Files with fewer than k live shards seen by this node. */
-  filesLost: number
-}
-
-/** What `check` shows of a file's repair state on this node. */
-export interface RepairView {
-  generation: number
-  health: RepairPlan['health']
-  leader: boolean
-  job?: JobStatus
-}
-
-export class RepairService {
+export class RepairService implements Startable {
   readonly detector: FailureDetector
   private readonly queue: RepairQueue
   private readonly limiter: RateLimiter
@@ -181,9 +160,11 @@ export class RepairService {
   }
 
   /** Repair `cid` now on this node, whoever leads it (the CLI's `repair`). */
-  async repairNow (cid: string): Promise<RepairResult> {
+  async repairNow (cid: string, options: { signal?: AbortSignal } = {}): Promise<RepairResult> {
+    // The caller's signal (the control API's request: a client that goes away) as well as the node stopping.
+    const signal = options.signal !== undefined ? AbortSignal.any([this.controller.signal, options.signal]) : this.controller.signal
     await this.collectReports([cid])
-    const rebuilt = await this.repairFile(cid, this.controller.signal)
+    const rebuilt = await this.repairFile(cid, signal)
     const { plan } = await this.evaluate(cid)
     return { cid, rebuilt, live: plan.live, healthy: plan.health === 'healthy' }
   }
@@ -342,26 +323,23 @@ export class RepairService {
     log('%s: rebuilding %s -> %s', cid, plan.missing.join(','), placement.shards.map(s => `${s.index}@${s.peerId}`).join(' '))
     const upload = randomBytes(16).toString('hex')
     const geometry = { k: manifest.k, m: manifest.m, blockSize: manifest.blockSize, fileSize: manifest.fileSize }
-    const targets: Array<{ index: number, peer: string, target: ShardTarget }> = []
+    let targets: PlacedTarget[] = []
     // A survivor of ours found bad while reading it is quarantined; look at the file again (it lost one more index).
     const source = new SwarmShardSource({ ...components, onCorruptShard: (c) => { this.nudge(c) } }, cid, manifest, this.readers(plan), signal)
     try {
-      for (const s of placement.shards) {
-        targets.push({ index: s.index, peer: s.peerId, target: await openShardTarget(components, s.peerId, { upload, index: s.index, ...geometry }, signal) })
-      }
+      targets = await openShardTargets(components, placement.shards, { upload, ...geometry }, signal)
       let pushed = 0
-      await rebuildShards(manifest, source, targets.map(t => t.index), async (_stripe, blocks) => {
-        const bytes = targets.reduce((sum, t) => sum + (blocks.get(t.index)?.byteLength ?? 0), 0)
-        await this.limiter.take(bytes, { signal })
-        await Promise.all(targets.map(async t => { await t.target.writeBlock(blocks.get(t.index) as Uint8Array, signal) }))
-        pushed += bytes
-      }, { preference: plan.read.map(r => r.index), signal })
-      await commitAll(targets.map(t => t.target), manifestBytes, signal)
+      await writeShards(targets, async (writeStripe) => {
+        await rebuildShards(manifest, source, targets.map(t => t.index), async (_stripe, blocks) => {
+          const bytes = targets.reduce((sum, t) => sum + (blocks.get(t.index)?.byteLength ?? 0), 0)
+          await this.limiter.take(bytes, { signal })
+          await writeStripe(t => blocks.get(t.index) as Uint8Array)
+          pushed += bytes
+        }, { preference: plan.read.map(r => r.index), signal })
+        return manifestBytes
+      }, { signal, commitSignal: signal })
       this.stats.repairsDone++
       this.stats.bytesRepaired += pushed
-    } catch (err) {
-      for (const t of targets) t.target.abort(err as Error)
-      throw err
     } finally {
       await source.close()
     }

@@ -8,6 +8,7 @@ import type { ManifestCache } from '../manifest-cache.ts'
 import { readStoredBlock } from '../store/read-block.ts'
 import type { ShardStore } from '../store/shard-store.ts'
 import { RateLimiter } from './rate-limiter.ts'
+import type { Startable } from '../startable.ts'
 
 const log = logger('edgemirror:scrub')
 
@@ -35,7 +36,7 @@ export interface ScrubStats {
   corruptFound: number
 }
 
-export class Scrubber {
+export class Scrubber implements Startable {
   private readonly limiter: RateLimiter
   private readonly intervalMs: number
   private readonly stats: ScrubStats = { passes: 0, bytesScrubbed: 0, corruptFound: 0 }
@@ -80,7 +81,7 @@ export class Scrubber {
 
   private async scrubShard (cid: string, index: number, signal?: AbortSignal): Promise<void> {
     const { store, manifests } = this.components
-    const manifest = await manifests.get(cid).catch(() => undefined)
+    const manifest = await manifests.get(cid).catch((err: Error) => { log.error('manifest %s unreadable, its shards are not scrubbed: %s', cid, err.message); return undefined })
     if (manifest === undefined) return // not ours to judge without a manifest; the store keeps it until GC
     const hashes = manifest.shardHashes[index]
     const problem = await (async (): Promise<string | undefined> => {

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { AbortedError, InvalidParametersError, SizeMismatchError } from '../../coder/errors.ts'
 import { MAX_MANIFEST_BYTES } from '../../coder/constants.ts'
 import { NotFoundError } from '../errors.ts'
+import { fsyncPath } from '../fs-atomic.ts'
 import { CapacityAccount } from './capacity.ts'
 import { StoreCorruptError, StoreNotStartedError, WriterClosedError } from './errors.ts'
 import {
@@ -69,7 +70,7 @@ export class FsShardStore implements ShardStore {
     for (const name of await readdir(this.#tmpDir)) {
       await rm(join(this.#tmpDir, name), { recursive: true, force: true })
     }
-    await syncDir(this.#tmpDir)
+    await fsyncPath(this.#tmpDir, { directory: true })
 
     const capacity = this.#capacity
     capacity.used = 0
@@ -134,7 +135,7 @@ export class FsShardStore implements ShardStore {
           await fh.close()
         }
         await rename(tmp, join(this.#manifestsDir, cid))
-        await syncDir(this.#manifestsDir)
+        await fsyncPath(this.#manifestsDir, { directory: true })
         this.#capacity.settle(reservation, bytes.byteLength - old)
         settled = true
         this.#manifests.set(cid, bytes.byteLength)
@@ -176,7 +177,7 @@ export class FsShardStore implements ShardStore {
           this.#staged.delete(staged)
           this.#capacity.settle(reservation, bytes.byteLength - old)
           this.#manifests.set(cid, bytes.byteLength)
-          await syncDir(this.#manifestsDir)
+          await fsyncPath(this.#manifestsDir, { directory: true })
         })
       },
       abort: release
@@ -231,7 +232,7 @@ export class FsShardStore implements ShardStore {
         this.#manifests.delete(cid)
         this.#capacity.used -= size
       }
-      if (removed) await syncDir(this.#manifestsDir)
+      if (removed) await fsyncPath(this.#manifestsDir, { directory: true })
     })
   }
 
@@ -361,7 +362,7 @@ export class FsShardStore implements ShardStore {
       } finally {
         await fh.close()
       }
-      await syncDir(this.#quarantineDir)
+      await fsyncPath(this.#quarantineDir, { directory: true })
       await this.#syncAfterRemoval(cid)
     })
   }
@@ -403,8 +404,8 @@ export class FsShardStore implements ShardStore {
       this.#writers.delete(writer)
       this.#capacity.settle(reservation, size - (old ?? 0))
       onPublished()
-      await syncDir(cidDir)
-      if (created) await syncDir(this.#shardsDir)
+      await fsyncPath(cidDir, { directory: true })
+      if (created) await fsyncPath(this.#shardsDir, { directory: true })
     })
   }
 
@@ -440,17 +441,17 @@ export class FsShardStore implements ShardStore {
   async #syncAfterRemoval (cid: string): Promise<void> {
     const cidDir = join(this.#shardsDir, cid)
     if (this.#shards.has(cid)) {
-      await syncDir(cidDir)
+      await fsyncPath(cidDir, { directory: true })
       return
     }
     try {
       await rmdir(cidDir)
     } catch (err) {
       const code = errno(err)
-      if (code === 'ENOTEMPTY' || code === 'EEXIST') { await syncDir(cidDir); return }
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') { await fsyncPath(cidDir, { directory: true }); return }
       if (code !== 'ENOENT') throw err
     }
-    await syncDir(this.#shardsDir)
+    await fsyncPath(this.#shardsDir, { directory: true })
   }
 }
 
@@ -551,7 +552,7 @@ class FsShardWriter implements ShardWriter {
   async abort (): Promise<void> {
     if (this.#state === 'committed') return
     if (this.#state === 'committing') {
-      await this.#commit?.catch(() => {})
+      await this.#commit?.catch(() => {}) // a failed commit was thrown to its own caller; abort only waits for it to end
       return
     }
     this.#state = 'aborted'
@@ -603,16 +604,6 @@ async function writeFully (fh: FileHandle, bytes: Uint8Array): Promise<void> {
 }
 
 /** fsync a directory so a rename or unlink in it survives a power cut (POSIX; no-op where directories cannot be opened). */
-async function syncDir (dir: string): Promise<void> {
-  if (process.platform === 'win32') return
-  const fh = await open(dir, 'r')
-  try {
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
-}
-
 async function unlinkIfExists (path: string): Promise<boolean> {
   try {
     await unlink(path)

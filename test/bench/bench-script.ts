@@ -4,13 +4,13 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import { childEnv, scriptArgs } from '../../node/daemon-process.ts'
+import { childEnv, scriptArgs } from '../harness/daemon-process.ts'
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 /** Exit code 0 is asserted (with the script's stderr as the message); stdout must be JSON lines. `signal` is the
  *  test's (aborted when it times out or is cancelled): the script is stopped with it, and its daemons with the
- *  script (node/exit-with-parent.ts, `daemon --exit-with-parent`). */
+ *  script (test/harness/exit-with-parent.ts, `daemon --exit-with-parent`). */
 export async function runBenchScript (script: string, args: string[], signal?: AbortSignal): Promise<Array<Record<string, any>>> {
   const child = spawn(process.execPath, scriptArgs(script, args), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(), signal, killSignal: 'SIGTERM' })
   let stdout = ''

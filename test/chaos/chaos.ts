@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pseudoRandomBytes } from '../../bench/pseudo-random.ts'
-import { DaemonSwarm, FAST_REPAIR_FLAGS, pause, type StoredShard } from '../../bench/daemon-swarm.ts'
+import { DaemonSwarm, FAST_REPAIR_FLAGS, pause, type StoredShard } from '../harness/daemon-swarm.ts'
 import { seededRandom } from '../node/repair/helpers.ts'
 
 /** Both schemes tolerate m = 2 losses: RS(4,2) any 2 of 6 shards, 3 replicas any 2 of 3 copies. */

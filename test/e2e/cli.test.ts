@@ -7,7 +7,7 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { runCli, spawnDaemon, type DaemonProcess } from '../../node/daemon-process.ts'
+import { runCli, spawnDaemon, type DaemonProcess } from '../harness/daemon-process.ts'
 import { waitFor } from '../swarm/swarm.ts'
 
 const VERBS = ['daemon', 'id', 'share', 'fetch', 'status', 'peers', 'ls', 'check', 'repair']

@@ -7,7 +7,7 @@ import { open, readdir, rm, mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { CLI_PATH, runCli, spawnDaemon, type DaemonProcess } from '../../node/daemon-process.ts'
+import { CLI_PATH, runCli, spawnDaemon, type DaemonProcess } from '../harness/daemon-process.ts'
 import { waitFor } from '../swarm/swarm.ts'
 
 /** 128 MiB in RS(2,1): 64 MiB per shard, so a put lasts long enough to be caught half-written. */

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
 import { API_FILE } from '../../node/api/endpoint.ts'
-import { SCRIPT_IMPORTS, scriptArgs } from '../../node/daemon-process.ts'
+import { SCRIPT_IMPORTS, scriptArgs } from '../harness/daemon-process.ts'
 import { describeProcesses, pollUntil, processesMarked, type ProcessFacts } from '../harness/process-table.ts'
 
 const THREE_DAEMONS = fileURLToPath(new URL('./fixtures/three-daemons.ts', import.meta.url))

@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { runCli, spawnDaemon, type DaemonProcess } from '../../node/daemon-process.ts'
+import { runCli, spawnDaemon, type DaemonProcess } from '../harness/daemon-process.ts'
 import { STOP_DEADLINE_MS, withDeadline } from '../swarm/swarm.ts'
 
 /** Two 4 MiB shards (k=1, m=1 on one daemon) scrubbed at 100 kB/s: a pass takes ~80 s, so SIGTERM lands inside it. */

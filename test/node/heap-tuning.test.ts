@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import { describe, it } from 'node:test'
-import { CLI_PATH, nodeCommand } from '../../node/daemon-process.ts'
+import { CLI_PATH, nodeCommand } from '../harness/daemon-process.ts'
 import { STREAMING_NODE_FLAGS } from '../../node/heap-tuning.ts'
 
 const run = promisify(execFile)

@@ -4,18 +4,18 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { STREAMING_NODE_FLAGS } from './heap-tuning.ts'
+import { STREAMING_NODE_FLAGS } from '../../node/heap-tuning.ts'
 
 /** The `edgemirror` bin entry (package.json "bin"). */
-export const CLI_PATH = fileURLToPath(new URL('./cli/edgemirror.js', import.meta.url))
+export const CLI_PATH = fileURLToPath(new URL('../../node/cli/edgemirror.js', import.meta.url))
 
-/** Carries this process's pid to the children it starts, for node/exit-with-parent.ts. */
+/** Carries this process's pid to the children it starts, for test/harness/exit-with-parent.ts. */
 export const EXIT_WITH_PARENT_ENV = 'EDGEMIRROR_EXIT_WITH_PARENT'
 
 /** `node` flags for TypeScript harness scripts: the loader (resolved here, not from the child's working directory,
  *  which need not hold node_modules), the polyfill (node/polyfill.ts), and the preload that stops the script when
- *  this process exits (node/exit-with-parent.ts; give the child `childEnv()`). */
-export const SCRIPT_IMPORTS = ['--import', import.meta.resolve('tsx'), '--import', fileURLToPath(new URL('./polyfill.ts', import.meta.url)),
+ *  this process exits (test/harness/exit-with-parent.ts; give the child `childEnv()`). */
+export const SCRIPT_IMPORTS = ['--import', import.meta.resolve('tsx'), '--import', fileURLToPath(new URL('../../node/polyfill.ts', import.meta.url)),
   '--import', fileURLToPath(new URL('./exit-with-parent.ts', import.meta.url))]
 
 /** `node` arguments that run a TypeScript harness script. */
@@ -74,7 +74,7 @@ const OWN_PROCESS_GROUP = ['perl', '-e', 'setpgrp; exec @ARGV or die "exec: $!"'
 /**
  * Start `edgemirror daemon` on `repo` and wait until it is ready. It never outlives this process: it runs with
  * `--exit-with-parent` (a clean stop once this process has exited, however: SIGKILL, a test runner's timeout), and in a
- * process group of its own, so that a daemon stopped with SIGSTOP (a stall, bench/daemon-swarm.ts) when this process
+ * process group of its own, so that a daemon stopped with SIGSTOP (a stall, test/harness/daemon-swarm.ts) when this process
  * dies gets SIGHUP then SIGCONT from the kernel (its group is orphaned with a stopped member, POSIX.1-2017 _exit(),
  * Linux kill_orphaned_pgrp()) and ends instead of staying stopped forever.
  */
@@ -163,7 +163,7 @@ export async function runCli (args: string[], options: NodeProcessOptions = {}):
 }
 
 /** Until the returned function is called: on SIGINT or SIGTERM (Ctrl-C, a test's timeout, a harness gone through
- *  node/exit-with-parent.ts), stop this process's daemons, remove `dir` (their repos) and exit with 130. Any
+ *  test/harness/exit-with-parent.ts), stop this process's daemons, remove `dir` (their repos) and exit with 130. Any
  *  `process.on('exit')` hooks still run (bench/wan/ removes its namespaces in one). */
 export function cleanUpOnInterrupt (dir: string): () => void {
   const interrupted = (): void => {

@@ -1,9 +1,10 @@
 // The fetch's hedge timer with a hand-driven clock: how late is late, and what it learns from stripes.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { HEDGE_FACTOR, HEDGE_INITIAL_MS, HEDGE_MIN_MS, HedgeTimer, type HedgeClock } from '../../node/hedge-timer.ts'
+import type { Clock } from '../../../node/clock.ts'
+import { HEDGE_FACTOR, HEDGE_INITIAL_MS, HEDGE_MIN_MS, HedgeTimer } from '../../../node/fetch/hedge-timer.ts'
 
-function manualClock (): HedgeClock & { advance: (ms: number) => void } {
+function manualClock (): Clock & { advance: (ms: number) => void } {
   let now = 0
   const timers = new Map<number, { at: number, fn: () => void }>()
   let nextId = 0

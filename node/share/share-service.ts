@@ -5,21 +5,21 @@
 // nothing behind. A holder that refuses or does not answer the put is replaced before any data flows.
 import { randomBytes } from 'node:crypto'
 import { logger } from '@libp2p/logger'
-import { codecIdFor, createCodec } from '../coder/codecs.ts'
-import { DEFAULT_BLOCK_SIZE, OFFLOAD_MIN_BYTES } from '../coder/constants.ts'
-import { encodeFile } from '../coder/encoder.ts'
-import { SizeMismatchError } from '../coder/errors.ts'
-import { shardSize } from '../coder/layout.ts'
-import type { ShareOptions, ShareResult } from './api/types.ts'
-import { FAILED_HOLDER_TTL_MS, PUT_ACCEPT_TIMEOUT_MS } from './constants.ts'
-import { classifyError, EdgemirrorError, HolderFailedError, NotEnoughPeersError, PlacementInfeasibleError, ShareIncompleteError } from './errors.ts'
-import type { ManifestCache } from './manifest-cache.ts'
-import type { PeerDirectory } from './peer-directory.ts'
-import { placeShards, type ExplainedPlacement, type PlacementPeer, type PlacementRequest, type ShardReason, type Weights } from './placement/index.ts'
-import type { Dialer } from './shard-client.ts'
-import { openShardTarget, type ShardTarget } from './shard-target.ts'
-import type { ShardStore, StagedManifest } from './store/shard-store.ts'
-import type { PeerInfoMessage } from './wire/messages.ts'
+import { codecIdFor, createCodec } from '../../coder/codecs.ts'
+import { DEFAULT_BLOCK_SIZE, OFFLOAD_MIN_BYTES } from '../../coder/constants.ts'
+import { encodeFile, type EncodeResult } from '../../coder/encoder.ts'
+import { SizeMismatchError } from '../../coder/errors.ts'
+import { shardSize } from '../../coder/layout.ts'
+import type { ShareOptions, ShareResult } from './types.ts'
+import { FAILED_HOLDER_TTL_MS, PUT_ACCEPT_TIMEOUT_MS } from '../constants.ts'
+import { classifyError, EdgemirrorError, HolderFailedError, NotEnoughPeersError, PlacementInfeasibleError, ShareIncompleteError } from '../errors.ts'
+import type { ManifestCache } from '../manifest-cache.ts'
+import type { PeerDirectory } from '../membership/peer-directory.ts'
+import { placeShards, type ExplainedPlacement, type PlacementPeer, type PlacementRequest, type ShardReason, type Weights } from '../placement/index.ts'
+import type { Dialer } from '../transfer/shard-client.ts'
+import { openShardTarget, writeShards, type PlacedTarget } from '../transfer/shard-target.ts'
+import type { ShardStore, StagedManifest } from '../store/shard-store.ts'
+import type { PeerInfoMessage } from '../wire/messages.ts'
 
 const log = logger('edgemirror:share')
 
@@ -38,8 +38,6 @@ export interface ShareComponents {
   /** Milliseconds clock, for how long a failed holder is left out (default Date.now). */
   now?: () => number
 }
-
-interface OpenTarget { index: number, peer: string, target: ShardTarget }
 
 /** A holder that failed, and why: left out of placements until `until`. */
 interface FailedHolder { until: number, code: string }
@@ -72,38 +70,38 @@ export class ShareService {
     const request: PlacementRequest = { key: upload, k, m, shardSize: shardSize(geometry), allowFewerPeers: options.allowFewerPeers, readerRegion: peers[0].region }
     const { targets, placement, details, replaced } = await this.openTargets(request, peers, { upload, ...geometry }, signal)
     let staged: StagedManifest | undefined
-    let encoded
-    try {
-      const offload = size >= OFFLOAD_MIN_BYTES
+    let encoded: EncodeResult | undefined
+    const offload = size >= OFFLOAD_MIN_BYTES
+    // Phase one: every holder verifies and stages its shard and the manifest (room reserved, nothing visible). Phase
+    // two, the commits: nothing left that can run out of room, and the user's signal no longer applies (writeShards).
+    const written = await writeShards(targets, async (writeStripe) => {
       encoded = await encodeFile(exactly(body, size), { codec, blockSize, name: options.name, expectedSize: size, signal, onProgress: options.onProgress, offload }, async (stripe) => {
-        await Promise.all(targets.map(async (t, i) => {
-          await t.target.writeBlock(stripe.blocks[i], signal, stripe.hashes[i]).catch((err) => { throw this.holderFailed(t, err) })
-        }))
+        await writeStripe((_t, i) => stripe.blocks[i], (_t, i) => stripe.hashes[i])
       })
-      // Phase one: every holder verifies and stages its shard and the manifest (room reserved, nothing visible).
-      const manifestBytes = encoded.manifestBytes
-      await Promise.all(targets.map(async t => await t.target.prepare(manifestBytes, signal).catch((err) => { throw this.holderFailed(t, err) })))
+      return encoded.manifestBytes
+    }, {
+      signal,
+      failed: (t, err) => this.holderFailed(t, err),
       // This node keeps the manifest too (it announces the file); if it has no room for it, nobody keeps anything.
-      if (!targets.some(t => t.peer === selfId) && !(await store.hasManifest(encoded.cid))) staged = await store.stageManifest(encoded.cid, manifestBytes)
-    } catch (err) {
-      for (const t of targets) t.target.abort(err as Error)
-      await staged?.abort()
-      throw err
-    }
-    // Phase two: nothing left that can run out of room. The user's signal no longer applies: stopping half way
-    // through the commits would leave some holders with a shard and others without.
-    const committed = await Promise.allSettled(targets.map(async t => await t.target.commit()))
-    const failures = committed.flatMap((r, i) => r.status === 'rejected' ? [`shard ${targets[i].index} on ${targets[i].peer}: ${(r.reason as Error).message}`] : [])
-    for (const f of failures) log.error('share %s: commit failed for %s', encoded.cid, f)
-    if (committed.length - failures.length < k) throw new ShareIncompleteError(encoded.cid, committed.length - failures.length, k, failures)
-    await staged?.commit().catch((err) => { log.error('share %s: own copy of the manifest not kept: %s', encoded.cid, (err as Error).message) })
-    this.components.manifests.remember(encoded.cid, encoded.manifest)
-    this.components.announce?.(encoded.cid).catch((err) => { log('announce %s failed: %s', encoded.cid, (err as Error).message) })
+      prepared: async () => {
+        const { cid, manifestBytes } = encoded as EncodeResult
+        if (!targets.some(t => t.peer === selfId) && !(await store.hasManifest(cid))) staged = await store.stageManifest(cid, manifestBytes)
+      },
+      aborted: async () => { await staged?.abort() },
+      tolerateCommitFailures: true
+    })
+    const file = encoded as EncodeResult
+    const failures = written.failures.map(({ target: t, error }) => `shard ${t.index} on ${t.peer}: ${error.message}`)
+    for (const f of failures) log.error('share %s: commit failed for %s', file.cid, f)
+    if (targets.length - failures.length < k) throw new ShareIncompleteError(file.cid, targets.length - failures.length, k, failures)
+    await staged?.commit().catch((err) => { log.error('share %s: own copy of the manifest not kept: %s', file.cid, (err as Error).message) })
+    this.components.manifests.remember(file.cid, file.manifest)
+    this.components.announce?.(file.cid).catch((err) => { log('announce %s failed: %s', file.cid, (err as Error).message) })
     const facts = new Map(peers.map(p => [p.peerId, p]))
     const multiplePerPeer = new Set(targets.map(t => t.peer)).size < targets.length
     return {
-      cid: encoded.cid,
-      size: encoded.manifest.fileSize,
+      cid: file.cid,
+      size: file.manifest.fileSize,
       k,
       m,
       codec: codec.id,
@@ -125,12 +123,12 @@ export class ShareService {
    * index order, the reasons per shard, and a line per re-placed shard.
    */
   private async openTargets (request: PlacementRequest, peers: PlacementPeer[], put: { upload: string, k: number, m: number, blockSize: number, fileSize: number }, signal?: AbortSignal):
-  Promise<{ targets: OpenTarget[], placement: ExplainedPlacement, details: ShardReason[], replaced: string[] }> {
+  Promise<{ targets: PlacedTarget[], placement: ExplainedPlacement, details: ShardReason[], replaced: string[] }> {
     const { weights } = this.components
     const avoided = this.avoided()
     const placement = this.placeAvoiding(request, peers, avoided)
     const reasons = new Map(placement.details.map(d => [d.index, d]))
-    const opened = new Map<number, OpenTarget>()
+    const opened = new Map<number, PlacedTarget>()
     const refused: string[] = []
     const replaced: string[] = []
     let pending = placement.shards
@@ -210,7 +208,7 @@ export class ShareService {
   }
 
   /** A failure while streaming to, or preparing, a holder: typed, naming the peer, and remembered for the next share. */
-  private holderFailed (t: OpenTarget, err: unknown): unknown {
+  private holderFailed (t: PlacedTarget, err: unknown): unknown {
     if (t.peer === this.components.selfId) return classifyError(err)
     if (err instanceof HolderFailedError) return err
     const typed = classifyError(err) // the peer is named by HolderFailedError

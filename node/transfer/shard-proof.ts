@@ -4,15 +4,14 @@
 // protocol, or from the store for this node's own shards).
 import { randomInt } from 'node:crypto'
 import { logger } from '@libp2p/logger'
-import { blockMatches } from '../coder/hash.ts'
-import { stripeCount } from '../coder/layout.ts'
-import type { Manifest } from '../coder/manifest.ts'
-import type { ShardProof } from './api/types.ts'
-import { PROOF_TIMEOUT_MS } from './constants.ts'
+import { blockMatches } from '../../coder/hash.ts'
+import { stripeCount } from '../../coder/layout.ts'
+import type { Manifest } from '../../coder/manifest.ts'
+import { PROOF_TIMEOUT_MS } from '../constants.ts'
 import { getShardBlocks, type Dialer } from './shard-client.ts'
-import { isCorruptRead, quarantineBadShard } from './store/quarantine.ts'
-import { readStoredBlock } from './store/read-block.ts'
-import type { ShardStore } from './store/shard-store.ts'
+import { isCorruptRead, quarantineBadShard } from '../store/quarantine.ts'
+import { readStoredBlock } from '../store/read-block.ts'
+import type { ShardStore } from '../store/shard-store.ts'
 
 const log = logger('edgemirror:proof')
 
@@ -25,6 +24,10 @@ export interface ProofComponents {
 }
 
 export interface Claim { index: number, peer: string }
+
+/** ok: the block matched the manifest; failed: the holder answered with a bad block or an error (it cannot serve
+ *  the shard); unreachable: no answer in time (down, stalled, cut off). */
+export type ShardProof = 'ok' | 'failed' | 'unreachable'
 
 /** One proof per claim, in the claims' order; all run in parallel, each bounded by `timeoutMs`. */
 export async function proveClaims (components: ProofComponents, cid: string, manifest: Manifest, claims: Claim[],

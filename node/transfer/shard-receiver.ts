@@ -2,16 +2,16 @@
 // hashed as they are written to a temp file, and the shard is committed only if the manifest that follows agrees
 // with every one of them. One path for both, so a local shard is held to the same standard as a remote one (a local
 // block may come with the hash the encoder just computed for it, which saves hashing it twice in one process).
-import { equalBytes } from '../coder/codec-support.ts'
-import { HASH_LENGTH, MAX_MANIFEST_BYTES } from '../coder/constants.ts'
-import { AbortedError, HashMismatchError } from '../coder/errors.ts'
-import { sha256 } from '../coder/hash.ts'
-import { assertGeometry, shardSize, stripeBlockSize, stripeCount, type Geometry } from '../coder/layout.ts'
-import { decodeManifest, manifestCid, type Manifest } from '../coder/manifest.ts'
-import { MANIFEST_TRAILER_SLACK } from './constants.ts'
-import { InvalidGeometryError, ProtocolError } from './errors.ts'
-import type { ManifestCache } from './manifest-cache.ts'
-import type { ShardStore, ShardWriter, StagedManifest } from './store/shard-store.ts'
+import { equalBytes } from '../../coder/codec-support.ts'
+import { HASH_LENGTH, MAX_MANIFEST_BYTES } from '../../coder/constants.ts'
+import { AbortedError, HashMismatchError } from '../../coder/errors.ts'
+import { sha256 } from '../../coder/hash.ts'
+import { assertGeometry, shardSize, stripeBlockSize, stripeCount, type Geometry } from '../../coder/layout.ts'
+import { decodeManifest, manifestCid, type Manifest } from '../../coder/manifest.ts'
+import { MANIFEST_TRAILER_SLACK } from '../constants.ts'
+import { InvalidGeometryError, ProtocolError } from '../errors.ts'
+import type { ManifestCache } from '../manifest-cache.ts'
+import type { ShardStore, ShardWriter, StagedManifest } from '../store/shard-store.ts'
 
 /** What a shard of a valid geometry costs a receiver, known before anything is reserved. */
 export interface ShardLimits {

@@ -1,25 +1,22 @@
 // Fetching a file: find its manifest and holders, stream k shards from the best holders in parallel, verify every
 // block, fall back to other holders (or other shards) on error, stall or hash mismatch, and rebuild what is missing.
-import { logger } from '@libp2p/logger'
-import { decodeFile } from '../coder/decoder.ts'
-import { toHex } from '../coder/hash.ts'
-import { decodeManifestFor, parseCid, type Manifest } from '../coder/manifest.ts'
-import type { FetchReport, FetchStart } from './api/types.ts'
+import { decodeFile } from '../../coder/decoder.ts'
+import { toHex } from '../../coder/hash.ts'
+import { parseCid, type Manifest } from '../../coder/manifest.ts'
+import type { FetchReport, FetchStart } from './types.ts'
 import { Channel } from './channel.ts'
-import { NotFoundError } from './errors.ts'
-import { locate, type Holders, type LocatorComponents } from './locator.ts'
-import type { ManifestCache } from './manifest-cache.ts'
-import { fetchManifestBytes, type Dialer } from './shard-client.ts'
-import type { ShardStore } from './store/shard-store.ts'
-import { SwarmShardSource } from './swarm-shard-source.ts'
+import { findFile, loadManifest, type FindFileComponents } from '../transfer/find-file.ts'
+import type { Holders } from '../transfer/locator.ts'
+import type { ManifestCache } from '../manifest-cache.ts'
+import type { Dialer } from '../transfer/shard-client.ts'
+import type { ShardStore } from '../store/shard-store.ts'
+import { SwarmShardSource } from '../transfer/swarm-shard-source.ts'
 import { HedgeTimer } from './hedge-timer.ts'
-
-const log = logger('edgemirror:fetch')
 
 /** A holder whose RTT was never measured ranks behind any measured one (1 s is slower than any usable edge link). */
 const UNKNOWN_RTT_MS = 1000
 
-export interface FetchComponents extends LocatorComponents {
+export interface FetchComponents extends FindFileComponents {
   store: ShardStore
   manifests: ManifestCache
   dial: Dialer
@@ -37,33 +34,15 @@ export class FetchService {
   constructor (private readonly components: FetchComponents) {}
 
   /** The manifest of `cid`: from this node's store, else from a holder, always checked against the CID. */
-  async manifest (cid: string, holders?: Holders, signal?: AbortSignal): Promise<Manifest> {
-    parseCid(cid)
-    const local = await this.components.manifests.get(cid)
-    if (local !== undefined) return local
-    const found = holders ?? await locate(this.components, cid, { signal })
-    for (const peer of found.manifest) {
-      if (peer === this.components.selfId) continue
-      try {
-        const bytes = await fetchManifestBytes(this.components.dial, peer, cid, signal)
-        const manifest = await decodeManifestFor(cid, bytes)
-        await this.components.store.putManifest(cid, bytes)
-        this.components.manifests.remember(cid, manifest)
-        return manifest
-      } catch (err) {
-        log('manifest %s from %s failed: %s', cid, peer, (err as Error).message)
-      }
-    }
-    throw new NotFoundError(`no reachable peer holds ${cid}`, { cid })
+  async manifest (cid: string, options: { signal?: AbortSignal } = {}): Promise<Manifest> {
+    return await loadManifest(this.components, cid, undefined, options.signal)
   }
 
   async fetch (cid: string, options: { signal?: AbortSignal } = {}): Promise<FetchStart> {
     const { signal } = options
     parseCid(cid)
-    let holders = await locate(this.components, cid, { signal })
-    const manifest = await this.manifest(cid, holders, signal)
     // Fewer than k shards among the peers we are connected to: look further (DHT providers) before giving up.
-    if (holders.shards.size < manifest.k) holders = await locate(this.components, cid, { signal, providers: true })
+    const { manifest, holders } = await findFile(this.components, cid, m => m.k, signal)
     const unheld = Array.from({ length: manifest.k + manifest.m }, (_, i) => i).filter(i => (holders.shards.get(i) ?? []).length === 0)
     const source = new SwarmShardSource(this.components, cid, manifest, this.rank(holders), signal)
     const preference = this.preference(manifest, holders)

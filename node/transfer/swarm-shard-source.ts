@@ -2,13 +2,13 @@
 // shard; a holder that fails or stalls is dropped for that shard, and one that serves a bad block is dropped for the
 // whole file (a peer that lies about one shard cannot be trusted with the others). Used by fetch and repair.
 import { logger } from '@libp2p/logger'
-import type { ShardSource } from '../coder/decoder.ts'
-import { stripeCount } from '../coder/layout.ts'
-import type { Manifest } from '../coder/manifest.ts'
+import type { ShardSource } from '../../coder/decoder.ts'
+import { stripeCount } from '../../coder/layout.ts'
+import type { Manifest } from '../../coder/manifest.ts'
 import { getShardBlocks, type Dialer } from './shard-client.ts'
-import { isCorruptRead, quarantineBadShard } from './store/quarantine.ts'
-import { readStoredBlocks } from './store/read-block.ts'
-import type { ShardStore } from './store/shard-store.ts'
+import { isCorruptRead, quarantineBadShard } from '../store/quarantine.ts'
+import { readStoredBlocks } from '../store/read-block.ts'
+import type { ShardStore } from '../store/shard-store.ts'
 
 const log = logger('edgemirror:shard-source')
 
@@ -162,7 +162,7 @@ async function readAt (cursor: Cursor, stripe: number): Promise<Uint8Array> {
     return block
   })
   cursor.asked = stripe + 1
-  cursor.tail = read.catch(() => {})
+  cursor.tail = read.catch(() => {}) // only orders the next read after this one; its failure is thrown just below
   return await read
 }
 
@@ -175,6 +175,6 @@ function supersede (cursor: Cursor): void {
 /** Close a read without waiting for it: a stalled holder must not hold up the decoder or the end of a fetch. */
 function release (cursor: Cursor): void {
   cursor.controller.abort()
-  cursor.blocks.return(undefined).catch(() => {})
+  cursor.blocks.return(undefined).catch((err: Error) => { log.trace('closing an abandoned read: %s', err.message) })
 }
 

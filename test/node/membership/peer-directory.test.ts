@@ -2,9 +2,9 @@
 // that cannot be pinged gets an RTT estimated from the coordinate it advertises.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { PeerDirectory } from '../../node/peer-directory.ts'
-import { estimateRtt, newCoordinate, type VivaldiCoordinate } from '../../node/placement/index.ts'
-import type { PeerInfoMessage } from '../../node/wire/messages.ts'
+import { PeerDirectory } from '../../../node/membership/peer-directory.ts'
+import { estimateRtt, newCoordinate, type VivaldiCoordinate } from '../../../node/placement/index.ts'
+import type { PeerInfoMessage } from '../../../node/wire/messages.ts'
 
 const at = (x: number): VivaldiCoordinate => ({ ...newCoordinate(), vec: [x, 0, 0, 0, 0, 0, 0, 0], error: 0.2 })
 

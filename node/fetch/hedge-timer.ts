@@ -1,7 +1,8 @@
 // When a fetch asks for one shard more (coder/decoder.ts HedgePolicy): a stripe is late when it has taken
 // HEDGE_FACTOR times the median of the recent stripes, never sooner than HEDGE_MIN_MS. Until a stripe has been timed,
 // HEDGE_INITIAL_MS stands in. One instance per fetch: stripes of one file over one set of holders are comparable.
-import type { HedgePolicy } from '../coder/decoder.ts'
+import type { HedgePolicy } from '../../coder/decoder.ts'
+import type { Clock } from '../clock.ts'
 
 /** 3x the typical stripe time marks a holder as slow "compared to the others"; Dean and Barroso (The Tail at Scale,
  *  CACM 2013) hedge at the 95th percentile, and a median multiple is the cheap stand-in with a short history. */
@@ -13,13 +14,9 @@ export const HEDGE_INITIAL_MS = 1000
 /** Stripes remembered for the median. */
 const HISTORY = 16
 
-export interface HedgeClock {
-  now: () => number
-  setTimeout: (fn: () => void, ms: number) => unknown
-  clearTimeout: (handle: unknown) => void
-}
-
-const systemClock: HedgeClock = {
+/** Monotonic time (stripe durations must not jump with the wall clock) and plain timers (a fetch in progress keeps
+ *  the process alive anyway). */
+const monotonicClock: Clock = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => { clearTimeout(handle as NodeJS.Timeout) }
@@ -29,7 +26,7 @@ export class HedgeTimer implements HedgePolicy {
   private readonly recent: number[] = []
   private readonly pending = new Map<number, { started: number, timer: unknown, resolve: () => void }>()
 
-  constructor (private readonly clock: HedgeClock = systemClock) {}
+  constructor (private readonly clock: Clock = monotonicClock) {}
 
   /** How long a stripe may take before it counts as late. */
   delay (): number {

@@ -7,7 +7,7 @@
 // The parent names itself in EDGEMIRROR_EXIT_WITH_PARENT (daemon-process.ts childEnv); the variable is removed here so
 // that this process's own children do not inherit a pid that is not their parent's.
 import { EXIT_WITH_PARENT_ENV } from './daemon-process.ts'
-import { watchParent } from './parent-watch.ts'
+import { watchParent } from '../../node/parent-watch.ts'
 
 const parent = Number(process.env[EXIT_WITH_PARENT_ENV])
 delete process.env[EXIT_WITH_PARENT_ENV]

@@ -1,7 +1,7 @@
 // Finding a file in the swarm: who holds its manifest and which shard indexes, asked of every connected peer
 // (the swarms edgemirror targets are a handful to a few hundred peers) plus this node's own store.
 import { logger } from '@libp2p/logger'
-import type { ShardStore } from './store/shard-store.ts'
+import type { ShardStore } from '../store/shard-store.ts'
 import { askHas, type Dialer } from './shard-client.ts'
 
 const log = logger('edgemirror:locator')
@@ -43,7 +43,7 @@ export async function locate (components: LocatorComponents, cid: string, option
   // to know nothing of the file: a lookup can take seconds, and edgemirror swarms are usually fully connected.
   const wanted = options.providers ?? holders.manifest.length === 0
   if (wanted && components.findProviders !== undefined) {
-    const more = await components.findProviders(cid, signal).catch(() => [])
+    const more = await components.findProviders(cid, signal).catch((err: Error) => { log('providers of %s: %s', cid, err.message); return [] })
     await ask(components, cid, more.filter(p => !asked.has(p)), asked, add, signal)
   }
   return holders

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cleanUpOnInterrupt, runCli, spawnDaemon, type CliResult, type DaemonProcess } from './daemon-process.ts'
-import { sha256File } from '../bench/measure.ts'
+import { sha256File } from '../../bench/measure.ts'
 
 /** Six peers in three regions with the yearly carbon intensity of their country (embedded Ember dataset). */
 const PEERS = [

@@ -1,14 +1,17 @@
 // The client side of the edgemirror protocols: push a shard, stream a shard's blocks, ask who has what.
+import { logger } from '@libp2p/logger'
 import type { Stream } from '@libp2p/interface'
-import type { Geometry } from '../coder/layout.ts'
-import { stripeBlockSize } from '../coder/layout.ts'
-import { MAX_HEADER_FRAME, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, PUT_ACCEPT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from './constants.ts'
-import { classifyError, ProtocolError, TimeoutError } from './errors.ts'
-import { FrameReader } from './wire/frame-reader.ts'
-import { FrameWriter } from './wire/frame-writer.ts'
-import { parseGetResponse, parseHasResponse, parseInfoResponse, parseManifestResponse, parsePeersResponse, parseResponse, type Holding, type KnownPeer, type PeerInfoMessage } from './wire/messages.ts'
-import { encodeMessage, str } from './wire/schema.ts'
-import { MAX_MANIFEST_BYTES } from '../coder/constants.ts'
+import type { Geometry } from '../../coder/layout.ts'
+import { stripeBlockSize } from '../../coder/layout.ts'
+import { MAX_HEADER_FRAME, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, PUT_ACCEPT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../constants.ts'
+import { classifyError, ProtocolError, TimeoutError } from '../errors.ts'
+import { FrameReader } from '../wire/frame-reader.ts'
+import { FrameWriter } from '../wire/frame-writer.ts'
+import { parseGetResponse, parseHasResponse, parseInfoResponse, parseManifestResponse, parsePeersResponse, parseResponse, type Holding, type KnownPeer, type PeerInfoMessage } from '../wire/messages.ts'
+import { encodeMessage, str } from '../wire/schema.ts'
+import { MAX_MANIFEST_BYTES } from '../../coder/constants.ts'
+
+const log = logger('edgemirror:shard-client')
 
 /** Opens a stream for `protocol` to `peer` (libp2p.dialProtocol in the daemon). */
 export type Dialer = (peer: string, protocol: string, options?: { signal?: AbortSignal }) => Promise<Stream>
@@ -57,7 +60,7 @@ export class ShardUpload {
   async commit (signal?: AbortSignal): Promise<string> {
     await this.writer.write(encodeMessage({ commit: true }), signal)
     const result = parseResponse(await this.reader.expect(MAX_HEADER_FRAME, 'put result', signal))
-    await this.stream.close({ signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch(() => {})
+    await this.stream.close({ signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch((err: Error) => { log.trace('closing a put stream after its result: %s', err.message) })
     return str(result, 'cid', 128)
   }
 
@@ -86,7 +89,7 @@ export async function * getShardBlocks (dial: Dialer, peer: string, cid: string,
     }
     finished = true
   } finally {
-    if (finished) await stream.close({ signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch(() => {})
+    if (finished) await stream.close({ signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch((err: Error) => { log.trace('closing a get stream after its last block: %s', err.message) })
     else stream.abort(new Error('shard read ended early'))
   }
 }
@@ -99,7 +102,7 @@ async function request (dial: Dialer, peer: string, protocol: string, message: R
   try {
     await new FrameWriter(stream).write(encodeMessage(message), combined)
     const frame = await new FrameReader(stream).expect(maxResponse, `${protocol} response`, combined)
-    await stream.close({ signal: combined }).catch(() => {})
+    await stream.close({ signal: combined }).catch((err: Error) => { log.trace('closing a %s stream after its response: %s', protocol, err.message) })
     return frame
   } catch (err) {
     stream.abort(err as Error)

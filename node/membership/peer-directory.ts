@@ -1,9 +1,9 @@
 // What this node knows about its peers: placement labels, carbon intensity and free space (from the info
 // protocol), and round-trip time (from ping). Refreshed when a peer connects and then periodically.
 import { logger } from '@libp2p/logger'
-import { REQUEST_TIMEOUT_MS } from './constants.ts'
-import { estimateRtt, newCoordinate, updateCoordinate, type VivaldiCoordinate } from './placement/index.ts'
-import type { PeerInfoMessage } from './wire/messages.ts'
+import { REQUEST_TIMEOUT_MS } from '../constants.ts'
+import { estimateRtt, newCoordinate, updateCoordinate, type VivaldiCoordinate } from '../placement/index.ts'
+import type { PeerInfoMessage } from '../wire/messages.ts'
 
 const log = logger('edgemirror:peers')
 
@@ -41,7 +41,7 @@ export class PeerDirectory {
     const work = (async () => {
       try {
         const info = await this.probe.info(peer, bounded)
-        const rtt = await this.probe.ping(peer, bounded).catch(() => null)
+        const rtt = await this.probe.ping(peer, bounded).catch(() => null) // not pingable now: estimated below, and said so (rttSource)
         const theirs = info.coordinate !== undefined && info.coordinate.vec.length === this.own.vec.length ? info.coordinate : undefined
         if (rtt != null && theirs !== undefined) this.own = updateCoordinate(this.own, theirs, rtt)
         // Not pingable right now (ping refused or timed out) but placed in the coordinate space: estimate.

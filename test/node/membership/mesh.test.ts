@@ -2,8 +2,8 @@
 // bootstrap peers again instead of staying isolated.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { MAX_MESH_PEERS } from '../../node/constants.ts'
-import { MeshKeeper, type MeshComponents } from '../../node/mesh.ts'
+import { MAX_MESH_PEERS } from '../../../node/constants.ts'
+import { MeshKeeper, type MeshComponents } from '../../../node/membership/mesh.ts'
 
 const id = (n: number): string => `12D3KooW${String(n).padStart(44, 'A')}`
 

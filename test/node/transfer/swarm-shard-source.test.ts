@@ -6,12 +6,12 @@ import { mkdtemp, rm, truncate } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { FsShardStore } from '../../node/store/fs-shard-store.ts'
-import type { Manifest } from '../../coder/manifest.ts'
-import { MemoryShardStore } from '../../node/store/memory-shard-store.ts'
-import type { ReadShardOptions } from '../../node/store/shard-store.ts'
-import { MAX_SKIP_STRIPES, SwarmShardSource } from '../../node/swarm-shard-source.ts'
-import { pattern, putShard, testCid } from './store/compliance.ts'
+import { FsShardStore } from '../../../node/store/fs-shard-store.ts'
+import type { Manifest } from '../../../coder/manifest.ts'
+import { MemoryShardStore } from '../../../node/store/memory-shard-store.ts'
+import type { ReadShardOptions } from '../../../node/store/shard-store.ts'
+import { MAX_SKIP_STRIPES, SwarmShardSource } from '../../../node/transfer/swarm-shard-source.ts'
+import { pattern, putShard, testCid } from '../store/compliance.ts'
 
 const BLOCK = 4096
 const STRIPES = 40

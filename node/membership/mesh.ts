@@ -2,8 +2,9 @@
 // dials the ones it is not connected to yet. Joining through one bootstrap peer thus reaches the whole swarm in one
 // round, and the holders of a file can always reach each other directly (heartbeats, repair).
 import { logger } from '@libp2p/logger'
-import { MAX_MESH_PEERS, MESH_EXCHANGE_INTERVAL_MS } from './constants.ts'
-import type { KnownPeer } from './wire/messages.ts'
+import { MAX_MESH_PEERS, MESH_EXCHANGE_INTERVAL_MS } from '../constants.ts'
+import type { KnownPeer } from '../wire/messages.ts'
+import type { Startable } from '../startable.ts'
 
 const log = logger('edgemirror:mesh')
 
@@ -19,13 +20,15 @@ export interface MeshComponents {
   dial: (peer: string, addresses: string[], signal?: AbortSignal) => Promise<void>
   /** Dial the configured bootstrap peers again (libp2p dials them once at start and never retries). */
   rejoin?: (signal?: AbortSignal) => Promise<void>
+  /** Milliseconds clock, for when the next exchange is due (default Date.now). */
+  now?: () => number
 }
 
 /** After a membership change the mesh re-asks soon and then backs off (1 s, 2 s, 4 s … up to the interval): peers
  *  that join at once learn of each other within seconds, a quiet swarm costs one exchange per interval. */
 const FIRST_FOLLOW_UP_MS = 1000
 
-export class MeshKeeper {
+export class MeshKeeper implements Startable {
   private timer: NodeJS.Timeout | undefined
   private delay = FIRST_FOLLOW_UP_MS
   private dueAt = Infinity
@@ -37,6 +40,10 @@ export class MeshKeeper {
   private readonly inflight = new Set<Promise<void>>()
 
   constructor (private readonly components: MeshComponents, private readonly intervalMs = MESH_EXCHANGE_INTERVAL_MS) {}
+
+  private now (): number {
+    return (this.components.now ?? Date.now)()
+  }
 
   start (): void {
     this.running = true
@@ -58,13 +65,13 @@ export class MeshKeeper {
     if (!this.running) return
     this.track(this.exchangeWith(peer, this.controller.signal))
     this.delay = FIRST_FOLLOW_UP_MS
-    if (Date.now() + this.delay < this.dueAt) this.schedule(this.delay)
+    if (this.now() + this.delay < this.dueAt) this.schedule(this.delay)
   }
 
   private schedule (delay: number): void {
     if (!this.running) return
     clearTimeout(this.timer)
-    this.dueAt = Date.now() + delay
+    this.dueAt = this.now() + delay
     this.timer = setTimeout(() => {
       this.dueAt = Infinity
       this.delay = Math.min(this.delay * 2, this.intervalMs)

@@ -2,24 +2,25 @@
 // committed), serve shards (verified again as they are read, so rot is never passed on), answer has/manifest/info.
 import type { Stream } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
-import { AbortedError, HashMismatchError, InvalidParametersError } from '../coder/errors.ts'
-import { blockMatches } from '../coder/hash.ts'
-import { shardSize, stripeCount } from '../coder/layout.ts'
+import { AbortedError, HashMismatchError, InvalidParametersError } from '../../coder/errors.ts'
+import { blockMatches } from '../../coder/hash.ts'
+import { shardSize, stripeCount } from '../../coder/layout.ts'
 import { checkShardGeometry, ShardReceiver } from './shard-receiver.ts'
-import { isCorruptRead, quarantineBadShard } from './store/quarantine.ts'
-import { readStoredBlocks } from './store/read-block.ts'
+import { isCorruptRead, quarantineBadShard } from '../store/quarantine.ts'
+import { readStoredBlocks } from '../store/read-block.ts'
 import {
   INBOUND_BUDGET_PER_CONNECTION_BYTES, INBOUND_BUDGET_TOTAL_BYTES, MAX_HEADER_FRAME, MAX_INBOUND_REQUEST_STREAMS, MAX_INBOUND_TRANSFERS,
   MAX_SMALL_REQUEST_FRAME, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, PROTOCOL_PUT_V1,
   READ_HIGH_WATER, STREAM_IDLE_TIMEOUT_MS, YAMUX_MAX_STREAM_WINDOW
-} from './constants.ts'
-import { classifyError, NotFoundError, TimeoutError } from './errors.ts'
-import type { ManifestCache } from './manifest-cache.ts'
-import type { ShardStore } from './store/shard-store.ts'
-import { FrameReader } from './wire/frame-reader.ts'
-import { FrameWriter } from './wire/frame-writer.ts'
-import { InboundBudget, type InboundBudgetLimits, type InboundBudgetUsage, type InboundLease } from './wire/inbound-budget.ts'
-import { errorMessage, okMessage, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutCommit, parsePutRequest, parsePutTrailer, type KnownPeer, type PeerInfoMessage } from './wire/messages.ts'
+} from '../constants.ts'
+import { classifyError, NotFoundError, TimeoutError } from '../errors.ts'
+import type { ManifestCache } from '../manifest-cache.ts'
+import type { ShardStore } from '../store/shard-store.ts'
+import { FrameReader } from '../wire/frame-reader.ts'
+import { FrameWriter } from '../wire/frame-writer.ts'
+import { InboundBudget, type InboundBudgetLimits, type InboundBudgetUsage, type InboundLease } from '../wire/inbound-budget.ts'
+import { errorMessage, okMessage, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutCommit, parsePutRequest, parsePutTrailer, type KnownPeer, type PeerInfoMessage } from '../wire/messages.ts'
+import type { Startable } from '../startable.ts'
 
 const log = logger('edgemirror:shard-server')
 
@@ -55,7 +56,7 @@ export interface ShardServerComponents {
 
 type Handler = (stream: Stream, connection: string) => Promise<void>
 
-export class ShardServer {
+export class ShardServer implements Startable {
   private readonly protocols: Array<[string, Handler, number]>
   private readonly budget: InboundBudget
   private readonly idleTimeoutMs: number
@@ -223,7 +224,7 @@ export class ShardServer {
         return
       }
     } finally {
-      await blocks.return(undefined).catch(() => {})
+      await blocks.return(undefined).catch((err: Error) => { log.trace('closing the store read: %s', err.message) }) // the answer is already decided
     }
     await endStream(stream, this.idleTimeoutMs)
   }
@@ -233,8 +234,9 @@ export class ShardServer {
     const cids = parseHasRequest((await this.readRequest(stream, connection, 'has request', MAX_HEADER_FRAME)).frame)
     const files = []
     for (const cid of cids) {
-      const shards = (await store.listShards(cid).catch(() => [])).map(s => s.index)
-      const manifest = await store.hasManifest(cid).catch(() => false)
+      // A CID the store cannot answer for (malformed, unreadable) is one this node does not hold: a `has` answer is a claim.
+      const shards = (await store.listShards(cid).catch((err: Error) => { log('has %s: %s', cid, err.message); return [] })).map(s => s.index)
+      const manifest = await store.hasManifest(cid).catch((err: Error) => { log('has %s: %s', cid, err.message); return false })
       files.push({ cid, manifest, shards })
     }
     await this.answer(stream, okMessage({ files }))

@@ -6,10 +6,10 @@
 import { readdir } from 'node:fs/promises'
 import { createServer, type AddressInfo, type Server } from 'node:net'
 import { join } from 'node:path'
-import { ApiClient } from '../node/api/client.ts'
-import { runCli, spawnDaemon, type CliResult, type DaemonProcess, type NodeProcessOptions } from '../node/daemon-process.ts'
+import { ApiClient } from '../../node/api/client.ts'
+import { runCli, spawnDaemon, type CliResult, type DaemonProcess, type NodeProcessOptions } from './daemon-process.ts'
 
-/** The demo's failure detection (node/demo.ts): heartbeats every 500 ms, dead after 3 s of silence, no grace, repair
+/** The demo's failure detection (test/harness/demo.ts): heartbeats every 500 ms, dead after 3 s of silence, no grace, repair
  *  traffic capped far above what loopback needs. The defaults (5 s, 60 s, 60 s grace, 5 MB/s) are for real edges. */
 export const FAST_REPAIR_FLAGS = ['--heartbeat', '500ms', '--dead-after', '3s', '--repair-grace', '0s', '--repair-rate', '200MB/s']
 

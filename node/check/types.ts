@@ -1,0 +1,18 @@
+// What a check answers: the control API carries it as it is (node/api/types.ts re-exports it).
+import type { RepairView } from '../repair/types.ts'
+import type { ShardProof } from '../transfer/shard-proof.ts'
+
+export type { ShardProof }
+
+export interface CheckResult {
+  cid: string
+  k: number
+  m: number
+  live: number
+  healthy: boolean
+  /** Every claimed (index, holder), and a `peer: null` entry for an index nobody claims. A holder is live only when it
+   *  proved its claim: one block at a random stripe, read from it and checked against the manifest. */
+  shards: Array<{ index: number, peer: string | null, live: boolean, proof?: ShardProof, region?: string, zone?: string }>
+  /** This node's view of the file's repair: holder-map generation, health, whether it leads the repair, its job. */
+  repair?: RepairView
+}

@@ -1,0 +1,33 @@
+// What a share is asked and what it answers: the control API carries these as they are (node/api/types.ts re-exports them).
+import type { ProgressEvent } from '../../coder/progress.ts'
+import type { ShardReason } from '../placement/index.ts'
+
+export interface ShareOptions {
+  /** File size in bytes; the body must carry exactly this many. */
+  size: number
+  name?: string
+  k: number
+  m: number
+  codec?: string
+  blockSize?: number
+  allowFewerPeers?: boolean
+  signal?: AbortSignal
+  onProgress?: (event: ProgressEvent) => void
+}
+
+export interface ShardPlacementView { index: number, peer: string, region?: string, zone?: string }
+
+export interface ShareResult {
+  cid: string
+  size: number
+  k: number
+  m: number
+  codec: string
+  shards: ShardPlacementView[]
+  /** Lines explaining the placement (share --explain). */
+  explain: string[]
+  /** The same, structured: per shard the chosen peer, its score terms and the facts behind them. */
+  placement: ShardReason[]
+  /** Warnings, e.g. several shards on one peer. */
+  warnings: string[]
+}
