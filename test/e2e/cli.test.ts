@@ -106,6 +106,20 @@ describe('edgemirror CLI against a swarm of daemon processes', () => {
     }
   })
 
+  it('shares 8 MiB with --replicas 2: whole 1 MiB blocks through the encode worker and put streams to remote holders', async () => {
+    // The put reader of a holder once paused its stream at a 64 KiB high-water mark and never resumed it for the
+    // next block: this share hung 30 s and failed ERR_HOLDER_FAILED (ERR_TIMEOUT), though every smaller test passed.
+    const data = randomBytes(8 * 1024 * 1024)
+    const file = join(root, 'eight-mib')
+    await writeFile(file, data)
+    const shared = await runCli(['share', file, '--repo', daemons[0].repo, '--json', '--replicas', '2'])
+    assert.equal(shared.code, 0, shared.stderr)
+    const out = join(root, 'eight-mib-out')
+    const fetched = await runCli(['fetch', shared.json.cid, '-o', out, '--repo', daemons[3].repo, '--json'])
+    assert.equal(fetched.code, 0, fetched.stderr)
+    assert.deepEqual(await readFile(out), data)
+  })
+
   it('refuses a share with too many shards for the swarm, exit 1 with ERR_NOT_ENOUGH_PEERS', async () => {
     const file = join(root, 'small')
     await writeFile(file, randomBytes(1000))
