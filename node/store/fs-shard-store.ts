@@ -127,13 +127,7 @@ export class FsShardStore implements ShardStore {
       let settled = false
       const tmp = this.#tmpPath('manifest')
       try {
-        const fh = await open(tmp, 'wx', FILE_MODE)
-        try {
-          await writeFully(fh, bytes)
-          await fh.sync()
-        } finally {
-          await fh.close()
-        }
+        await writeNewFile(tmp, bytes)
         await rename(tmp, join(this.#manifestsDir, cid))
         await fsyncPath(this.#manifestsDir, { directory: true })
         this.#capacity.settle(reservation, bytes.byteLength - old)
@@ -183,13 +177,7 @@ export class FsShardStore implements ShardStore {
       abort: release
     }
     try {
-      const fh = await open(tmp, 'wx', FILE_MODE)
-      try {
-        await writeFully(fh, bytes)
-        await fh.sync()
-      } finally {
-        await fh.close()
-      }
+      await writeNewFile(tmp, bytes)
     } catch (err) {
       await release()
       throw err
@@ -355,13 +343,7 @@ export class FsShardStore implements ShardStore {
       // Out of the served set first (the rename above), then the explanation for whoever inspects it.
       this.#forget(cid, index)
       const note = JSON.stringify({ cid, index, size, reason: String(reason), quarantinedAt: new Date(stamp).toISOString() }, null, 2) + '\n'
-      const fh = await open(`${target}.reason`, 'wx', FILE_MODE)
-      try {
-        await writeFully(fh, new TextEncoder().encode(note))
-        await fh.sync()
-      } finally {
-        await fh.close()
-      }
+      await writeNewFile(`${target}.reason`, new TextEncoder().encode(note))
       await fsyncPath(this.#quarantineDir, { directory: true })
       await this.#syncAfterRemoval(cid)
     })
@@ -593,6 +575,17 @@ class KeyedMutex {
 
 function throwIfAborted (signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw new AbortedError('shard read aborted')
+}
+
+/** Create `path` (it must not exist), write `bytes` and fsync it: a temp manifest, a quarantine note. */
+async function writeNewFile (path: string, bytes: Uint8Array): Promise<void> {
+  const fh = await open(path, 'wx', FILE_MODE)
+  try {
+    await writeFully(fh, bytes)
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
 }
 
 async function writeFully (fh: FileHandle, bytes: Uint8Array): Promise<void> {
