@@ -10,13 +10,12 @@ import { constants as fsConstants } from 'node:fs'
 import { lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AbortedError, InvalidParametersError, SizeMismatchError } from '../../coder/errors.ts'
-import { MAX_MANIFEST_BYTES } from '../../coder/constants.ts'
 import { NotFoundError } from '../errors.ts'
 import { fsyncPath } from '../fs-atomic.ts'
 import { CapacityAccount } from './capacity.ts'
 import { StoreCorruptError, StoreNotStartedError, WriterClosedError } from './errors.ts'
 import {
-  assertValidCid, assertValidIndex, assertValidSize, CID_PATTERN, MAX_SHARD_INDEX, resolveReadRange,
+  assertValidCid, assertValidManifest, assertValidIndex, assertValidSize, CID_PATTERN, MAX_SHARD_INDEX, resolveReadRange,
   type ReadShardOptions, type ShardRef, type ShardStore, type ShardWriter, type StagedManifest, type StoreStats
 } from './shard-store.ts'
 
@@ -115,11 +114,7 @@ export class FsShardStore implements ShardStore {
 
   async putManifest (cid: string, bytes: Uint8Array): Promise<void> {
     this.#assertStarted()
-    assertValidCid(cid)
-    if (!(bytes instanceof Uint8Array)) throw new InvalidParametersError('manifest bytes must be a Uint8Array')
-    if (bytes.byteLength > MAX_MANIFEST_BYTES) {
-      throw new InvalidParametersError(`manifest of ${bytes.byteLength} bytes exceeds ${MAX_MANIFEST_BYTES}`, { size: bytes.byteLength })
-    }
+    assertValidManifest(cid, bytes)
     await this.#locks.run(`m/${cid}`, async () => {
       const old = this.#manifests.get(cid) ?? 0
       const reservation = Math.max(0, bytes.byteLength - old)
@@ -144,11 +139,7 @@ export class FsShardStore implements ShardStore {
 
   async stageManifest (cid: string, bytes: Uint8Array): Promise<StagedManifest> {
     this.#assertStarted()
-    assertValidCid(cid)
-    if (!(bytes instanceof Uint8Array)) throw new InvalidParametersError('manifest bytes must be a Uint8Array')
-    if (bytes.byteLength > MAX_MANIFEST_BYTES) {
-      throw new InvalidParametersError(`manifest of ${bytes.byteLength} bytes exceeds ${MAX_MANIFEST_BYTES}`, { size: bytes.byteLength })
-    }
+    assertValidManifest(cid, bytes)
     // The whole size, not the growth over a copy already held: that copy may be deleted before commit.
     const reservation = bytes.byteLength
     this.#capacity.reserve(reservation)

@@ -1,12 +1,11 @@
 // ShardStore in memory, with the same semantics as FsShardStore (it runs the same compliance suite), for tests of
 // the services around the store. Everything handed in or out is copied, so callers cannot alias stored bytes.
 import { AbortedError, InvalidParametersError, SizeMismatchError } from '../../coder/errors.ts'
-import { MAX_MANIFEST_BYTES } from '../../coder/constants.ts'
 import { NotFoundError } from '../errors.ts'
 import { CapacityAccount } from './capacity.ts'
 import { StoreNotStartedError, WriterClosedError } from './errors.ts'
 import {
-  assertValidCid, assertValidIndex, assertValidSize, resolveReadRange,
+  assertValidCid, assertValidManifest, assertValidIndex, assertValidSize, resolveReadRange,
   type ReadShardOptions, type ShardRef, type ShardStore, type ShardWriter, type StagedManifest, type StoreStats
 } from './shard-store.ts'
 
@@ -42,11 +41,7 @@ export class MemoryShardStore implements ShardStore {
 
   async putManifest (cid: string, bytes: Uint8Array): Promise<void> {
     this.#assertStarted()
-    assertValidCid(cid)
-    if (!(bytes instanceof Uint8Array)) throw new InvalidParametersError('manifest bytes must be a Uint8Array')
-    if (bytes.byteLength > MAX_MANIFEST_BYTES) {
-      throw new InvalidParametersError(`manifest of ${bytes.byteLength} bytes exceeds ${MAX_MANIFEST_BYTES}`, { size: bytes.byteLength })
-    }
+    assertValidManifest(cid, bytes)
     const old = this.#manifests.get(cid)?.byteLength ?? 0
     const reservation = Math.max(0, bytes.byteLength - old)
     this.#capacity.reserve(reservation)
@@ -56,11 +51,7 @@ export class MemoryShardStore implements ShardStore {
 
   async stageManifest (cid: string, bytes: Uint8Array): Promise<StagedManifest> {
     this.#assertStarted()
-    assertValidCid(cid)
-    if (!(bytes instanceof Uint8Array)) throw new InvalidParametersError('manifest bytes must be a Uint8Array')
-    if (bytes.byteLength > MAX_MANIFEST_BYTES) {
-      throw new InvalidParametersError(`manifest of ${bytes.byteLength} bytes exceeds ${MAX_MANIFEST_BYTES}`, { size: bytes.byteLength })
-    }
+    assertValidManifest(cid, bytes)
     const copy = bytes.slice()
     this.#capacity.reserve(copy.byteLength)
     let state: 'staged' | 'committed' | 'aborted' = 'staged'

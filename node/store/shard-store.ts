@@ -2,7 +2,7 @@
 // checked block by block against their manifest before commit and again when served, by the callers); it
 // guarantees that what it serves is exactly what was committed, and that a crash never exposes a torn shard.
 // Layout and crash-safety protocol: docs/STORAGE.md. Every implementation runs test/node/store/compliance.ts.
-import { MAX_TOTAL_SHARDS } from '../../coder/constants.ts'
+import { MAX_MANIFEST_BYTES, MAX_TOTAL_SHARDS } from '../../coder/constants.ts'
 import { InvalidParametersError } from '../../coder/errors.ts'
 import { InvalidIdError, InvalidRangeError } from './errors.ts'
 
@@ -98,6 +98,15 @@ export function assertValidCid (cid: unknown): asserts cid is string {
 /** Throws InvalidIdError (ERR_INVALID_ID) unless `index` is an integer in 0..255. */
 export function assertValidIndex (index: unknown): asserts index is number {
   if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index > MAX_SHARD_INDEX) throw new InvalidIdError('index', index)
+}
+
+/** What putManifest and stageManifest take: a valid CID (ERR_INVALID_ID) and manifest bytes within MAX_MANIFEST_BYTES. */
+export function assertValidManifest (cid: unknown, bytes: unknown): asserts bytes is Uint8Array {
+  assertValidCid(cid)
+  if (!(bytes instanceof Uint8Array)) throw new InvalidParametersError('manifest bytes must be a Uint8Array')
+  if (bytes.byteLength > MAX_MANIFEST_BYTES) {
+    throw new InvalidParametersError(`manifest of ${bytes.byteLength} bytes exceeds ${MAX_MANIFEST_BYTES}`, { size: bytes.byteLength })
+  }
 }
 
 /** Throws InvalidParametersError unless `size` is a byte count (a non-negative safe integer). */
