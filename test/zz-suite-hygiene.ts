@@ -8,7 +8,8 @@ import assert from 'node:assert/strict'
 import { readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { describe, it } from 'node:test'
-import { describeProcesses, listProcesses, pollUntil, processesMarked, type ProcessFacts } from './harness/process-table.ts'
+import { pollUntil } from './harness/poll.ts'
+import { describeProcesses, listProcesses, processesMarked, type ProcessFacts } from './harness/process-table.ts'
 
 const RUN = process.env.EDGEMIRROR_SUITE_RUN
 /** The runner's per-file limit (test/run.sh): the last other file can take this long. */

@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
 import { API_FILE } from '../../node/api/endpoint.ts'
 import { SCRIPT_IMPORTS, scriptArgs } from '../harness/daemon-process.ts'
-import { describeProcesses, pollUntil, processesMarked, type ProcessFacts } from '../harness/process-table.ts'
+import { pollUntil } from '../harness/poll.ts'
+import { describeProcesses, processesMarked, type ProcessFacts } from '../harness/process-table.ts'
 
 const THREE_DAEMONS = fileURLToPath(new URL('./fixtures/three-daemons.ts', import.meta.url))
 const HANGING_TEST = fileURLToPath(new URL('./fixtures/hanging-test.ts', import.meta.url))

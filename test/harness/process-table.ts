@@ -35,15 +35,6 @@ export async function processesMarked (name: string, value: string): Promise<Pro
   return all.filter(p => !lineage.has(p.pid) && p.ppid !== process.pid && p.env.includes(`${name}=${value}`))
 }
 
-/** Poll `done` every 200 ms until it holds or `deadlineMs` passed; true when it held. */
-export async function pollUntil (deadlineMs: number, done: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + deadlineMs
-  for (;;) {
-    if (await done()) return true
-    if (Date.now() >= deadline) return false
-    await new Promise(resolve => setTimeout(resolve, 200))
-  }
-}
 
 export function describeProcesses (list: ProcessFacts[]): string[] {
   return list.map(p => `${p.pid}: ${p.command.slice(0, 200)}`)

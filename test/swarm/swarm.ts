@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DaemonOptions } from '../../node/daemon-options.ts'
 import { EdgemirrorNode } from '../../node/edgemirror-node.ts'
+import { waitFor } from '../harness/poll.ts'
 
 export interface TestSwarm {
   nodes: EdgemirrorNode[]
@@ -97,14 +98,7 @@ async function connectPair (a: EdgemirrorNode, b: EdgemirrorNode): Promise<void>
   }
 }
 
-/** Poll `condition` until it holds; fail after `timeoutMs` (a deadline, not a sleep used as synchronisation). */
-export async function waitFor (condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
-}
+export { waitFor }
 
 /** How long any service, node or daemon may take to stop, whatever it is doing (issue #13: every stop is bounded). */
 export const STOP_DEADLINE_MS = 10_000

@@ -1,5 +1,6 @@
 // Shared by the carbon tests: a clock the test moves by hand, series documents relative to it, a deadline poll.
 import type { Clock } from '../../../node/carbon/index.ts'
+import { pollUntil } from '../../harness/poll.ts'
 
 export const HOUR = 60 * 60_000
 /** A fixed, round start time so documents are easy to read in failures. */
@@ -42,9 +43,5 @@ export function mapsHistoryDoc (start: number, intensities: Array<number | null>
 
 /** Resolves once `condition()` holds; fails after `deadlineMs` (never a fixed sleep). */
 export async function waitFor (condition: () => boolean, deadlineMs = 5000): Promise<void> {
-  const until = Date.now() + deadlineMs
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met before the deadline')
-    await new Promise(resolve => setTimeout(resolve, 5))
-  }
+  if (!(await pollUntil(deadlineMs, condition, 5))) throw new Error('condition not met before the deadline')
 }
