@@ -121,9 +121,9 @@ export class ShardServer implements Startable {
    */
   private async readRequest (stream: Stream, connection: string, what: string, limit: number, keepReading = false): Promise<{ reader: FrameReader, frame: Uint8Array, lease: InboundLease }> {
     const lease = this.budget.lease(connection, YAMUX_MAX_STREAM_WINDOW + limit, what)
-    // A request-only stream buffers no more than its request; a put keeps reading 1 MiB+ blocks at the usual high-water
-    // mark (its lease counts it). At the request's 1 MiB mark (its frame limit) a put stalled for good mid-share (test/e2e/cli.test.ts,
-    // 8 MiB --replicas 2).
+    // A request-only stream buffers no more than its request; a put keeps reading 1 MiB+ blocks at the usual
+    // high-water mark (its lease counts it). At the request's 1 MiB frame limit as its mark, a put stalled for good
+    // mid-share (test/e2e/cli.test.ts, 8 MiB --replicas 2).
     const reader = this.reader(stream, keepReading ? READ_HIGH_WATER : Math.min(READ_HIGH_WATER, limit))
     try {
       const frame = await reader.expect(limit, what)

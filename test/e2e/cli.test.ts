@@ -107,8 +107,9 @@ describe('edgemirror CLI against a swarm of daemon processes', () => {
   })
 
   it('shares 8 MiB with --replicas 2: whole 1 MiB blocks through the encode worker and put streams to remote holders', async () => {
-    // The put reader of a holder once paused its stream at the request's 1 MiB high-water mark and never resumed it for the
-    // next block: this share hung 30 s and failed ERR_HOLDER_FAILED (ERR_TIMEOUT), though every smaller test passed.
+    // A holder's put reader once used the request's 1 MiB frame limit as its high-water mark, paused its stream and
+    // never resumed it for the next block: this share hung 30 s and failed ERR_HOLDER_FAILED (ERR_TIMEOUT), though
+    // every smaller test passed.
     const data = randomBytes(8 * 1024 * 1024)
     const file = join(root, 'eight-mib')
     await writeFile(file, data)
