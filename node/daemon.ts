@@ -4,6 +4,7 @@ import { startControlServer } from './api/server.ts'
 import type { DaemonOptions } from './daemon-options.ts'
 import { EdgemirrorNode } from './edgemirror-node.ts'
 import { UsageError } from './errors.ts'
+import { lockRepo } from './repo-lock.ts'
 
 const log = logger('edgemirror:daemon')
 
@@ -17,23 +18,32 @@ export interface RunningDaemon {
 
 export async function startDaemon (options: DaemonOptions): Promise<RunningDaemon> {
   const [host, portText] = splitHostPort(options.api)
-  const node = await EdgemirrorNode.create(options)
-  await node.start()
+  // First, before anything in the repo is read or written: a second daemon on it fails here, leaving the first alone.
+  const lock = await lockRepo(options.repo)
+  let node: EdgemirrorNode | undefined
   try {
+    node = await EdgemirrorNode.create(options)
+    await node.start()
     const api = await startControlServer({ api: node, host, port: Number(portText), repo: options.repo })
+    const running = node
     return {
       node,
       peerId: node.peerId,
       addresses: node.addresses,
       apiUrl: api.url,
       stop: async () => {
-        await api.stop()
-        await node.stop()
+        try {
+          await api.stop()
+          await running.stop()
+        } finally {
+          await lock.release()
+        }
       }
     }
   } catch (err) {
     // The start failed: report that, not a failure to stop on the way out (which is logged).
-    await node.stop().catch((stopErr: Error) => { log.error('stopping after a failed start: %s', stopErr.message) })
+    await node?.stop().catch((stopErr: Error) => { log.error('stopping after a failed start: %s', stopErr.message) })
+    await lock.release()
     throw err
   }
 }
