@@ -147,7 +147,6 @@ export class DaemonSwarm {
 
   /** SIGKILL: the machine went away. */
   async kill (i: number): Promise<void> {
-    if (this.states[i] === 'stalled') this.daemons[i].child.kill('SIGCONT')
     await this.daemons[i].kill()
     this.states[i] = 'killed'
   }
@@ -187,10 +186,9 @@ export class DaemonSwarm {
     }
   }
 
-  /** Stop every daemon (stalled ones are resumed first, so SIGTERM can reach them). A daemon still running
+  /** Stop every daemon (DaemonProcess.stop resumes a stalled one after its SIGTERM). A daemon still running
    *  STOP_GRACE_MS after its SIGTERM is SIGKILLed and named in the answer: a clean stop should not hang. Never throws. */
   async stop (): Promise<Array<{ index: number, stderrTail: string }>> {
-    for (const i of this.indexes('stalled')) this.resume(i)
     const hung: Array<{ index: number, stderrTail: string }> = []
     await Promise.all(this.daemons.map(async (d, i) => {
       let timer: NodeJS.Timeout | undefined
