@@ -5,7 +5,7 @@ import type { Codec } from './codec.ts'
 import { DEFAULT_BLOCK_SIZE, HASH_LENGTH } from './constants.ts'
 import { AbortedError, SizeMismatchError } from './errors.ts'
 import { assertGeometry, stripeCount } from './layout.ts'
-import { encodeManifest, manifestCid, MANIFEST_VERSION, sanitizeFileName, type Manifest } from './manifest.ts'
+import { encodeManifest, manifestCid, MANIFEST_VERSION, type ManifestV2 } from './manifest.ts'
 import type { ProgressOptions } from './progress.ts'
 import { readStripes } from './stripe-reader.ts'
 import { InlineStripeEncoder, WorkerStripeEncoder, type StripeEncoder } from './stripe-encoder.ts'
@@ -24,8 +24,6 @@ export type StripeSink = (stripe: EncodedStripe) => Promise<void>
 export interface EncodeOptions extends ProgressOptions {
   codec: Codec
   blockSize?: number
-  name?: string
-  createdAt?: number
   /** File size if known in advance: checked at the end, and used for progress. */
   expectedSize?: number
   /** Stripes encoded ahead of the sink (2 lets the codec work while the sink sends). */
@@ -35,7 +33,7 @@ export interface EncodeOptions extends ProgressOptions {
 }
 
 export interface EncodeResult {
-  manifest: Manifest
+  manifest: ManifestV2
   manifestBytes: Uint8Array
   cid: string
 }
@@ -79,8 +77,8 @@ export async function encodeFile (source: AsyncIterable<Uint8Array>, options: En
   if (options.expectedSize !== undefined && options.expectedSize !== fileSize) {
     throw new SizeMismatchError(`input ended after ${fileSize} bytes, ${options.expectedSize} were announced`, { actual: fileSize, expected: options.expectedSize })
   }
-  const name = options.name !== undefined ? sanitizeFileName(options.name) : ''
-  const manifest: Manifest = {
+  // Nothing but the bytes and their coding: no name, no clock, so the same file coded the same way has one CID.
+  const manifest: ManifestV2 = {
     version: MANIFEST_VERSION,
     codec: codec.id,
     k,
@@ -88,9 +86,7 @@ export async function encodeFile (source: AsyncIterable<Uint8Array>, options: En
     blockSize,
     fileSize,
     fileHash,
-    shardHashes: hashLists.map(list => concatHashes(list)),
-    createdAt: options.createdAt ?? Date.now(),
-    ...(name !== '' ? { name } : {})
+    shardHashes: hashLists.map(list => concatHashes(list))
   }
   if (stripeCount(manifest) !== hashLists[0].length) throw new Error('internal: stripe count mismatch')
   const manifestBytes = encodeManifest(manifest)

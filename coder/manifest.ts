@@ -1,5 +1,7 @@
 // The manifest: everything needed to check and rebuild a file, content-addressed by a CIDv1 of its encoded bytes,
-// so fetching a manifest by id proves it is the one that was shared. Format and versioning: docs/MANIFEST.md.
+// so fetching a manifest by id proves it is the one that was shared. Version 2 holds only what defines the bytes and
+// their coding, so sharing the same bytes the same way twice gives the same CID (dedup). Format and versioning:
+// docs/MANIFEST.md.
 import { Packr } from 'msgpackr'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
@@ -8,22 +10,35 @@ import { HASH_LENGTH, MAX_MANIFEST_BYTES, MAX_NAME_BYTES } from './constants.ts'
 import { HashMismatchError, InvalidCidError, ManifestInvalidError, ManifestVersionError } from './errors.ts'
 import { assertGeometry, stripeCount, type Geometry } from './layout.ts'
 
-export const MANIFEST_VERSION = 1
+/** The version this code writes. Version 1 (name and createdAt inside the CID) is still read: docs/MANIFEST.md. */
+export const MANIFEST_VERSION = 2
+/** Every version decodeManifest reads. */
+export const READABLE_MANIFEST_VERSIONS: readonly number[] = [1, 2]
 
-/** Room for a publisher signature over the manifest without it (filled in by a later version of the format). */
+/** Room for a publisher signature over the manifest without it (version 1 reserved it; it never verified anything). */
 export interface PublisherSignature {
   publicKey: Uint8Array
   signature: Uint8Array
 }
 
-export interface Manifest extends Geometry {
-  version: number
+/** What defines a file's bytes and their coding: the whole of a version 2 manifest, so the whole of its CID. */
+export interface ManifestCore extends Geometry {
   /** Codec id, e.g. 'rs-wasm-1'; decoding uses exactly this codec. */
   codec: string
   /** SHA-256 of the whole file. */
   fileHash: Uint8Array
   /** Per shard (k + m entries): the SHA-256 of each of its blocks, packed (32 bytes per stripe). */
   shardHashes: Uint8Array[]
+}
+
+/** Version 2 (written since issue #15): the same bytes with the same coding always get the same CID. */
+export interface ManifestV2 extends ManifestCore {
+  version: 2
+}
+
+/** Version 1 (read only): the sharer's name and clock were part of the CID, so every share of a file had a new one. */
+export interface ManifestV1 extends ManifestCore {
+  version: 1
   /** Sanitized file name (no path separators), if the sharer gave one. */
   name?: string
   /** Milliseconds since the Unix epoch. */
@@ -31,24 +46,38 @@ export interface Manifest extends Geometry {
   publisher?: PublisherSignature
 }
 
-const FIELDS = new Set(['version', 'codec', 'k', 'm', 'blockSize', 'fileSize', 'fileHash', 'shardHashes', 'name', 'createdAt', 'publisher'])
+export type Manifest = ManifestV1 | ManifestV2
+
+/** A codec id: short, lowercase, digits and dashes ('rs-wasm-1'). */
+export const CODEC_ID_PATTERN = /^[a-z0-9-]{1,32}$/
+
+const CORE_FIELDS = ['version', 'codec', 'k', 'm', 'blockSize', 'fileSize', 'fileHash', 'shardHashes'] as const
+const FIELDS: Record<number, ReadonlySet<string>> = {
+  1: new Set([...CORE_FIELDS, 'name', 'createdAt', 'publisher']),
+  2: new Set(CORE_FIELDS)
+}
 
 // Plain maps (no msgpackr records) so the bytes are standard MessagePack any implementation can read.
 const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, int64AsType: 'number' })
 
+/** Encode either version (version 1 only so that tests and tools can make one). */
 export function encodeManifest (manifest: Manifest): Uint8Array {
   validateManifest(manifest)
-  const { version, codec, k, m, blockSize, fileSize, fileHash, shardHashes, name, createdAt, publisher } = manifest
+  const { version, codec, k, m, blockSize, fileSize, fileHash, shardHashes } = manifest
   // Fixed key order makes the encoding, and so the CID, deterministic.
-  const record: Record<string, unknown> = { version, codec, k, m, blockSize, fileSize, fileHash, shardHashes, createdAt }
-  if (name !== undefined) record.name = name
-  if (publisher !== undefined) record.publisher = publisher
+  const record: Record<string, unknown> = { version, codec, k, m, blockSize, fileSize, fileHash, shardHashes }
+  if (manifest.version === 1) {
+    const { name, createdAt, publisher } = manifest
+    record.createdAt = createdAt
+    if (name !== undefined) record.name = name
+    if (publisher !== undefined) record.publisher = publisher
+  }
   const bytes = packr.pack(record)
   if (bytes.byteLength > MAX_MANIFEST_BYTES) throw new ManifestInvalidError(`encoded size ${bytes.byteLength} exceeds ${MAX_MANIFEST_BYTES}`)
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
-/** Decode untrusted bytes: bounded size, strict schema, every binary field copied out of the input. */
+/** Decode untrusted bytes of either version: bounded size, strict schema, every binary field copied out of the input. */
 export function decodeManifest (bytes: Uint8Array): Manifest {
   if (bytes.byteLength > MAX_MANIFEST_BYTES) throw new ManifestInvalidError(`size ${bytes.byteLength} exceeds ${MAX_MANIFEST_BYTES}`)
   let value: unknown
@@ -59,39 +88,49 @@ export function decodeManifest (bytes: Uint8Array): Manifest {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ManifestInvalidError('not a map')
   const record = value as Record<string, unknown>
-  if (record.version !== MANIFEST_VERSION) {
-    if (typeof record.version === 'number') throw new ManifestVersionError(record.version)
-    throw new ManifestInvalidError('missing version')
-  }
+  const version = record.version
+  if (typeof version !== 'number') throw new ManifestInvalidError('missing version')
+  if (!READABLE_MANIFEST_VERSIONS.includes(version)) throw new ManifestVersionError(version)
   for (const key of Object.keys(record)) {
-    if (!FIELDS.has(key)) throw new ManifestInvalidError(`unknown field ${JSON.stringify(key.slice(0, 40))}`)
+    if (!FIELDS[version].has(key)) throw new ManifestInvalidError(`unknown field ${JSON.stringify(key.slice(0, 40))} in version ${version}`)
   }
   const shardHashes = record.shardHashes
   if (!Array.isArray(shardHashes)) throw new ManifestInvalidError('shardHashes is not a list')
-  const manifest: Manifest = {
-    version: MANIFEST_VERSION,
+  const core: ManifestCore = {
     codec: record.codec as string,
     k: record.k as number,
     m: record.m as number,
     blockSize: record.blockSize as number,
     fileSize: record.fileSize as number,
     fileHash: copyBytes(record.fileHash, 'fileHash'),
-    shardHashes: shardHashes.map((h, i) => copyBytes(h, `shardHashes[${i}]`)),
-    createdAt: record.createdAt as number
+    shardHashes: shardHashes.map((h, i) => copyBytes(h, `shardHashes[${i}]`))
   }
-  if (record.name !== undefined) manifest.name = record.name as string
-  if (record.publisher !== undefined) {
-    const p = record.publisher as Record<string, unknown>
-    if (p === null || typeof p !== 'object') throw new ManifestInvalidError('publisher is not a map')
-    manifest.publisher = { publicKey: copyBytes(p.publicKey, 'publisher.publicKey'), signature: copyBytes(p.signature, 'publisher.signature') }
+  let manifest: Manifest
+  if (version === 2) {
+    manifest = { version: 2, ...core }
+  } else {
+    const v1: ManifestV1 = { version: 1, ...core, createdAt: record.createdAt as number }
+    if (record.name !== undefined) v1.name = record.name as string
+    if (record.publisher !== undefined) {
+      const p = record.publisher as Record<string, unknown>
+      if (p === null || typeof p !== 'object') throw new ManifestInvalidError('publisher is not a map')
+      v1.publisher = { publicKey: copyBytes(p.publicKey, 'publisher.publicKey'), signature: copyBytes(p.signature, 'publisher.signature') }
+    }
+    manifest = v1
   }
   validateManifest(manifest)
   return manifest
 }
 
+/** The name a version 1 manifest carries, if any (version 2 carries none: names live in the sharer's share record). */
+export function manifestName (manifest: Manifest): string | undefined {
+  return manifest.version === 1 ? manifest.name : undefined
+}
+
 export function validateManifest (manifest: Manifest): void {
-  const { codec, fileHash, shardHashes, name, createdAt } = manifest
-  if (typeof codec !== 'string' || !/^[a-z0-9-]{1,32}$/.test(codec)) throw new ManifestInvalidError('codec must be a short id')
+  const { codec, fileHash, shardHashes } = manifest
+  if (!READABLE_MANIFEST_VERSIONS.includes(manifest.version)) throw new ManifestVersionError(manifest.version)
+  if (typeof codec !== 'string' || !CODEC_ID_PATTERN.test(codec)) throw new ManifestInvalidError('codec must be a short id')
   try {
     assertGeometry(manifest)
   } catch (err) {
@@ -104,10 +143,13 @@ export function validateManifest (manifest: Manifest): void {
   for (const h of shardHashes) {
     if (!(h instanceof Uint8Array) || h.byteLength !== expected) throw new ManifestInvalidError(`each shardHashes entry must be ${expected} bytes`)
   }
-  if (name !== undefined && (typeof name !== 'string' || name !== sanitizeFileName(name) || name === '')) {
-    throw new ManifestInvalidError('name must be a sanitized file name')
+  if (manifest.version === 1) {
+    const { name, createdAt } = manifest
+    if (name !== undefined && (typeof name !== 'string' || name !== sanitizeFileName(name) || name === '')) {
+      throw new ManifestInvalidError('name must be a sanitized file name')
+    }
+    if (!Number.isSafeInteger(createdAt) || createdAt < 0) throw new ManifestInvalidError('createdAt must be a timestamp in ms')
   }
-  if (!Number.isSafeInteger(createdAt) || createdAt < 0) throw new ManifestInvalidError('createdAt must be a timestamp in ms')
 }
 
 /** The manifest's id: CIDv1, raw codec, sha2-256 of the encoded bytes (base32 string form: "bafkrei..."). */

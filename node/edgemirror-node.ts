@@ -24,6 +24,7 @@ import { selfInfo } from './membership/self-info.ts'
 import { DEFAULT_WEIGHTS, parseWeights, type Weights } from './placement/index.ts'
 import { RepairService } from './repair/repair-service.ts'
 import { Scrubber } from './repair/scrubber.ts'
+import { fileNameOf, ShareRecords } from './share/share-records.ts'
 import { ShareService } from './share/share-service.ts'
 import type { Startable } from './startable.ts'
 import { FsShardStore } from './store/fs-shard-store.ts'
@@ -63,6 +64,7 @@ export class EdgemirrorNode implements ControlApi {
   private readonly membership: Membership
   private readonly server: ShardServer
   private readonly sharing: ShareService
+  private readonly records: ShareRecords
   private readonly fetching: FetchService
   private readonly checking: CheckService
   private readonly repairs: RepairService
@@ -106,8 +108,10 @@ export class EdgemirrorNode implements ControlApi {
       // Best effort: a holder that cannot announce is still found by peers that ask their connections (the locator).
       onShardStored: (cid) => { providers.announce(cid).catch((err) => { log('announce %s failed: %s', cid, (err as Error).message) }) }
     })
+    this.records = new ShareRecords(join(options.repo, 'shares'))
     this.sharing = new ShareService({
       ...components,
+      records: this.records,
       announce: providers.announce,
       // Holders that accepted wait idle while a hung one times out: keep two accept timeouts inside their idle timeout.
       // Tests shorten the idle timeout; below 3 s the 1 s floor wins, so a loaded machine does not re-place healthy
@@ -231,14 +235,25 @@ export class EdgemirrorNode implements ControlApi {
     }))
   }
 
+  /** The files this node shared (its share records) and those whose manifest it holds, by CID. */
   async ls (): Promise<FileView[]> {
+    const records = new Map((await this.records.list()).map(r => [r.cid, r]))
+    const cids = [...new Set([...records.keys(), ...await this.store.listManifests()])].sort()
     const files: FileView[] = []
-    for (const cid of await this.store.listManifests()) {
+    for (const cid of cids) {
+      const record = records.get(cid)
+      let manifest: Manifest | undefined
       try {
-        const m = await this.manifests.get(cid)
-        if (m !== undefined) files.push({ cid, name: m.name ?? null, size: m.fileSize, k: m.k, m: m.m, codec: m.codec, createdAt: m.createdAt })
+        manifest = await this.manifests.get(cid)
       } catch (err) {
         log.error('manifest %s unreadable: %s', cid, (err as Error).message)
+      }
+      const name = fileNameOf(record, manifest)
+      if (record !== undefined) {
+        files.push({ cid, name, size: record.size, k: record.k, m: record.m, codec: record.codec, shared: true, sharedAt: record.sharedAt })
+      } else if (manifest !== undefined) {
+        const sharedAt = manifest.version === 1 ? manifest.createdAt : null
+        files.push({ cid, name, size: manifest.fileSize, k: manifest.k, m: manifest.m, codec: manifest.codec, shared: false, sharedAt })
       }
     }
     return files
@@ -248,8 +263,11 @@ export class EdgemirrorNode implements ControlApi {
     return await this.sharing.share(body, options)
   }
 
+  /** The name in the answer is this node's share record's when it shared the file (fetch/ knows only the manifest). */
   async fetch (cid: string, options: { signal?: AbortSignal } = {}): Promise<FetchStart> {
-    return await this.fetching.fetch(cid, options)
+    const start = await this.fetching.fetch(cid, options)
+    const recorded = (await this.records.get(cid).catch(() => undefined))?.name
+    return recorded != null ? { ...start, name: recorded } : start
   }
 
   async check (cid: string, options: { signal?: AbortSignal } = {}): Promise<CheckResult> {

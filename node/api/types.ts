@@ -44,7 +44,10 @@ export interface PeerView {
   freeBytes: number | null
 }
 
-export interface FileView { cid: string, name: string | null, size: number, k: number, m: number, codec: string, createdAt: number }
+/** A file `ls` lists: one this node shared (`shared`: it has a share record, with the name and time of the share) or one
+ *  whose manifest it holds. `name` and `sharedAt` come from the share record, else from a version 1 manifest (which
+ *  carried them), else are null. */
+export interface FileView { cid: string, name: string | null, size: number, k: number, m: number, codec: string, shared: boolean, sharedAt: number | null }
 
 export interface ControlApi {
   id (): Promise<IdResult>

@@ -61,6 +61,7 @@ function human (r: ShareResult, explain: boolean): string {
   const lines = [
     `shared ${formatSize(r.size)} as ${scheme} with ${r.codec}`,
     `cid ${r.cid}`,
+    ...(r.alreadyHeld.length === r.shards.length ? ['already in the swarm (shared before): nothing new stored'] : r.alreadyHeld.length > 0 ? [`shared before: ${r.shards.length - r.alreadyHeld.length} lost shard(s) stored again`] : []),
     table(['index', 'peer', 'region', 'zone'], r.shards.map(s => [s.index, s.peer, s.region, s.zone])),
     ...r.warnings.map(w => `warning: ${w}`)
   ]

@@ -2,7 +2,7 @@
 // block, fall back to other holders (or other shards) on error, stall or hash mismatch, and rebuild what is missing.
 import { decodeFile } from '../../coder/decoder.ts'
 import { toHex } from '../../coder/hash.ts'
-import { parseCid, type Manifest } from '../../coder/manifest.ts'
+import { manifestName, parseCid, type Manifest } from '../../coder/manifest.ts'
 import type { FetchReport, FetchStart } from './types.ts'
 import { Channel } from './channel.ts'
 import { findFile, loadManifest, type FindFileComponents } from '../transfer/find-file.ts'
@@ -66,7 +66,7 @@ export class FetchService {
       }
     })()
     done.catch(() => {}) // the failure reaches the caller through the body
-    return { cid, size: manifest.fileSize, sha256: toHex(manifest.fileHash), name: manifest.name ?? null, body, done }
+    return { cid, size: manifest.fileSize, sha256: toHex(manifest.fileHash), name: manifestName(manifest) ?? null, body, done }
   }
 
   /** Holders of each shard, nearest first (this node, then measured RTT, then unknown). */

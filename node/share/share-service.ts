@@ -2,7 +2,9 @@
 // (this node included), then commit in two phases: every holder verifies and stages its shard against the manifest
 // ("prepared"), and only when all are prepared (and this node has staged its own copy of the manifest) do they
 // commit. A failure before that point makes every holder drop what it received: a share returns a CID or leaves
-// nothing behind. A holder that refuses or does not answer the put is replaced before any data flows.
+// nothing behind. A holder that refuses or does not answer the put is replaced before any data flows. A file shared
+// before (same bytes, same coding, so the same CID) stores nothing new: shard indexes a holder proves it still has are
+// dropped instead of committed; only lost ones are stored again (docs/MANIFEST.md, "Dedup").
 import { randomBytes } from 'node:crypto'
 import { logger } from '@libp2p/logger'
 import { codecIdFor, createCodec } from '../../coder/codecs.ts'
@@ -10,14 +12,18 @@ import { DEFAULT_BLOCK_SIZE, OFFLOAD_MIN_BYTES } from '../../coder/constants.ts'
 import { encodeFile, type EncodeResult } from '../../coder/encoder.ts'
 import { SizeMismatchError } from '../../coder/errors.ts'
 import { shardSize } from '../../coder/layout.ts'
+import { sanitizeFileName, type Manifest } from '../../coder/manifest.ts'
 import type { ShareOptions, ShareResult } from './types.ts'
 import { FAILED_HOLDER_TTL_MS, PUT_ACCEPT_TIMEOUT_MS } from '../constants.ts'
 import { classifyError, EdgemirrorError, HolderFailedError, NotEnoughPeersError, PlacementInfeasibleError, ShareIncompleteError } from '../errors.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
 import type { PeerDirectory } from '../membership/peer-directory.ts'
 import { placeShards, type ExplainedPlacement, type PlacementPeer, type PlacementRequest, type ShardReason, type Weights } from '../placement/index.ts'
+import { locate } from '../transfer/locator.ts'
 import type { Dialer } from '../transfer/shard-client.ts'
+import { proveClaims } from '../transfer/shard-proof.ts'
 import { openShardTarget, writeShards, type PlacedTarget } from '../transfer/shard-target.ts'
+import type { ShareRecords } from './share-records.ts'
 import type { ShardStore, StagedManifest } from '../store/shard-store.ts'
 import type { PeerInfoMessage } from '../wire/messages.ts'
 
@@ -29,6 +35,12 @@ export interface ShareComponents {
   manifests: ManifestCache
   directory: Pick<PeerDirectory, 'connected' | 'refreshAll'>
   dial: Dialer
+  /** The peers to ask whether they already hold a file being shared (dedup). */
+  connectedPeers: () => string[]
+  /** Where this node notes the name and time of what it shared (the manifest no longer holds them). */
+  records: ShareRecords
+  /** Told when this node's own copy of a shard failed its proof while checking what the swarm already holds. */
+  onCorruptShard?: (cid: string, index: number) => void
   selfInfo: () => Promise<PeerInfoMessage>
   weights: Weights
   /** Announce that this node can serve the manifest (DHT provide); best effort. */
@@ -71,21 +83,27 @@ export class ShareService {
     const { targets, placement, details, replaced } = await this.openTargets(request, peers, { upload, ...geometry }, signal)
     let staged: StagedManifest | undefined
     let encoded: EncodeResult | undefined
+    let held = new Map<number, string>()
     const offload = size >= OFFLOAD_MIN_BYTES
     // Phase one: every holder verifies and stages its shard and the manifest (room reserved, nothing visible). Phase
     // two, the commits: nothing left that can run out of room, and the user's signal no longer applies (writeShards).
     const written = await writeShards(targets, async (writeStripe) => {
-      encoded = await encodeFile(exactly(body, size), { codec, blockSize, name: options.name, expectedSize: size, signal, onProgress: options.onProgress, offload }, async (stripe) => {
+      encoded = await encodeFile(exactly(body, size), { codec, blockSize, expectedSize: size, signal, onProgress: options.onProgress, offload }, async (stripe) => {
         await writeStripe((_t, i) => stripe.blocks[i], (_t, i) => stripe.hashes[i])
       })
       return encoded.manifestBytes
     }, {
       signal,
       failed: (t, err) => this.holderFailed(t, err),
+      alreadyHeld: async () => {
+        const { cid, manifest } = encoded as EncodeResult
+        held = await this.provenHolders(cid, manifest, signal)
+        return targets.filter(t => held.has(t.index))
+      },
       // This node keeps the manifest too (it announces the file); if it has no room for it, nobody keeps anything.
-      prepared: async () => {
+      prepared: async (committing) => {
         const { cid, manifestBytes } = encoded as EncodeResult
-        if (!targets.some(t => t.peer === selfId) && !(await store.hasManifest(cid))) staged = await store.stageManifest(cid, manifestBytes)
+        if (!committing.some(t => t.peer === selfId) && !(await store.hasManifest(cid))) staged = await store.stageManifest(cid, manifestBytes)
       },
       aborted: async () => { await staged?.abort() },
       tolerateCommitFailures: true
@@ -93,22 +111,34 @@ export class ShareService {
     const file = encoded as EncodeResult
     const failures = written.failures.map(({ target: t, error }) => `shard ${t.index} on ${t.peer}: ${error.message}`)
     for (const f of failures) log.error('share %s: commit failed for %s', file.cid, f)
-    if (targets.length - failures.length < k) throw new ShareIncompleteError(file.cid, targets.length - failures.length, k, failures)
+    const readable = targets.length - failures.length
+    if (readable < k) throw new ShareIncompleteError(file.cid, readable, k, failures)
     await staged?.commit().catch((err) => { log.error('share %s: own copy of the manifest not kept: %s', file.cid, (err as Error).message) })
     this.components.manifests.remember(file.cid, file.manifest)
     this.components.announce?.(file.cid).catch((err) => { log('announce %s failed: %s', file.cid, (err as Error).message) })
+    const recordWarning = await this.record(file, options)
     const facts = new Map(peers.map(p => [p.peerId, p]))
-    const multiplePerPeer = new Set(targets.map(t => t.peer)).size < targets.length
+    // An index the swarm already held is shown where it is held, not where this share streamed it.
+    const holders = targets.map(t => ({ index: t.index, peer: held.get(t.index) ?? t.peer }))
+    const multiplePerPeer = new Set(holders.map(t => t.peer)).size < holders.length
+    const alreadyHeld = written.skipped.map(t => t.index)
+    if (alreadyHeld.length > 0) log('share %s: %d of %d shards already held in the swarm, not stored again', file.cid, alreadyHeld.length, targets.length)
     return {
       cid: file.cid,
       size: file.manifest.fileSize,
       k,
       m,
       codec: codec.id,
-      shards: targets.map(t => ({ index: t.index, peer: t.peer, region: facts.get(t.peer)?.region, zone: facts.get(t.peer)?.zone })),
-      explain: [...placement.explain(), ...replaced],
+      shards: holders.map(h => ({ ...h, region: facts.get(h.peer)?.region, zone: facts.get(h.peer)?.zone })),
+      alreadyHeld,
+      explain: [
+        ...placement.explain(),
+        ...replaced,
+        ...(alreadyHeld.length > 0 ? [`already held in the swarm (this file was shared before), not stored again: shard(s) ${alreadyHeld.join(', ')}`] : [])
+      ],
       placement: details,
       warnings: [
+        ...recordWarning,
         ...(multiplePerPeer ? ['fewer peers than shards: some peers hold several shards of this file, so losing one of them costs more than one shard'] : []),
         ...replaced,
         ...failures.map(f => `not committed (repair will rebuild it): ${f}`)
@@ -179,6 +209,43 @@ export class ShareService {
     }
     const targets = [...opened.values()].sort((a, b) => a.index - b.index)
     return { targets, placement, details: targets.flatMap(t => reasons.get(t.index) ?? []), replaced }
+  }
+
+  /**
+   * Which shard indexes of `cid` the swarm already holds, and a holder of each that proved it (one block at a stripe it
+   * could not predict, as `check` asks): a share of a file shared before then commits only the indexes nobody holds.
+   * A claim is not enough: a holder that lost or rotted its copy would have it skipped. Any failure here means no
+   * dedup (every shard is committed; a duplicate costs space, never the file).
+   */
+  private async provenHolders (cid: string, manifest: Manifest, signal?: AbortSignal): Promise<Map<number, string>> {
+    const proven = new Map<number, string>()
+    try {
+      const found = await locate(this.components, cid, { signal, providers: false })
+      const claims = [...found.shards].flatMap(([index, peers]) => peers.map(peer => ({ index, peer })))
+      if (claims.length === 0) return proven
+      const proofs = await proveClaims(this.components, cid, manifest, claims, { signal })
+      claims.forEach((c, i) => { if (proofs[i] === 'ok' && !proven.has(c.index)) proven.set(c.index, c.peer) })
+    } catch (err) {
+      signal?.throwIfAborted()
+      log.error('share %s: could not ask who holds it already, storing every shard: %s', cid, (err as Error).message)
+    }
+    return proven
+  }
+
+  /** Note the name and time of this share (a re-share replaces them). A failure costs the name in `ls`, not the file:
+   *  it is a warning. */
+  private async record (file: EncodeResult, options: ShareOptions): Promise<string[]> {
+    const name = sanitizeFileName(options.name ?? '')
+    const { cid, manifest } = file
+    try {
+      await this.components.records.put({
+        cid, name: name === '' ? null : name, size: manifest.fileSize, k: manifest.k, m: manifest.m, codec: manifest.codec, blockSize: manifest.blockSize, sharedAt: this.now()
+      })
+      return []
+    } catch (err) {
+      log.error('share %s: share record not written: %s', cid, (err as Error).message)
+      return [`the file is shared, but its name and time were not recorded (ls shows it without them): ${(err as Error).message}`]
+    }
   }
 
   /** Place with the recently failed holders left out; if that leaves too few peers, with them (they may be back). */

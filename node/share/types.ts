@@ -23,7 +23,10 @@ export interface ShareResult {
   k: number
   m: number
   codec: string
+  /** Where each shard is: the holder this share wrote it to, or the one that already held it. */
   shards: ShardPlacementView[]
+  /** Shard indexes the swarm already held (this file was shared before, same bytes and coding): not stored again. */
+  alreadyHeld: number[]
   /** Lines explaining the placement (share --explain). */
   explain: string[]
   /** The same, structured: per shard the chosen peer, its score terms and the facts behind them. */

@@ -69,9 +69,13 @@ export interface WriteShardsOptions<T extends PlacedTarget> {
   signal?: AbortSignal
   /** The error to throw for a target's failure while writing or preparing (share names the holder; default: as is). */
   failed?: (t: T, err: unknown) => unknown
-  /** Runs once every target is prepared, before any commit; if it throws, every target is aborted (share stages this
-   *  node's own copy of the manifest here). */
-  prepared?: () => Promise<void>
+  /** Runs once every target is prepared, before `prepared`: the targets whose shard the swarm already holds (a share
+   *  of a file that was shared before: dedup). They are aborted instead of committed, so they keep no second copy;
+   *  if it throws, every target is aborted. */
+  alreadyHeld?: () => Promise<T[]>
+  /** Runs once every target is prepared, before any commit, with the targets that will commit; if it throws, every
+   *  target is aborted (share stages this node's own copy of the manifest here). */
+  prepared?: (committing: T[]) => Promise<void>
   /** Runs with the targets' abort when a failure comes before the commits (share drops its staged manifest). */
   aborted?: () => Promise<void>
   /** For the commits. Share gives none: stopping half way through the commits would leave some holders with a shard
@@ -86,13 +90,16 @@ export interface WriteShardsOptions<T extends PlacedTarget> {
  * The fan-out share and repair both run (docs/PROTOCOLS.md, "A failed share"): `stream` pushes every stripe to every
  * target through `writeStripe` and returns the manifest bytes; then every target verifies and stages its shard against
  * the manifest (prepare), and only when all are prepared do they commit. A failure before the commits aborts every
- * target, so nothing is left behind. Returns the manifest bytes and the failed commits (tolerateCommitFailures only).
+ * target, so nothing is left behind. Returns the manifest bytes, the targets skipped as already held (alreadyHeld) and
+ * the failed commits (tolerateCommitFailures only).
  */
 export async function writeShards<T extends PlacedTarget> (targets: T[], stream: (writeStripe: WriteStripe<T>) => Promise<Uint8Array>, options: WriteShardsOptions<T> = {}):
-Promise<{ manifestBytes: Uint8Array, failures: Array<{ target: T, error: Error }> }> {
+Promise<{ manifestBytes: Uint8Array, skipped: T[], failures: Array<{ target: T, error: Error }> }> {
   const { signal } = options
   const failed = options.failed ?? ((_t: T, err: unknown) => err)
   let manifestBytes: Uint8Array
+  let skipped: T[] = []
+  let committing = targets
   try {
     manifestBytes = await stream(async (blockOf, hashOf) => {
       await Promise.all(targets.map(async (t, i) => {
@@ -100,22 +107,25 @@ Promise<{ manifestBytes: Uint8Array, failures: Array<{ target: T, error: Error }
       }))
     })
     await Promise.all(targets.map(async t => await t.target.prepare(manifestBytes, signal).catch((err) => { throw failed(t, err) })))
-    await options.prepared?.()
+    skipped = await options.alreadyHeld?.() ?? []
+    committing = targets.filter(t => !skipped.includes(t))
+    await options.prepared?.(committing)
   } catch (err) {
     for (const t of targets) t.target.abort(err as Error)
     await options.aborted?.()
     throw err
   }
-  const commits = targets.map(async t => await t.target.commit(options.commitSignal))
+  for (const t of skipped) t.target.abort(new Error('shard already held in the swarm'))
+  const commits = committing.map(async t => await t.target.commit(options.commitSignal))
   if (options.tolerateCommitFailures !== true) {
     try {
       await Promise.all(commits)
     } catch (err) {
-      for (const t of targets) t.target.abort(err as Error) // a no-op for the targets that committed
+      for (const t of committing) t.target.abort(err as Error) // a no-op for the targets that committed
       throw err
     }
-    return { manifestBytes, failures: [] }
+    return { manifestBytes, skipped, failures: [] }
   }
   const settled = await Promise.allSettled(commits)
-  return { manifestBytes, failures: settled.flatMap((r, i) => r.status === 'rejected' ? [{ target: targets[i], error: r.reason as Error }] : []) }
+  return { manifestBytes, skipped, failures: settled.flatMap((r, i) => r.status === 'rejected' ? [{ target: committing[i], error: r.reason as Error }] : []) }
 }

@@ -103,7 +103,7 @@ export interface Encoded {
 export async function encodeGenerated (dir: string, id: string, k: number, m: number, size: number, blockSize: number, seed = size): Promise<Encoded> {
   const codec = await createCodec(id, k, m)
   const data = pseudoRandomBytes(seed, size)
-  const result = await encodeToDir(dir, chunked(data), { codec, blockSize, createdAt: 1 })
+  const result = await encodeToDir(dir, chunked(data), { codec, blockSize })
   return { codec, data, dir, result }
 }
 

@@ -7,20 +7,23 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { identity } from 'multiformats/hashes/identity'
 import { sha256 as sha256Hasher, sha512 } from 'multiformats/hashes/sha2'
+import { createCodec } from '../../coder/codecs.ts'
 import { MAX_MANIFEST_BYTES, MAX_NAME_BYTES } from '../../coder/constants.ts'
+import { encodeFile } from '../../coder/encoder.ts'
 import {
-  decodeManifest, decodeManifestFor, encodeManifest, manifestCid, MANIFEST_VERSION, parseCid, sanitizeFileName, validateManifest,
-  type Manifest
+  decodeManifest, decodeManifestFor, encodeManifest, manifestCid, manifestName, MANIFEST_VERSION, parseCid, sanitizeFileName, validateManifest,
+  type Manifest, type ManifestV1, type ManifestV2
 } from '../../coder/manifest.ts'
-import { pseudoRandomBytes } from './helpers.ts'
+import { chunked, pseudoRandomBytes } from './helpers.ts'
 
 // The same MessagePack options as coder/manifest.ts, to build records the encoder would refuse to write.
 const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, int64AsType: 'number' })
 
-function sample (overrides: Partial<Manifest> = {}): Manifest {
-  // 4 + 2 shards, 4096-byte blocks, 40000 bytes: ceil(40000 / 16384) = 3 stripes, so 96 bytes of hashes per shard.
+/** A version 2 manifest: 4 + 2 shards, 4096-byte blocks, 40000 bytes: ceil(40000 / 16384) = 3 stripes, so 96 bytes of
+ *  hashes per shard. */
+function sample (overrides: Partial<ManifestV2> = {}): ManifestV2 {
   return {
-    version: MANIFEST_VERSION,
+    version: 2,
     codec: 'rs-wasm-1',
     k: 4,
     m: 2,
@@ -28,15 +31,22 @@ function sample (overrides: Partial<Manifest> = {}): Manifest {
     fileSize: 40000,
     fileHash: pseudoRandomBytes(1, 32),
     shardHashes: Array.from({ length: 6 }, (_, i) => pseudoRandomBytes(10 + i, 96)),
-    createdAt: 1_700_000_000_000,
-    name: 'report.pdf',
     ...overrides
   }
 }
 
+/** The same file as a version 1 manifest (what edgemirror wrote before issue #15): name and createdAt inside. */
+function sampleV1 (overrides: Partial<ManifestV1> = {}): ManifestV1 {
+  return { ...sample(), version: 1, createdAt: 1_700_000_000_000, name: 'report.pdf', ...overrides }
+}
+
+/** The CID the version 1 encoder (commit ba48376, before version 2 existed) gave sampleV1(): a v1 manifest shared
+ *  then must still encode, decode and verify to the same id. */
+const SAMPLE_V1_CID = 'bafkreicenir7uu3ovcvoibfghuntn6lz4w4awnubltt5qiamyhfpous6qq'
+
 /** The record as encodeManifest() lays it out, with fields replaced or removed (undefined), packed without checks. */
-function packed (changes: Record<string, unknown>): Uint8Array {
-  const record: Record<string, unknown> = { ...sample() }
+function packed (changes: Record<string, unknown>, base: Manifest = sample()): Uint8Array {
+  const record: Record<string, unknown> = { ...base }
   for (const [key, value] of Object.entries(changes)) {
     if (value === undefined) delete record[key]
     else record[key] = value
@@ -64,17 +74,18 @@ describe('manifest encoding', () => {
     assert.deepEqual(encodeManifest(reordered), bytes)
   })
 
-  it('round trips the optional fields: no name, a publisher signature', () => {
-    const { name, ...unnamed } = sample()
-    assert.equal(name, 'report.pdf')
-    assert.deepEqual(decodeManifest(encodeManifest(unnamed)), unnamed)
-    const signed = sample({ publisher: { publicKey: pseudoRandomBytes(2, 32), signature: pseudoRandomBytes(3, 64) } })
-    assert.deepEqual(decodeManifest(encodeManifest(signed)), signed)
+  it('writes version 2', () => {
+    assert.equal(MANIFEST_VERSION, 2)
+    assert.equal(decodeManifest(encodeManifest(sample())).version, 2)
   })
 
-  it('is plain MessagePack: a map of the documented field names', () => {
-    const decoded = new Packr({ useRecords: false, mapsAsObjects: true }).unpack(Buffer.from(encodeManifest(sample()))) as Record<string, unknown>
-    assert.deepEqual(Object.keys(decoded), ['version', 'codec', 'k', 'm', 'blockSize', 'fileSize', 'fileHash', 'shardHashes', 'createdAt', 'name'])
+  it('is plain MessagePack: a map of the documented field names, and nothing else (no name, no time)', () => {
+    const unpack = (m: Manifest): Record<string, unknown> => new Packr({ useRecords: false, mapsAsObjects: true }).unpack(Buffer.from(encodeManifest(m))) as Record<string, unknown>
+    assert.deepEqual(Object.keys(unpack(sample())), ['version', 'codec', 'k', 'm', 'blockSize', 'fileSize', 'fileHash', 'shardHashes'])
+    assert.deepEqual(Object.keys(unpack(sampleV1())), ['version', 'codec', 'k', 'm', 'blockSize', 'fileSize', 'fileHash', 'shardHashes', 'createdAt', 'name'])
+    // A version 2 manifest handed fields of version 1 (a caller's stray object) encodes without them.
+    const stray = { ...sample(), name: 'x', createdAt: 5 } as unknown as Manifest
+    assert.deepEqual(encodeManifest(stray), encodeManifest(sample()))
   })
 
   it('copies binary fields out of the input (a later change to the buffer cannot change the manifest)', () => {
@@ -90,7 +101,61 @@ describe('manifest encoding', () => {
   })
 })
 
+describe('version 1 manifests (written before issue #15)', () => {
+  it('still encode to the bytes and CID the version 1 encoder gave, and decode and verify against it', async () => {
+    const bytes = encodeManifest(sampleV1())
+    assert.equal((await manifestCid(bytes)).toString(), SAMPLE_V1_CID)
+    const decoded = await decodeManifestFor(SAMPLE_V1_CID, bytes)
+    assert.deepEqual(decoded, sampleV1())
+    assert.equal(decoded.version, 1)
+    assert.equal(manifestName(decoded), 'report.pdf')
+    assert.equal(decoded.version === 1 ? decoded.createdAt : undefined, 1_700_000_000_000)
+  })
+
+  it('round trip their optional fields: no name, a publisher signature', () => {
+    const { name, ...unnamed } = sampleV1()
+    assert.equal(name, 'report.pdf')
+    assert.deepEqual(decodeManifest(encodeManifest(unnamed)), unnamed)
+    assert.equal(manifestName(decodeManifest(encodeManifest(unnamed))), undefined)
+    const signed = sampleV1({ publisher: { publicKey: pseudoRandomBytes(2, 32), signature: pseudoRandomBytes(3, 64) } })
+    assert.deepEqual(decodeManifest(encodeManifest(signed)), signed)
+  })
+
+  it('need their createdAt; version 2 refuses every field of version 1 that is not about the bytes', () => {
+    assertCode(() => decodeManifest(packed({ createdAt: undefined }, sampleV1())), 'ERR_MANIFEST_INVALID', /createdAt/)
+    for (const field of [{ name: 'a.txt' }, { createdAt: 1 }, { publisher: { publicKey: new Uint8Array(32), signature: new Uint8Array(64) } }]) {
+      assertCode(() => decodeManifest(packed(field)), 'ERR_MANIFEST_INVALID', /unknown field/)
+    }
+  })
+})
+
 describe('manifest CID', () => {
+  it('is the same for the same bytes and coding, whatever the name or time of the share (dedup)', async () => {
+    const data = pseudoRandomBytes(7, 50_000)
+    const codec = await createCodec('rs-wasm-1', 4, 2)
+    const first = await encodeFile(chunked(data, 4096), { codec, blockSize: 4096 }, async () => {})
+    const second = await encodeFile(chunked(data, 999), { codec, blockSize: 4096 }, async () => {})
+    assert.equal(first.cid, second.cid)
+    assert.deepEqual(first.manifestBytes, second.manifestBytes)
+    // Version 1 put the name and the clock in the CID: the same file got a new id with each.
+    assert.notEqual((await manifestCid(encodeManifest(sampleV1({ name: 'a.txt' })))).toString(), (await manifestCid(encodeManifest(sampleV1({ name: 'b.txt' })))).toString())
+    assert.notEqual((await manifestCid(encodeManifest(sampleV1({ createdAt: 1 })))).toString(), (await manifestCid(encodeManifest(sampleV1({ createdAt: 2 })))).toString())
+  })
+
+  it('differs when the coding differs: k, m, codec or block size (same bytes, other shards)', async () => {
+    const data = pseudoRandomBytes(8, 50_000)
+    const codings: Array<[string, number, number, number]> = [
+      ['rs-wasm-1', 4, 2, 4096], ['rs-wasm-1', 2, 1, 4096], ['rs-wasm-1', 4, 3, 4096], ['rs-wasm-1', 4, 2, 8192], ['replica-1', 1, 2, 4096]
+    ]
+    const cids = new Set<string>()
+    for (const [id, k, m, blockSize] of codings) {
+      cids.add((await encodeFile(chunked(data, 4096), { codec: await createCodec(id, k, m), blockSize }, async () => {})).cid)
+    }
+    assert.equal(cids.size, codings.length)
+    // The codec id alone changes the CID too (rs-native-1 makes the same parity bytes as rs-wasm-1, but is named).
+    assert.notEqual((await manifestCid(encodeManifest(sample()))).toString(), (await manifestCid(encodeManifest(sample({ codec: 'rs-native-1' })))).toString())
+  })
+
   it('is CIDv1, raw, sha2-256 of the encoded bytes, and parseCid accepts it', async () => {
     const bytes = encodeManifest(sample())
     const cid = await manifestCid(bytes)
@@ -154,11 +219,11 @@ describe('decoding untrusted manifest bytes', () => {
   })
 
   it('refuses another version with ERR_MANIFEST_VERSION, and a missing or non-numeric one as invalid', () => {
-    for (const version of [0, 2, 255, 1.5]) {
+    for (const version of [0, 3, 255, 1.5]) {
       assertCode(() => decodeManifest(packed({ version })), 'ERR_MANIFEST_VERSION', new RegExp(`version: ${version}`))
     }
     // A future version may change any other field: its version is refused before anything else is looked at.
-    assertCode(() => decodeManifest(packed({ version: 2, codec: 42, newField: true })), 'ERR_MANIFEST_VERSION')
+    assertCode(() => decodeManifest(packed({ version: 3, codec: 42, newField: true })), 'ERR_MANIFEST_VERSION')
     assertCode(() => decodeManifest(packed({ version: undefined })), 'ERR_MANIFEST_INVALID', /missing version/)
     assertCode(() => decodeManifest(packed({ version: '1' })), 'ERR_MANIFEST_INVALID')
   })
@@ -171,8 +236,8 @@ describe('decoding untrusted manifest bytes', () => {
     ['a "__proto__" field', () => {
       // msgpackr renames the key rather than setting the prototype; either way it is not a manifest field.
       const bytes = Buffer.from(encodeManifest(sample()))
-      assert.deepEqual([...bytes.subarray(0, 3)], [0xde, 0, 10]) // map16 of 10 entries
-      return Buffer.concat([Buffer.from([0xde, 0, 11]), bytes.subarray(3), Buffer.from([0xa9]), Buffer.from('__proto__'), Buffer.from([0x81, 0xa1, 0x78, 0x01])])
+      assert.deepEqual([...bytes.subarray(0, 3)], [0xde, 0, 8]) // map16 of 8 entries
+      return Buffer.concat([Buffer.from([0xde, 0, 9]), bytes.subarray(3), Buffer.from([0xa9]), Buffer.from('__proto__'), Buffer.from([0x81, 0xa1, 0x78, 0x01])])
     }],
     ['codec missing', packed({ codec: undefined })],
     ['codec not a string', packed({ codec: 7 })],
@@ -194,16 +259,17 @@ describe('decoding untrusted manifest bytes', () => {
     ['a shardHashes entry one stripe short', packed({ shardHashes: sample().shardHashes.map((h, i) => i === 3 ? h.subarray(32) : h) })],
     ['a shardHashes entry not bytes', packed({ shardHashes: sample().shardHashes.map((h, i) => i === 3 ? 'x' : h) })],
     ['fileSize that needs more stripes than the hashes cover', packed({ fileSize: 3 * 16384 + 1 })],
-    ['name with a path', packed({ name: '../etc/passwd' })],
-    ['name with a control character', packed({ name: 'a\nb' })],
-    ['name ".."', packed({ name: '..' })],
-    ['name empty', packed({ name: '' })],
-    ['name not a string', packed({ name: 5 })],
-    ['name null', packed({ name: null })],
-    ['createdAt negative', packed({ createdAt: -1 })],
-    ['createdAt fractional', packed({ createdAt: 1.5 })],
-    ['publisher not a map', packed({ publisher: 'me' })],
-    ['publisher without a signature', packed({ publisher: { publicKey: new Uint8Array(32) } })]
+    // Version 1 only: its name, time and publisher.
+    ['version 1 name with a path', packed({ name: '../etc/passwd' }, sampleV1())],
+    ['name with a control character', packed({ name: 'a\nb' }, sampleV1())],
+    ['name ".."', packed({ name: '..' }, sampleV1())],
+    ['name empty', packed({ name: '' }, sampleV1())],
+    ['name not a string', packed({ name: 5 }, sampleV1())],
+    ['name null', packed({ name: null }, sampleV1())],
+    ['createdAt negative', packed({ createdAt: -1 }, sampleV1())],
+    ['createdAt fractional', packed({ createdAt: 1.5 }, sampleV1())],
+    ['publisher not a map', packed({ publisher: 'me' }, sampleV1())],
+    ['publisher without a signature', packed({ publisher: { publicKey: new Uint8Array(32) } }, sampleV1())]
   ]
   for (const [label, input] of violations) {
     it(`refuses ${label}: ERR_MANIFEST_INVALID`, () => {
@@ -214,7 +280,7 @@ describe('decoding untrusted manifest bytes', () => {
 
   it('validateManifest refuses what the encoder is handed wrong, with the same code', () => {
     assertCode(() => validateManifest(sample({ k: 0 })), 'ERR_MANIFEST_INVALID', /k must be/)
-    assertCode(() => encodeManifest(sample({ name: 'a/b' })), 'ERR_MANIFEST_INVALID', /name/)
+    assertCode(() => encodeManifest(sampleV1({ name: 'a/b' })), 'ERR_MANIFEST_INVALID', /name/)
   })
 })
 
@@ -249,7 +315,7 @@ describe('sanitizeFileName', () => {
     // A cut that ends at a space is trimmed again, so the name stays valid in a manifest.
     const spaced = sanitizeFileName(`${'a'.repeat(254)} bb`)
     assert.equal(spaced, 'a'.repeat(254))
-    assert.deepEqual(decodeManifest(encodeManifest(sample({ name: spaced }))).name, spaced)
+    assert.deepEqual(manifestName(decodeManifest(encodeManifest(sampleV1({ name: spaced })))), spaced)
   })
 
   it('always returns a name a manifest accepts, unchanged by a second pass (property)', () => {
@@ -261,7 +327,7 @@ describe('sanitizeFileName', () => {
       assert.ok(Buffer.byteLength(name) <= MAX_NAME_BYTES)
       assert.ok(!/[/\\\u0000-\u001f\u007f]/.test(name))
       assert.equal(Buffer.from(name).toString(), name, 'survives UTF-8')
-      if (name !== '') assert.equal(decodeManifest(encodeManifest(sample({ name }))).name, name)
+      if (name !== '') assert.equal(manifestName(decodeManifest(encodeManifest(sampleV1({ name })))), name)
     }), { numRuns: 500 })
   })
 })

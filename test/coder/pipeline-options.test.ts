@@ -114,12 +114,12 @@ describe('progress and announced size', () => {
     for (const [depth, chunkSize] of [[1, 1], [2, 4096], [5, 1000], [2, SIZE + 77]]) {
       if (chunkSize === 1 && depth === 1) {
         // 1-byte chunks over a smaller file: the stripe reader's slow path, kept short.
-        const small = await encodeFile(chunked(data.subarray(0, 5000), 1), { codec, blockSize: BLOCK_SIZE, depth, createdAt: 1 }, async () => {})
-        const whole = await encodeFile(chunked(data.subarray(0, 5000), 5000), { codec, blockSize: BLOCK_SIZE, createdAt: 1 }, async () => {})
+        const small = await encodeFile(chunked(data.subarray(0, 5000), 1), { codec, blockSize: BLOCK_SIZE, depth }, async () => {})
+        const whole = await encodeFile(chunked(data.subarray(0, 5000), 5000), { codec, blockSize: BLOCK_SIZE }, async () => {})
         assert.equal(small.cid, whole.cid)
         continue
       }
-      cids.add((await encodeFile(chunked(data, chunkSize), { codec, blockSize: BLOCK_SIZE, depth, createdAt: 1 }, async () => {})).cid)
+      cids.add((await encodeFile(chunked(data, chunkSize), { codec, blockSize: BLOCK_SIZE, depth }, async () => {})).cid)
     }
     assert.equal(cids.size, 1)
   })
