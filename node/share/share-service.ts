@@ -215,15 +215,18 @@ export class ShareService {
    * Which shard indexes of `cid` the swarm already holds, and a holder of each that proved it (one block at a stripe it
    * could not predict, as `check` asks): a share of a file shared before then commits only the indexes nobody holds.
    * A claim is not enough: a holder that lost or rotted its copy would have it skipped. Any failure here means no
-   * dedup (every shard is committed; a duplicate costs space, never the file).
+   * dedup (every shard is committed; a duplicate costs space, never the file). Every holder sits prepared and idle
+   * meanwhile, so the whole question gets the accept timeout, which is kept well inside their idle timeout.
    */
   private async provenHolders (cid: string, manifest: Manifest, signal?: AbortSignal): Promise<Map<number, string>> {
     const proven = new Map<number, string>()
+    const timeoutMs = this.components.acceptTimeoutMs ?? PUT_ACCEPT_TIMEOUT_MS
+    const bounded = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal !== undefined ? [signal] : [])])
     try {
-      const found = await locate(this.components, cid, { signal, providers: false })
+      const found = await locate(this.components, cid, { signal: bounded, providers: false })
       const claims = [...found.shards].flatMap(([index, peers]) => peers.map(peer => ({ index, peer })))
       if (claims.length === 0) return proven
-      const proofs = await proveClaims(this.components, cid, manifest, claims, { signal })
+      const proofs = await proveClaims(this.components, cid, manifest, claims, { signal: bounded, timeoutMs })
       claims.forEach((c, i) => { if (proofs[i] === 'ok' && !proven.has(c.index)) proven.set(c.index, c.peer) })
     } catch (err) {
       signal?.throwIfAborted()

@@ -101,8 +101,11 @@ describe('edgemirror CLI against a swarm of daemon processes', () => {
       assert.equal(fetched.code, 0, fetched.stderr)
       assert.deepEqual(await readFile(out), data)
       assert.equal(fetched.json.sha256, createHash('sha256').update(data).digest('hex'))
-      const ls = (await runCli(['ls', '--repo', daemons[3].repo, '--json'])).json
-      assert.ok(ls.some((f: { cid: string, name: string }) => f.cid === cid && f.name === '..weird name'))
+      // The sharer's ls names the file (its share record); the manifest, which every holder has, carries no name.
+      const ls = (await runCli(['ls', '--repo', daemons[0].repo, '--json'])).json
+      assert.ok(ls.some((f: { cid: string, name: string, shared: boolean }) => f.cid === cid && f.name === '..weird name' && f.shared))
+      const lines = (await runCli(['ls', '--repo', daemons[0].repo])).stdout.split('\n')
+      assert.match(lines.find(l => l.startsWith(cid)) ?? '', /\.\.weird name .*\d{4}-\d\d-\d\d \d\d:\d\d\s+shared$/)
     }
   })
 
