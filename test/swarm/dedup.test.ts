@@ -3,9 +3,10 @@
 // share live in the sharer's share record, which `ls` shows; a re-share restores what holders lost, and only that.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { open, rm } from 'node:fs/promises'
+import { open, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { encodeManifest, manifestCid, type ManifestV1 } from '../../coder/manifest.ts'
 import { chunksOf, collect, startSwarm, waitFor, type TestSwarm } from './swarm.ts'
 
 const K = 4
@@ -82,6 +83,21 @@ describe('sharing the same bytes twice stores them once', () => {
     const start = await swarm.nodes[0].fetch(cid)
     await collect(start.body)
     assert.equal(start.name, 'renamed.tar')
+  })
+
+  it('ls shows a version 1 manifest\'s own name and time when no share record exists', async () => {
+    const v1: ManifestV1 = {
+      version: 1, codec: 'rs-wasm-1', k: 2, m: 1, blockSize: 4096, fileSize: 5000, fileHash: randomBytes(32),
+      shardHashes: [randomBytes(32), randomBytes(32), randomBytes(32)], createdAt: 1_700_000_000_000, name: 'old.tar'
+    }
+    const bytes = encodeManifest(v1)
+    const oldCid = (await manifestCid(bytes)).toString()
+    // As a node that held it before the upgrade would have it on disk.
+    await swarm.kill(1)
+    await writeFile(join(swarm.repos[1], 'store', 'manifests', oldCid), bytes)
+    await swarm.restart(1)
+    const listed = (await swarm.nodes[1].ls()).find(f => f.cid === oldCid)
+    assert.deepEqual(listed, { cid: oldCid, name: 'old.tar', size: 5000, k: 2, m: 1, codec: 'rs-wasm-1', shared: false, sharedAt: 1_700_000_000_000 })
   })
 
   it('the same bytes with another coding are another file', async () => {
