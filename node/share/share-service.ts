@@ -13,6 +13,7 @@ import { shardSize } from '../../coder/layout.ts'
 import type { ShareOptions, ShareResult } from './types.ts'
 import { FAILED_HOLDER_TTL_MS, PUT_ACCEPT_TIMEOUT_MS } from '../constants.ts'
 import { classifyError, EdgemirrorError, HolderFailedError, NotEnoughPeersError, PlacementInfeasibleError, ShareIncompleteError } from '../errors.ts'
+import { logOutcome, silentLog, type EventLog } from '../event-log.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
 import type { PeerDirectory } from '../membership/peer-directory.ts'
 import { placeShards, type ExplainedPlacement, type PlacementPeer, type PlacementRequest, type ShardReason, type Weights } from '../placement/index.ts'
@@ -37,6 +38,8 @@ export interface ShareComponents {
   acceptTimeoutMs?: number
   /** Milliseconds clock, for how long a failed holder is left out (default Date.now). */
   now?: () => number
+  /** The operator's log: one line per share (node/event-log.ts). */
+  log?: EventLog
 }
 
 /** A holder that failed, and why: left out of placements until `until`. */
@@ -59,6 +62,12 @@ export class ShareService {
   }
 
   async share (body: AsyncIterable<Uint8Array>, options: ShareOptions): Promise<ShareResult> {
+    const { k, m, size } = options
+    return await logOutcome(this.components.log ?? silentLog, 'share', { size, k, m }, async () => await this.shareFile(body, options),
+      r => ({ cid: r.cid, codec: r.codec, holders: new Set(r.shards.map(s => s.peer)).size, warnings: r.warnings.length > 0 ? r.warnings.length : undefined }))
+  }
+
+  private async shareFile (body: AsyncIterable<Uint8Array>, options: ShareOptions): Promise<ShareResult> {
     const { k, m, size, signal } = options
     const { selfId, store } = this.components
     const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE
