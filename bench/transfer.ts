@@ -314,7 +314,7 @@ class Swarm {
       return result
     } catch (err) {
       if (err instanceof CommandError) cli = err.peakRssMiB
-      for (const [i, d] of this.daemons.daemons.entries()) { // empty unless DEBUG=edgemirror:* was set
+      for (const [i, d] of this.daemons.daemons.entries()) { // its log lines (docs/LOGS.md), and detail if DEBUG=edgemirror:* was set
         const log = d.stderr().trim()
         if (log !== '') progress(`peer ${i}'s log ends:\n${log.slice(-3000)}`)
       }

@@ -2,8 +2,9 @@
 import { logger } from '@libp2p/logger'
 import { startControlServer } from './api/server.ts'
 import type { DaemonOptions } from './daemon-options.ts'
-import { EdgemirrorNode } from './edgemirror-node.ts'
+import { EdgemirrorNode, type NodeRuntime } from './edgemirror-node.ts'
 import { UsageError } from './errors.ts'
+import { failureFields, silentLog } from './event-log.ts'
 import { lockRepo } from './repo-lock.ts'
 
 const log = logger('edgemirror:daemon')
@@ -16,16 +17,19 @@ export interface RunningDaemon {
   stop (): Promise<void>
 }
 
-export async function startDaemon (options: DaemonOptions): Promise<RunningDaemon> {
+export async function startDaemon (options: DaemonOptions, runtime: NodeRuntime = {}): Promise<RunningDaemon> {
+  const events = runtime.log ?? silentLog
   const [host, portText] = splitHostPort(options.api)
   // First, before anything in the repo is read or written: a second daemon on it fails here, leaving the first alone.
   const lock = await lockRepo(options.repo)
   let node: EdgemirrorNode | undefined
   try {
-    node = await EdgemirrorNode.create(options)
+    node = await EdgemirrorNode.create(options, runtime)
     await node.start()
     const api = await startControlServer({ api: node, host, port: Number(portText), repo: options.repo })
     const running = node
+    const peer = node.peerId
+    events.info('daemon.start', { peer, addresses: node.addresses, api: api.url, repo: options.repo, zone: options.zone, region: options.region })
     return {
       node,
       peerId: node.peerId,
@@ -35,6 +39,10 @@ export async function startDaemon (options: DaemonOptions): Promise<RunningDaemo
         try {
           await api.stop()
           await running.stop()
+          events.info('daemon.stop', { peer, repo: options.repo })
+        } catch (err) {
+          events.error('daemon.stop', { peer, repo: options.repo, ...failureFields(err) })
+          throw err
         } finally {
           await lock.release()
         }

@@ -13,6 +13,7 @@ import type { Manifest } from '../coder/manifest.ts'
 import { CheckService } from './check/check-service.ts'
 import { PUT_ACCEPT_TIMEOUT_MS, SERVICE_STOP_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS } from './constants.ts'
 import { EdgemirrorError, TimeoutError } from './errors.ts'
+import { silentLog, type EventLog } from './event-log.ts'
 import type { DaemonOptions } from './daemon-options.ts'
 import { FetchService } from './fetch/fetch-service.ts'
 import { createHost, type Host } from './host.ts'
@@ -57,6 +58,14 @@ interface NodeComponents {
   /** A shard of this node's was found bad and quarantined (by a read, a proof or the scrubber): repair looks at the
    *  file in its next round. */
   onCorruptShard: (cid: string) => void
+  /** The operator's log (node/event-log.ts): share, fetch, repair, peer join/leave. */
+  log: EventLog
+}
+
+/** What a node is given besides its settings. */
+export interface NodeRuntime {
+  /** Where the operator's log lines go; default nowhere (the daemon passes one on stderr). */
+  log?: EventLog
 }
 
 export class EdgemirrorNode implements ControlApi {
@@ -74,12 +83,13 @@ export class EdgemirrorNode implements ControlApi {
   /** Background work, stopped first and together (it is aborted, not waited out). */
   private readonly background: Array<[name: string, part: Startable]>
 
-  private constructor (private readonly options: DaemonOptions, readonly host: Host, private readonly store: ShardStore, private readonly carbon: CarbonProvider) {
+  private constructor (private readonly options: DaemonOptions, readonly host: Host, private readonly store: ShardStore, private readonly carbon: CarbonProvider, runtime: NodeRuntime) {
     const selfId = host.peerId.toString()
     const dial: Dialer = async (peer, protocol, opts) => await host.dialProtocol(peerIdFromString(peer), protocol, { signal: opts?.signal })
     const providers = dhtProviders(host)
     this.manifests = new ManifestCache(store)
-    this.membership = new Membership({ host, dial, bootstrap: options.bootstrap })
+    const events = runtime.log ?? silentLog
+    this.membership = new Membership({ host, dial, bootstrap: options.bootstrap, log: events })
     const { directory } = this.membership
     const nudge = (cid: string): void => { this.repairs.nudge(cid) }
     const components: NodeComponents = {
@@ -94,7 +104,8 @@ export class EdgemirrorNode implements ControlApi {
       weights: options.placement !== undefined ? parseWeights(options.placement) : DEFAULT_WEIGHTS,
       rttOf: (peer) => peer === selfId ? 0 : directory.get(peer)?.rttMs ?? undefined,
       domainsOf: (peer) => peer === selfId ? options : directory.get(peer),
-      onCorruptShard: nudge
+      onCorruptShard: nudge,
+      log: events
     }
     this.selfInfo = components.selfInfo
     this.server = new ShardServer({
@@ -135,13 +146,13 @@ export class EdgemirrorNode implements ControlApi {
   }
 
   /** Open the repo (identity, store) and build the host; nothing listens until start(). */
-  static async create (options: DaemonOptions): Promise<EdgemirrorNode> {
+  static async create (options: DaemonOptions, runtime: NodeRuntime = {}): Promise<EdgemirrorNode> {
     await mkdir(options.repo, { recursive: true, mode: 0o700 })
     const privateKey = await loadOrCreateIdentity(options.repo)
     const store = new FsShardStore({ dir: join(options.repo, 'store'), capacity: options.capacity })
     const carbon = createCarbonProvider({ carbon: options.carbon, country: options.carbonCountry, file: options.carbonFile, url: options.carbonUrl, log: (message) => { log(message) } })
     const host = await createHost({ privateKey, listen: options.listen, bootstrap: options.bootstrap, mdns: options.mdns })
-    return new EdgemirrorNode(options, host, store, carbon)
+    return new EdgemirrorNode(options, host, store, carbon, runtime)
   }
 
   get peerId (): string {

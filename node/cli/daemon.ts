@@ -4,6 +4,8 @@ import { loadConfig, saveConfig, type SavedConfig } from '../config.ts'
 import { DAEMON_FLAGS } from '../daemon-flags.ts'
 import { daemonOptions } from '../daemon-options.ts'
 import { SERVICE_STOP_TIMEOUT_MS } from '../constants.ts'
+import { UsageError } from '../errors.ts'
+import { createEventLog, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../event-log.ts'
 import { watchParent } from '../parent-watch.ts'
 import { action, integerIn, output, repoDir, withCommonOptions, type CommonOptions } from './common.ts'
 
@@ -11,6 +13,8 @@ import { action, integerIn, output, repoDir, withCommonOptions, type CommonOptio
  *  flags that are not settings (not saved in config.json). */
 interface DaemonFlags extends CommonOptions, Record<string, unknown> {
   exitWithParent?: number
+  logFormat?: LogFormat
+  logLevel?: LogLevel
 }
 
 export function registerDaemon (program: Command): void {
@@ -22,6 +26,9 @@ export function registerDaemon (program: Command): void {
     return { flag, name: option.attributeName() }
   })
   command
+    // Not saved in config.json: how a daemon logs depends on what runs it (a terminal, journald, a log shipper).
+    .addOption(new Option('--log-format <format>', `the operator's log on stderr: ${LOG_FORMATS.join(' or ')} (JSON lines) (default text); DEBUG=edgemirror:* adds developer detail`).argParser(oneOf('--log-format', LOG_FORMATS)))
+    .addOption(new Option('--log-level <level>', `least level logged: ${LOG_LEVELS.join(', ')} (default info)`).argParser(oneOf('--log-level', LOG_LEVELS)))
     .addOption(new Option('--exit-with-parent <pid>', 'also stop cleanly once process PID (the one starting the daemon) is no longer its parent: it exited, however (even SIGKILL); for supervisors and test harnesses').argParser(integerIn('--exit-with-parent', 1, 2 ** 22)))
     .action(action(async (flags: DaemonFlags) => {
       const repo = repoDir(flags)
@@ -35,7 +42,7 @@ export function registerDaemon (program: Command): void {
       const options = daemonOptions(repo, config)
       // Loaded here, not at the top: the other verbs need none of libp2p, and every CLI call would pay for it.
       const { startDaemon } = await import('../daemon.ts')
-      const daemon = await startDaemon(options)
+      const daemon = await startDaemon(options, { log: createEventLog({ format: flags.logFormat, level: flags.logLevel }) })
       await saveConfig(repo, config)
       output(flags, { peerId: daemon.peerId, addresses: daemon.addresses, api: daemon.apiUrl, repo }, r =>
         [`edgemirror daemon ready (stop with Ctrl-C)`, `peer id  ${r.peerId}`, ...r.addresses.map(a => `address  ${a}`), `api      ${r.api}`, `repo     ${r.repo}`].join('\n'))
@@ -61,4 +68,11 @@ export function registerDaemon (program: Command): void {
         }, SERVICE_STOP_TIMEOUT_MS).unref()
       }
     }))
+}
+
+function oneOf<T extends string> (name: string, choices: readonly T[]): (text: string) => T {
+  return (text: string) => {
+    if (!(choices as readonly string[]).includes(text)) throw new UsageError(`${name} wants one of ${choices.join(', ')}, got ${JSON.stringify(text)}`)
+    return text as T
+  }
 }

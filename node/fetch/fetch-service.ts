@@ -5,6 +5,7 @@ import { toHex } from '../../coder/hash.ts'
 import { manifestName, parseCid, type Manifest } from '../../coder/manifest.ts'
 import type { FetchReport, FetchStart } from './types.ts'
 import { Channel } from './channel.ts'
+import { failureFields, logOutcome, silentLog, type EventLog } from '../event-log.ts'
 import { findFile, loadManifest, type FindFileComponents } from '../transfer/find-file.ts'
 import type { Holders } from '../transfer/locator.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
@@ -28,6 +29,8 @@ export interface FetchComponents extends FindFileComponents {
   onDegraded?: (cid: string, report: FetchReport) => void
   /** Told when this node's own copy of a shard was found bad while reading it, after it was quarantined. */
   onCorruptShard?: (cid: string, index: number) => void
+  /** The operator's log: one line per fetch, once its last byte is out or it failed (node/event-log.ts). */
+  log?: EventLog
 }
 
 export class FetchService {
@@ -39,6 +42,22 @@ export class FetchService {
   }
 
   async fetch (cid: string, options: { signal?: AbortSignal } = {}): Promise<FetchStart> {
+    const log = this.components.log ?? silentLog
+    const started = Date.now()
+    let start: FetchStart & { k: number, m: number }
+    try {
+      start = await this.start(cid, options)
+    } catch (err) {
+      log.error('fetch', { cid, ms: Date.now() - started, ...failureFields(err) })
+      throw err
+    }
+    const { k, m, ...fetching } = start
+    const done = logOutcome(log, 'fetch', { cid, size: start.size, k, m }, async () => await start.done, r => ({ rebuilt: r.rebuilt.length > 0 ? r.rebuilt : undefined, corrupt: r.corrupt.length > 0 ? r.corrupt : undefined }), started)
+    done.catch(() => {}) // the failure reaches the caller through the body
+    return { ...fetching, done }
+  }
+
+  private async start (cid: string, options: { signal?: AbortSignal }): Promise<FetchStart & { k: number, m: number }> {
     const { signal } = options
     parseCid(cid)
     // Fewer than k shards among the peers we are connected to: look further (DHT providers) before giving up.
@@ -66,7 +85,7 @@ export class FetchService {
       }
     })()
     done.catch(() => {}) // the failure reaches the caller through the body
-    return { cid, size: manifest.fileSize, sha256: toHex(manifest.fileHash), name: manifestName(manifest) ?? null, body, done }
+    return { cid, size: manifest.fileSize, sha256: toHex(manifest.fileHash), name: manifestName(manifest) ?? null, body, done, k: manifest.k, m: manifest.m }
   }
 
   /** Holders of each shard, nearest first (this node, then measured RTT, then unknown). */

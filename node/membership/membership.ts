@@ -5,6 +5,7 @@ import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MAX_EXCHANGED_ADDRESSES, MAX_EXCHANGED_PEERS, PEER_INFO_REFRESH_MS } from '../constants.ts'
+import { silentLog, type EventLog } from '../event-log.ts'
 import type { Host } from '../host.ts'
 import type { Startable } from '../startable.ts'
 import { askInfo, askPeers, type Dialer } from '../transfer/shard-client.ts'
@@ -19,6 +20,8 @@ export interface MembershipComponents {
   dial: Dialer
   /** Multiaddrs of the bootstrap peers, dialled again when the mesh finds itself alone. */
   bootstrap: string[]
+  /** The operator's log: one line per peer joining (first connection) and leaving (last connection closed). */
+  log?: EventLog
 }
 
 export class Membership implements Startable {
@@ -31,7 +34,7 @@ export class Membership implements Startable {
     const connectedPeers = (): string[] => host.getPeers().map(p => p.toString())
     this.directory = new PeerDirectory({
       connectedPeers,
-      addresses: (peer) => host.getConnections(peerIdFromString(peer)).map(c => c.remoteAddr.toString()),
+      addresses: (peer) => this.addressesOf(peer),
       info: async (peer, signal) => await askInfo(dial, peer, signal),
       ping: async (peer, signal) => await host.services.ping.ping(peerIdFromString(peer), { signal })
     })
@@ -50,12 +53,21 @@ export class Membership implements Startable {
 
   private readonly onConnect = (evt: CustomEvent<{ toString: () => string }>): void => {
     const peer = evt.detail.toString()
+    const { host, log: events = silentLog } = this.components
+    events.info('peer.join', { peer, addresses: this.addressesOf(peer), peers: host.getPeers().length })
     this.directory.refresh(peer).catch((err) => { log('refreshing %s on connect failed: %s', peer, (err as Error).message) })
     this.mesh.onConnect(peer)
   }
 
+  private addressesOf (peer: string): string[] {
+    return this.components.host.getConnections(peerIdFromString(peer)).map(c => c.remoteAddr.toString())
+  }
+
   private readonly onDisconnect = (evt: CustomEvent<{ toString: () => string }>): void => {
-    this.directory.forget(evt.detail.toString())
+    const peer = evt.detail.toString()
+    this.directory.forget(peer)
+    const { host, log: events = silentLog } = this.components
+    events.info('peer.leave', { peer, peers: host.getPeers().length })
   }
 
   start (): void {

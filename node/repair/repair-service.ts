@@ -11,6 +11,7 @@ import { shardSize } from '../../coder/layout.ts'
 import type { Manifest } from '../../coder/manifest.ts'
 import { rebuildShards } from '../../coder/rebuild.ts'
 import { NotEnoughPeersError, NotFoundError } from '../errors.ts'
+import { failureFields, silentLog, type EventLog } from '../event-log.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
 import { placeShards, type PlacementPeer, type Weights } from '../placement/index.ts'
 import { askHas, type Dialer } from '../transfer/shard-client.ts'
@@ -51,6 +52,8 @@ export interface RepairComponents {
   /** Current carbon intensity and forecast, for deferring non-urgent repairs to greener hours. */
   carbon?: () => CarbonOutlook | undefined
   now?: () => number
+  /** The operator's log: one line per rebuild and per holder declared dead or back (node/event-log.ts). */
+  log?: EventLog
 }
 
 export interface RepairInit {
@@ -147,7 +150,11 @@ export class RepairService implements Startable {
   async tick (): Promise<void> {
     const cids = await this.components.store.listManifests()
     await this.collectReports(cids)
-    for (const change of this.detector.poll()) log('peer %s: %s -> %s', change.peer, change.from, change.to)
+    for (const change of this.detector.poll()) {
+      log('peer %s: %s -> %s', change.peer, change.from, change.to)
+      if (change.to === 'dead') this.events.warn('peer.dead', { peer: change.peer })
+      else if (change.from === 'dead') this.events.info('peer.alive', { peer: change.peer })
+    }
     for (const cid of cids) {
       try {
         await this.evaluate(cid)
@@ -164,7 +171,7 @@ export class RepairService implements Startable {
     // The caller's signal (the control API's request: a client that goes away) as well as the node stopping.
     const signal = options.signal !== undefined ? AbortSignal.any([this.controller.signal, options.signal]) : this.controller.signal
     await this.collectReports([cid])
-    const rebuilt = await this.repairFile(cid, signal)
+    const rebuilt = await this.loggedRepair(cid, signal)
     const { plan } = await this.evaluate(cid)
     return { cid, rebuilt, live: plan.live, healthy: plan.health === 'healthy' }
   }
@@ -281,7 +288,7 @@ export class RepairService implements Startable {
     if (job === undefined) return
     this.working = (async () => {
       try {
-        await this.repairFile(job.cid, this.controller.signal)
+        await this.loggedRepair(job.cid, this.controller.signal)
         this.queue.done(job.cid)
       } catch (err) {
         this.stats.repairsFailed++
@@ -291,6 +298,23 @@ export class RepairService implements Startable {
         this.working = undefined
       }
     })()
+  }
+
+  /** repairFile with its line in the operator's log, when it rebuilt something or failed (a healthy file is quiet). */
+  private async loggedRepair (cid: string, signal: AbortSignal): Promise<Array<{ index: number, peer: string }>> {
+    const started = Date.now()
+    try {
+      const rebuilt = await this.repairFile(cid, signal)
+      if (rebuilt.length > 0) this.events.info('repair', { cid, shards: rebuilt.map(r => r.index), peers: [...new Set(rebuilt.map(r => r.peer))], ms: Date.now() - started })
+      return rebuilt
+    } catch (err) {
+      this.events.error('repair', { cid, ms: Date.now() - started, ...failureFields(err) })
+      throw err
+    }
+  }
+
+  private get events (): EventLog {
+    return this.components.log ?? silentLog
   }
 
   /** Rebuild the missing shards of `cid` and push them to new holders chosen by placement. */

@@ -16,6 +16,7 @@ import { sanitizeFileName, type Manifest } from '../../coder/manifest.ts'
 import type { ShareOptions, ShareResult } from './types.ts'
 import { FAILED_HOLDER_TTL_MS, PUT_ACCEPT_TIMEOUT_MS } from '../constants.ts'
 import { classifyError, EdgemirrorError, HolderFailedError, NotEnoughPeersError, PlacementInfeasibleError, ShareIncompleteError } from '../errors.ts'
+import { logOutcome, silentLog, type EventLog } from '../event-log.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
 import type { PeerDirectory } from '../membership/peer-directory.ts'
 import { placeShards, type ExplainedPlacement, type PlacementPeer, type PlacementRequest, type ShardReason, type Weights } from '../placement/index.ts'
@@ -49,6 +50,8 @@ export interface ShareComponents {
   acceptTimeoutMs?: number
   /** Milliseconds clock, for how long a failed holder is left out (default Date.now). */
   now?: () => number
+  /** The operator's log: one line per share (node/event-log.ts). */
+  log?: EventLog
 }
 
 /** A holder that failed, and why: left out of placements until `until`. */
@@ -71,6 +74,12 @@ export class ShareService {
   }
 
   async share (body: AsyncIterable<Uint8Array>, options: ShareOptions): Promise<ShareResult> {
+    const { k, m, size } = options
+    return await logOutcome(this.components.log ?? silentLog, 'share', { size, k, m }, async () => await this.shareFile(body, options),
+      r => ({ cid: r.cid, codec: r.codec, holders: new Set(r.shards.map(s => s.peer)).size, warnings: r.warnings.length > 0 ? r.warnings.length : undefined }))
+  }
+
+  private async shareFile (body: AsyncIterable<Uint8Array>, options: ShareOptions): Promise<ShareResult> {
     const { k, m, size, signal } = options
     const { selfId, store } = this.components
     const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE
