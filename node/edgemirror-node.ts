@@ -2,6 +2,7 @@
 // API. Wiring only: it builds the components once, hands each service the part it needs, starts and stops them in
 // order, and maps the ControlApi onto them; the logic lives in the services (share/, fetch/, check/, repair/,
 // membership/, transfer/).
+import type { ByteRange } from '../coder/layout.ts'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
@@ -248,7 +249,7 @@ export class EdgemirrorNode implements ControlApi {
     return await this.sharing.share(body, options)
   }
 
-  async fetch (cid: string, options: { signal?: AbortSignal } = {}): Promise<FetchStart> {
+  async fetch (cid: string, options: { signal?: AbortSignal, range?: ByteRange } = {}): Promise<FetchStart> {
     return await this.fetching.fetch(cid, options)
   }
 
