@@ -19,7 +19,8 @@ export function registerDaemon (program: Command): void {
     const option = new Option(flag.option, flag.description)
     if (flag.parse !== undefined) option.argParser(flag.parse)
     command.addOption(option)
-    return { flag, name: option.attributeName() }
+    // A --no-X switch: commander sets X to true when it is absent; only its presence (false) is a setting given.
+    return { flag, name: option.attributeName(), negate: option.negate }
   })
   command
     .addOption(new Option('--exit-with-parent <pid>', 'also stop cleanly once process PID (the one starting the daemon) is no longer its parent: it exited, however (even SIGKILL); for supervisors and test harnesses').argParser(integerIn('--exit-with-parent', 1, 2 ** 22)))
@@ -27,8 +28,8 @@ export function registerDaemon (program: Command): void {
       const repo = repoDir(flags)
       const saved = await loadConfig(repo)
       // undefined = not given (the saved value stays); anything else replaces the saved value (null: --capacity unlimited).
-      const given = Object.fromEntries(settings.flatMap(({ flag, name }) => {
-        const value = flags[name]
+      const given = Object.fromEntries(settings.flatMap(({ flag, name, negate }) => {
+        const value = negate && flags[name] === true ? undefined : flags[name]
         return value === undefined ? [] : [[flag.key, flag.toSetting !== undefined ? flag.toSetting(value) : value]]
       }))
       const config: SavedConfig = { ...saved, ...given }
@@ -37,8 +38,8 @@ export function registerDaemon (program: Command): void {
       const { startDaemon } = await import('../daemon.ts')
       const daemon = await startDaemon(options)
       await saveConfig(repo, config)
-      output(flags, { peerId: daemon.peerId, addresses: daemon.addresses, api: daemon.apiUrl, repo }, r =>
-        [`edgemirror daemon ready (stop with Ctrl-C)`, `peer id  ${r.peerId}`, ...r.addresses.map(a => `address  ${a}`), `api      ${r.api}`, `repo     ${r.repo}`].join('\n'))
+      output(flags, { peerId: daemon.peerId, addresses: daemon.addresses, api: daemon.apiUrl, gateway: daemon.node.gatewayUrl, repo }, r =>
+        [`edgemirror daemon ready (stop with Ctrl-C)`, `peer id  ${r.peerId}`, ...r.addresses.map(a => `address  ${a}`), `api      ${r.api}`, `gateway  ${r.gateway ?? 'off'}`, `repo     ${r.repo}`].join('\n'))
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop)
