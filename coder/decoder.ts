@@ -6,7 +6,7 @@ import type { Codec } from './codec.ts'
 import { DEMOTION_STRIPES } from './constants.ts'
 import { AbortedError, HashMismatchError, NotEnoughShardsError } from './errors.ts'
 import { blockMatches, createSha256 } from './hash.ts'
-import { stripeBlockSize, stripeCount, stripeDataBytes } from './layout.ts'
+import { stripeBlockSize, stripeCount, stripeDataBytes, stripesForRange, type ByteRange } from './layout.ts'
 import type { Manifest } from './manifest.ts'
 import type { ProgressOptions } from './progress.ts'
 import { equalBytes } from './codec-support.ts'
@@ -47,6 +47,11 @@ export interface DecodeOptions extends ProgressOptions {
   preference?: number[]
   codec?: Codec
   hedge?: HedgePolicy
+  /**
+   * Decode only these bytes (an HTTP Range read): only the stripes that hold them are read, and only the range is
+   * handed on. Every block is still verified against its hash; the whole-file hash cannot be checked then.
+   */
+  range?: ByteRange
 }
 
 export interface DecodeReport {
@@ -66,29 +71,37 @@ export async function decodeFile (manifest: Manifest, source: ShardSource, outpu
   const codec = options.codec ?? await createCodec(manifest.codec, k, m)
   const gatherer = new StripeGatherer(manifest, source, options.preference ?? Array.from({ length: k + m }, (_, i) => i), options.hedge)
   const rebuilt = new Set<number>()
-  const fileHash = createSha256()
-  const stripes = stripeCount(manifest)
+  const range = options.range
+  const stripes = range === undefined ? { first: 0, end: stripeCount(manifest) } : stripesForRange(manifest, range)
+  // A whole file is checked against its hash too; a range cannot be (its blocks are, one by one).
+  const fileHash = range === undefined ? createSha256() : undefined
+  const stripeBytes = k * manifest.blockSize
+  const total = range === undefined ? manifest.fileSize : range.end - range.start
   let written = 0
 
-  /** Hash and hand on one stripe's data (the last stripe's padding cut off). */
+  /** Hash and hand on one stripe's data: the last stripe's padding cut off, and for a range only the bytes inside it. */
   const write = async (blocks: Array<Uint8Array | null>, stripe: number): Promise<void> => {
-    let remaining = stripeDataBytes(manifest, stripe)
-    for (let i = 0; i < k && remaining > 0; i++) {
+    const stripeStart = stripe * stripeBytes
+    const from = range === undefined ? 0 : Math.max(0, range.start - stripeStart)
+    const to = range === undefined ? stripeDataBytes(manifest, stripe) : Math.min(stripeDataBytes(manifest, stripe), range.end - stripeStart)
+    let offset = 0
+    for (let i = 0; i < k && offset < to; i++) {
       const block = blocks[i] as Uint8Array
-      const part = remaining < block.byteLength ? block.subarray(0, remaining) : block
-      remaining -= part.byteLength
-      fileHash.update(part)
+      const part = block.subarray(Math.max(0, from - offset), Math.min(block.byteLength, to - offset))
+      offset += block.byteLength
+      if (part.byteLength === 0) continue
+      fileHash?.update(part)
       await output(part)
       written += part.byteLength
     }
-    options.onProgress?.({ phase: 'decode', bytes: written, total: manifest.fileSize })
+    options.onProgress?.({ phase: 'decode', bytes: written, total })
   }
 
   // Stripe s is handed on while stripe s + 1 is gathered and verified: an output that waits for its consumer (the
   // HTTP response to the CLI waits for every block to drain) would otherwise leave the reader idle while it writes.
   let writing: Promise<void> = Promise.resolve()
   const aborted = (): boolean => options.signal?.aborted === true
-  for (let stripe = 0; stripe < stripes; stripe++) {
+  for (let stripe = stripes.first; stripe < stripes.end; stripe++) {
     if (aborted()) throw new AbortedError()
     const blocks = await gatherer.gather(stripe)
     for (let i = 0; i < k; i++) if (blocks[i] == null) rebuilt.add(i)
@@ -101,7 +114,7 @@ export async function decodeFile (manifest: Manifest, source: ShardSource, outpu
   }
   await writing
   // Every block was verified, so this only fails if the manifest itself is inconsistent; still never trust it.
-  if (!equalBytes(new Uint8Array(fileHash.digest()), manifest.fileHash)) {
+  if (fileHash !== undefined && !equalBytes(new Uint8Array(fileHash.digest()), manifest.fileHash)) {
     throw new HashMismatchError('rebuilt file does not match the manifest file hash')
   }
   return { ...gatherer.report(), rebuilt: [...rebuilt].sort(byNumber) }

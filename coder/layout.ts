@@ -55,3 +55,23 @@ export function blockOffset (g: Geometry, stripe: number): number {
 export function alignUp (n: number): number {
   return Math.ceil(n / BLOCK_ALIGNMENT) * BLOCK_ALIGNMENT
 }
+
+/** Bytes `start` (inclusive) to `end` (exclusive) of a file. */
+export interface ByteRange {
+  start: number
+  end: number
+}
+
+/**
+ * The stripes that hold the bytes of `range`: [first, end) (empty when the range is). A range read fetches and
+ * verifies these blocks only, so its cost follows the range, not the file.
+ */
+export function stripesForRange (g: Geometry, range: ByteRange): { first: number, end: number } {
+  const { start, end } = range
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start || end > g.fileSize) {
+    throw new InvalidParametersError(`range ${start}-${end} is not within a file of ${g.fileSize} bytes`)
+  }
+  if (start === end) return { first: 0, end: 0 }
+  const stripeBytes = g.k * g.blockSize
+  return { first: Math.floor(start / stripeBytes), end: Math.floor((end - 1) / stripeBytes) + 1 }
+}

@@ -3,12 +3,22 @@
 // (node/cli/daemon.ts) builds its options from it, config.ts checks a saved config against it, and daemon-options.ts
 // fills the defaults from it: adding a setting means one row here and one field in DaemonOptions.
 import { UsageError } from './errors.ts'
+import { splitHostPort } from './host-port.ts'
+import { parseIntegerIn } from './integer.ts'
 import { parseDuration } from './duration.ts'
 import { parseRate, parseSize } from './size.ts'
 import type { DaemonOptions } from './daemon-options.ts'
 
 export const DEFAULT_LISTEN = '/ip4/0.0.0.0/tcp/4050'
 export const DEFAULT_API = '127.0.0.1:0'
+/** The HTTP gateway: loopback unless asked (it serves anything the swarm holds to anyone who can reach it); 4080 sits
+ *  next to the libp2p port 4050 and clear of the 8080 every other web tool wants. */
+export const DEFAULT_GATEWAY = '127.0.0.1:4080'
+/** Gateway responses streaming at once: each holds about one stripe (k x 1 MiB) in memory and k holder streams. */
+export const DEFAULT_GATEWAY_MAX_STREAMS = 64
+/** Edge cache: 1 GiB holds 256 stripes of RS(4,2) with 1 MiB blocks, a few hot files on any edge box's disk. */
+const DEFAULT_CACHE_SIZE_TEXT = '1GiB'
+export const DEFAULT_CACHE_SIZE = 1024 ** 3
 
 /** The settings a daemon keeps in config.json: every one of them is a flag. */
 export type SettingKey = Exclude<keyof DaemonOptions, 'repo' | 'streamIdleTimeoutMs' | 'streamMinBytesPerSecond' | 'inboundBudgetBytes' | 'inboundBudgetPerConnectionBytes'>
@@ -33,6 +43,10 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 export const DAEMON_FLAGS: readonly DaemonFlag[] = [
   { key: 'listen', option: '--listen <multiaddr>', description: `address to listen on, repeatable (default ${DEFAULT_LISTEN})`, parse: collect, type: 'strings', default: [DEFAULT_LISTEN] },
   { key: 'api', option: '--api <host:port>', description: `control API address, loopback only (default ${DEFAULT_API})`, type: 'string', default: DEFAULT_API },
+  { key: 'gateway', option: '--gateway <host:port|off>', description: `HTTP gateway address (GET /f/<cid>), or off (default ${DEFAULT_GATEWAY}; 0.0.0.0:PORT serves the LAN)`, parse: parseGateway, type: 'string', default: DEFAULT_GATEWAY },
+  { key: 'gatewayMaxStreams', option: '--gateway-max-streams <n>', description: `gateway responses streaming at once; more get 503 (default ${DEFAULT_GATEWAY_MAX_STREAMS})`, parse: positiveInteger('--gateway-max-streams'), type: 'number', default: DEFAULT_GATEWAY_MAX_STREAMS },
+  { key: 'cacheSize', option: '--cache-size <size>', description: `disk for the gateway's edge cache of decoded stripes, e.g. 10GiB, 0 for none (default ${DEFAULT_CACHE_SIZE_TEXT})`, parse: parseSize, type: 'number', default: DEFAULT_CACHE_SIZE },
+  { key: 'metrics', option: '--no-metrics', description: 'no Prometheus metrics at /metrics on the gateway address', type: 'boolean', default: true },
   { key: 'bootstrap', option: '--bootstrap <multiaddr>', description: 'a peer to join through (/ip4/…/tcp/…/p2p/…), repeatable', parse: collect, type: 'strings', default: [] },
   { key: 'zone', option: '--zone <name>', description: 'failure domain: machines that fail together (a building, a power feed)', type: 'string', default: 'default' },
   { key: 'region', option: '--region <name>', description: 'larger failure domain and latency group (a city, a country)', type: 'string', default: 'default' },
@@ -60,6 +74,17 @@ export const DAEMON_FLAGS: readonly DaemonFlag[] = [
   { key: 'scrubRate', option: '--scrub-rate <rate>', description: 'how fast stored shards are re-hashed, e.g. 10MB/s (default 10MB/s)', parse: parseRate, type: 'number' },
   { key: 'scrubIntervalMs', option: '--scrub-every <duration>', description: 'pause between scrub passes (default 1h)', parse: parseDuration, type: 'number' }
 ]
+
+/** `--gateway`: HOST:PORT or off. */
+function parseGateway (text: string): string {
+  if (text === 'off') return text
+  splitHostPort('--gateway', text)
+  return text
+}
+
+function positiveInteger (flag: string): (text: string) => number {
+  return (text) => parseIntegerIn(flag, text, 1, 1_000_000)
+}
 
 /** `--capacity`: a size, or `unlimited` for no limit. A saved capacity can only be unset this way: `0` is a real
  *  capacity (a node that stores nothing, e.g. one that only shares and fetches). */

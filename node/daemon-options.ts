@@ -10,6 +10,13 @@ export interface DaemonOptions {
   listen: string[]
   /** Control API host:port; default '127.0.0.1:0'. Only loopback hosts are accepted. */
   api: string
+  /** HTTP gateway host:port, or 'off'; default DEFAULT_GATEWAY. */
+  gateway: string
+  gatewayMaxStreams: number
+  /** Bytes of disk for the gateway's edge cache (<repo>/cache); 0 turns it off. */
+  cacheSize: number
+  /** Prometheus metrics at /metrics on the gateway address. */
+  metrics: boolean
   bootstrap: string[]
   zone: string
   region: string

@@ -3,7 +3,7 @@ import { logger } from '@libp2p/logger'
 import { startControlServer } from './api/server.ts'
 import type { DaemonOptions } from './daemon-options.ts'
 import { EdgemirrorNode, type NodeRuntime } from './edgemirror-node.ts'
-import { UsageError } from './errors.ts'
+import { splitHostPort } from './host-port.ts'
 import { failureFields, silentLog } from './event-log.ts'
 import { lockRepo } from './repo-lock.ts'
 
@@ -19,14 +19,14 @@ export interface RunningDaemon {
 
 export async function startDaemon (options: DaemonOptions, runtime: NodeRuntime = {}): Promise<RunningDaemon> {
   const events = runtime.log ?? silentLog
-  const [host, portText] = splitHostPort(options.api)
+  const { host, port } = splitHostPort('--api', options.api)
   // First, before anything in the repo is read or written: a second daemon on it fails here, leaving the first alone.
   const lock = await lockRepo(options.repo)
   let node: EdgemirrorNode | undefined
   try {
     node = await EdgemirrorNode.create(options, runtime)
     await node.start()
-    const api = await startControlServer({ api: node, host, port: Number(portText), repo: options.repo })
+    const api = await startControlServer({ api: node, host, port, repo: options.repo })
     const running = node
     const peer = node.peerId
     events.info('daemon.start', { peer, addresses: node.addresses, api: api.url, repo: options.repo, zone: options.zone, region: options.region })
@@ -54,12 +54,4 @@ export async function startDaemon (options: DaemonOptions, runtime: NodeRuntime 
     await lock.release()
     throw err
   }
-}
-
-function splitHostPort (value: string): [string, string] {
-  const at = value.lastIndexOf(':')
-  const host = value.slice(0, at).replace(/^\[|\]$/g, '')
-  const port = value.slice(at + 1)
-  if (at <= 0 || !/^\d{1,5}$/.test(port) || Number(port) > 65535) throw new UsageError(`--api wants HOST:PORT, got ${JSON.stringify(value)}`)
-  return [host, port]
 }

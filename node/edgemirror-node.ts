@@ -2,6 +2,7 @@
 // API. Wiring only: it builds the components once, hands each service the part it needs, starts and stops them in
 // order, and maps the ControlApi onto them; the logic lives in the services (share/, fetch/, check/, repair/,
 // membership/, transfer/).
+import type { ByteRange } from '../coder/layout.ts'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
@@ -16,6 +17,11 @@ import { EdgemirrorError, TimeoutError } from './errors.ts'
 import { silentLog, type EventLog } from './event-log.ts'
 import type { DaemonOptions } from './daemon-options.ts'
 import { FetchService } from './fetch/fetch-service.ts'
+import { EdgeCache } from './gateway/edge-cache.ts'
+import { startGateway, type Gateway, type GatewayFiles } from './gateway/gateway-server.ts'
+import { NodeMetrics } from './gateway/node-metrics.ts'
+import { GATEWAY_IDLE_TIMEOUT_MS } from './gateway/constants.ts'
+import { splitHostPort } from './host-port.ts'
 import { createHost, type Host } from './host.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { ManifestCache } from './manifest-cache.ts'
@@ -80,6 +86,10 @@ export class EdgemirrorNode implements ControlApi {
   private readonly scrubber: Scrubber
   /** This node's facts as its peers get them (info protocol). */
   readonly selfInfo: () => Promise<PeerInfoMessage>
+  /** What the gateway reads through: the edge cache in front of the fetch service (or the service alone). */
+  private readonly gatewayFiles: GatewayFiles
+  private readonly cache: EdgeCache | undefined
+  private gateway: Gateway | undefined
   /** Background work, stopped first and together (it is aborted, not waited out). */
   private readonly background: Array<[name: string, part: Startable]>
 
@@ -143,6 +153,12 @@ export class EdgemirrorNode implements ControlApi {
     }, { heartbeatMs: options.heartbeatMs, deadAfterMs: options.deadAfterMs, graceMs: options.repairGraceMs, repairRate: options.repairRate })
     this.scrubber = new Scrubber({ ...components, onCorrupt: nudge }, { bytesPerSecond: options.scrubRate, intervalMs: options.scrubIntervalMs })
     this.background = [['mesh keeper', this.membership], ['repair service', this.repairs], ['scrubber', this.scrubber]]
+    const swarmFiles: GatewayFiles = {
+      manifest: async (cid, opts) => await this.fetching.manifest(cid, opts),
+      fetch: async (cid, opts) => await this.fetching.fetch(cid, opts)
+    }
+    this.cache = options.cacheSize > 0 ? new EdgeCache(swarmFiles, { dir: join(options.repo, 'cache'), capacityBytes: options.cacheSize }) : undefined
+    this.gatewayFiles = this.cache ?? swarmFiles
   }
 
   /** Open the repo (identity, store) and build the host; nothing listens until start(). */
@@ -169,6 +185,18 @@ export class EdgemirrorNode implements ControlApi {
     await this.server.start()
     await this.host.start()
     for (const [, part] of this.background) await part.start()
+    await this.cache?.start()
+    if (this.options.gateway !== 'off') {
+      const { host, port } = splitHostPort('--gateway', this.options.gateway)
+      const cache = this.cache
+      const metrics = this.options.metrics ? new NodeMetrics({ status: async () => await this.status(), cache: cache !== undefined ? () => cache.counters() : undefined }) : undefined
+      this.gateway = await startGateway({ files: this.gatewayFiles, host, port, maxStreams: this.options.gatewayMaxStreams, idleTimeoutMs: GATEWAY_IDLE_TIMEOUT_MS, observer: metrics })
+    }
+  }
+
+  /** The gateway's base URL (http://HOST:PORT), or null when it is off. */
+  get gatewayUrl (): string | null {
+    return this.gateway?.url ?? null
   }
 
   /**
@@ -193,6 +221,8 @@ export class EdgemirrorNode implements ControlApi {
         clearTimeout(timer)
       }
     }
+    // Readers first: a gateway response still streaming ends here, with the holder streams it had open.
+    await bounded('gateway', async () => { await this.gateway?.stop() })
     await Promise.all(this.background.map(async ([name, part]) => { await bounded(name, async () => { await part.stop() }) }))
     await bounded('shard server', async () => { await this.server.stop() })
     await bounded('libp2p host', async () => { await this.host.stop() })
@@ -234,7 +264,10 @@ export class EdgemirrorNode implements ControlApi {
       carbon: { gco2PerKwh: reading.gco2PerKwh, source: reading.source, stale: reading.stale, ...(reading.note !== undefined ? { note: reading.note } : {}) },
       ...this.repairs.counters(),
       repairJobs: this.repairs.jobs(),
-      scrub: this.scrubber.counters()
+      scrub: this.scrubber.counters(),
+      shardsSent: this.server.sentCounters(),
+      gateway: this.gatewayUrl,
+      cache: this.cache !== undefined ? this.cache.counters() : null
     }
   }
 
@@ -275,7 +308,7 @@ export class EdgemirrorNode implements ControlApi {
   }
 
   /** The name in the answer is this node's share record's when it shared the file (fetch/ knows only the manifest). */
-  async fetch (cid: string, options: { signal?: AbortSignal } = {}): Promise<FetchStart> {
+  async fetch (cid: string, options: { signal?: AbortSignal, range?: ByteRange } = {}): Promise<FetchStart> {
     const start = await this.fetching.fetch(cid, options)
     const recorded = (await this.records.get(cid).catch(() => undefined))?.name
     return recorded != null ? { ...start, name: recorded } : start

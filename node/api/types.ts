@@ -8,6 +8,7 @@ import type { JobStatus } from '../repair/repair-queue.ts'
 import type { RepairResult, RepairStats } from '../repair/types.ts'
 import type { ScrubStats } from '../repair/scrubber.ts'
 import type { ShareOptions, ShareResult } from '../share/types.ts'
+import type { CacheCounters } from '../gateway/edge-cache.ts'
 
 export type { CheckResult, ShardProof } from '../check/types.ts'
 export type { FetchReport, FetchStart } from '../fetch/types.ts'
@@ -30,6 +31,12 @@ export interface StatusResult extends RepairStats {
   zone: string
   region: string
   carbon: { gco2PerKwh: number, source: string, stale: boolean, note?: string }
+  /** Shard blocks and bytes this node sent to readers (fetches, gateways, repairs of other nodes). */
+  shardsSent: { blocks: number, bytes: number }
+  /** The HTTP gateway's base URL (files at <url>/f/<cid>), or null when it is off. */
+  gateway: string | null
+  /** The gateway's edge cache (stripes served from local disk), or null when it is off. */
+  cache: CacheCounters | null
 }
 
 export interface PeerView {

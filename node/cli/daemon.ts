@@ -23,7 +23,8 @@ export function registerDaemon (program: Command): void {
     const option = new Option(flag.option, flag.description)
     if (flag.parse !== undefined) option.argParser(flag.parse)
     command.addOption(option)
-    return { flag, name: option.attributeName() }
+    // A --no-X switch: commander sets X to true when it is absent; only its presence (false) is a setting given.
+    return { flag, name: option.attributeName(), negate: option.negate }
   })
   command
     // Not saved in config.json: how a daemon logs depends on what runs it (a terminal, journald, a log shipper).
@@ -34,8 +35,8 @@ export function registerDaemon (program: Command): void {
       const repo = repoDir(flags)
       const saved = await loadConfig(repo)
       // undefined = not given (the saved value stays); anything else replaces the saved value (null: --capacity unlimited).
-      const given = Object.fromEntries(settings.flatMap(({ flag, name }) => {
-        const value = flags[name]
+      const given = Object.fromEntries(settings.flatMap(({ flag, name, negate }) => {
+        const value = negate && flags[name] === true ? undefined : flags[name]
         return value === undefined ? [] : [[flag.key, flag.toSetting !== undefined ? flag.toSetting(value) : value]]
       }))
       const config: SavedConfig = { ...saved, ...given }
@@ -44,8 +45,8 @@ export function registerDaemon (program: Command): void {
       const { startDaemon } = await import('../daemon.ts')
       const daemon = await startDaemon(options, { log: createEventLog({ format: flags.logFormat, level: flags.logLevel }) })
       await saveConfig(repo, config)
-      output(flags, { peerId: daemon.peerId, addresses: daemon.addresses, api: daemon.apiUrl, repo }, r =>
-        [`edgemirror daemon ready (stop with Ctrl-C)`, `peer id  ${r.peerId}`, ...r.addresses.map(a => `address  ${a}`), `api      ${r.api}`, `repo     ${r.repo}`].join('\n'))
+      output(flags, { peerId: daemon.peerId, addresses: daemon.addresses, api: daemon.apiUrl, gateway: daemon.node.gatewayUrl, repo }, r =>
+        [`edgemirror daemon ready (stop with Ctrl-C)`, `peer id  ${r.peerId}`, ...r.addresses.map(a => `address  ${a}`), `api      ${r.api}`, `gateway  ${r.gateway ?? 'off'}`, `repo     ${r.repo}`].join('\n'))
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop)

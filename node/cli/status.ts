@@ -22,7 +22,13 @@ function human (s: StatusResult): string {
     `carbon     ${s.carbon.gco2PerKwh} gCO2/kWh from ${s.carbon.source}${s.carbon.stale ? ' (stale)' : ''}${s.carbon.note !== undefined ? ` — ${s.carbon.note}` : ''}`,
     `repair     ${s.repairsQueued} queued, ${s.repairsDone} done (${formatSize(s.bytesRepaired)} rebuilt), ${s.repairsFailed} failed, ${s.copiesCollected} extra copies collected${s.copiesKept > 0 ? ` (${s.copiesKept} kept: the other holder could not prove its copy)` : ''}${s.filesLost > 0 ? `, ${s.filesLost} FILES LOST` : ''}`,
     ...s.repairJobs.map(j => `  ${j.cid} ${j.state}: ${j.live}/${j.n} live${j.carbonNote !== undefined ? ` (${j.carbonNote})` : ''}${j.lastError !== undefined ? ` last error: ${j.lastError}` : ''}`),
-    `scrub      ${s.scrub.passes} passes, ${formatSize(s.scrub.bytesScrubbed)} checked, ${s.scrub.corruptFound} corrupt shards found`
+    `scrub      ${s.scrub.passes} passes, ${formatSize(s.scrub.bytesScrubbed)} checked, ${s.scrub.corruptFound} corrupt shards found`,
+    `gateway    ${s.gateway ?? 'off'}`,
+    `cache      ${s.cache === null ? 'off' : `${formatSize(s.cache.bytes)} of ${formatSize(s.cache.capacity)}, ${hitRate(s.cache.hits, s.cache.misses)} of ${s.cache.hits + s.cache.misses} stripe reads from disk`}`
   ]
   return lines.join('\n')
+}
+
+function hitRate (hits: number, misses: number): string {
+  return hits + misses === 0 ? '0%' : `${Math.round(100 * hits / (hits + misses))}%`
 }

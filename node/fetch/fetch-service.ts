@@ -2,6 +2,7 @@
 // block, fall back to other holders (or other shards) on error, stall or hash mismatch, and rebuild what is missing.
 import { decodeFile } from '../../coder/decoder.ts'
 import { toHex } from '../../coder/hash.ts'
+import { stripesForRange, type ByteRange } from '../../coder/layout.ts'
 import { manifestName, parseCid, type Manifest } from '../../coder/manifest.ts'
 import type { FetchReport, FetchStart } from './types.ts'
 import { Channel } from './channel.ts'
@@ -41,7 +42,8 @@ export class FetchService {
     return await loadManifest(this.components, cid, undefined, options.signal)
   }
 
-  async fetch (cid: string, options: { signal?: AbortSignal } = {}): Promise<FetchStart> {
+  /** The file's bytes, or only `range` of them (then only the stripes that hold the range are read). */
+  async fetch (cid: string, options: { signal?: AbortSignal, range?: ByteRange } = {}): Promise<FetchStart> {
     const log = this.components.log ?? silentLog
     const started = Date.now()
     let start: FetchStart & { k: number, m: number }
@@ -57,18 +59,19 @@ export class FetchService {
     return { ...fetching, done }
   }
 
-  private async start (cid: string, options: { signal?: AbortSignal }): Promise<FetchStart & { k: number, m: number }> {
-    const { signal } = options
+  private async start (cid: string, options: { signal?: AbortSignal, range?: ByteRange }): Promise<FetchStart & { k: number, m: number }> {
+    const { signal, range } = options
     parseCid(cid)
     // Fewer than k shards among the peers we are connected to: look further (DHT providers) before giving up.
     const { manifest, holders } = await findFile(this.components, cid, m => m.k, signal)
     const unheld = Array.from({ length: manifest.k + manifest.m }, (_, i) => i).filter(i => (holders.shards.get(i) ?? []).length === 0)
-    const source = new SwarmShardSource(this.components, cid, manifest, this.rank(holders), signal)
+    const stripeEnd = range === undefined ? undefined : stripesForRange(manifest, range).end
+    const source = new SwarmShardSource(this.components, cid, manifest, this.rank(holders), signal, stripeEnd)
     const preference = this.preference(manifest, holders)
     const body = new Channel<Uint8Array>()
     const done = (async (): Promise<FetchReport> => {
       try {
-        const decoded = await decodeFile(manifest, source, async chunk => { await body.send(chunk) }, { preference, signal, hedge: new HedgeTimer() })
+        const decoded = await decodeFile(manifest, source, async chunk => { await body.send(chunk) }, { preference, signal, range, hedge: new HedgeTimer() })
         // The decoder may also reconstruct a data shard it chose not to read (a nearer parity shard was cheaper);
         // what counts as rebuilt for the user is a data shard that was lost: unheld, unreadable or corrupt.
         const missing = [...new Set([...unheld, ...decoded.missing])].sort((a, b) => a - b)

@@ -63,6 +63,8 @@ export class ShardServer implements Startable {
   /** Handlers running, by stream: stop() aborts their streams and waits for them. */
   private readonly inflight = new Map<Stream, Promise<void>>()
   private stopping = false
+  /** Blocks and bytes of shards sent to readers (fetch, gateway, repair): status and metrics. */
+  private readonly sent = { blocks: 0, bytes: 0 }
 
   constructor (private readonly components: ShardServerComponents) {
     this.idleTimeoutMs = components.idleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS
@@ -97,6 +99,11 @@ export class ShardServer implements Startable {
     }
     for (const stream of this.inflight.keys()) stream.abort(new AbortedError('the node is stopping'))
     await Promise.allSettled([...this.inflight.values()])
+  }
+
+  /** Shard blocks and bytes this server has sent since it started. */
+  sentCounters (): { blocks: number, bytes: number } {
+    return { ...this.sent }
   }
 
   /** Bytes of the inbound budget in use (tests and status). */
@@ -219,7 +226,11 @@ export class ShardServer implements Startable {
       let block = await next()
       await writer.write(okMessage({ from: request.from, to }))
       try {
-        for (; block !== undefined; block = await next()) await writer.write(block)
+        for (; block !== undefined; block = await next()) {
+          await writer.write(block)
+          this.sent.blocks++
+          this.sent.bytes += block.byteLength
+        }
       } catch (err) {
         // Blocks are already flowing, so no error frame can follow: reset the stream and the reader moves on.
         log('get of shard %d of %s ended at block %d: %s', index, cid, s, (err as Error).message)

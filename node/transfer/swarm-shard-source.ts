@@ -54,7 +54,9 @@ export class SwarmShardSource implements ShardSource {
   private readonly servedBy = new Map<number, { stripe: number, peer: string }>()
 
   constructor (private readonly components: SwarmShardSourceComponents, private readonly cid: string, private readonly manifest: Manifest,
-    private readonly holders: Map<number, string[]>, private readonly signal?: AbortSignal) {}
+    private readonly holders: Map<number, string[]>, private readonly signal?: AbortSignal,
+    /** Streams stop before this stripe (a range read asks holders for its stripes only); default: the last one. */
+    private readonly stripeEnd = stripeCount(manifest)) {}
 
   async readBlock (index: number, stripe: number): Promise<Uint8Array | null> {
     for (const peer of this.holders.get(index) ?? []) {
@@ -143,7 +145,7 @@ export class SwarmShardSource implements ShardSource {
   }
 
   private open (peer: string, index: number, from: number, signal: AbortSignal): AsyncGenerator<Uint8Array> {
-    const to = stripeCount(this.manifest)
+    const to = this.stripeEnd
     if (peer === this.components.selfId) return readStoredBlocks(this.components.store, this.cid, index, this.manifest, from, to, signal)
     const combined = this.signal !== undefined ? AbortSignal.any([this.signal, signal]) : signal
     return getShardBlocks(this.components.dial, peer, this.cid, index, this.manifest, from, to, combined)

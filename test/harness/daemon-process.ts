@@ -38,6 +38,8 @@ export interface DaemonProcess {
   /** Multiaddrs including /p2p/<peerId>, as peers dial them. */
   addresses: string[]
   api: string
+  /** The HTTP gateway's base URL, or null when started with --gateway off. */
+  gateway: string | null
   pid: number
   child: ChildProcess
   /** Everything the daemon wrote on stderr (its logs), for failure reports. */
@@ -79,13 +81,15 @@ const OWN_PROCESS_GROUP = ['perl', '-e', 'setpgrp; exec @ARGV or die "exec: $!"'
  * Linux kill_orphaned_pgrp()) and ends instead of staying stopped forever.
  */
 export async function spawnDaemon (repo: string, args: string[] = [], options: NodeProcessOptions = {}): Promise<DaemonProcess> {
-  const child = spawn(...nodeCommand([CLI_PATH, 'daemon', '--repo', repo, '--json', '--exit-with-parent', String(process.pid), ...args], [...(options.prefix ?? []), ...OWN_PROCESS_GROUP]),
+  // The gateway's default port is fixed (4080): many daemons on one machine each take a free one, unless told.
+  const gateway = args.includes('--gateway') ? [] : ['--gateway', '127.0.0.1:0']
+  const child = spawn(...nodeCommand([CLI_PATH, 'daemon', '--repo', repo, '--json', '--exit-with-parent', String(process.pid), ...gateway, ...args], [...(options.prefix ?? []), ...OWN_PROCESS_GROUP]),
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
   let stdout = ''
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
   const exited = once(child, 'exit')
-  const ready = await new Promise<{ peerId: string, addresses: string[], api: string }>((resolve, reject) => {
+  const ready = await new Promise<{ peerId: string, addresses: string[], api: string, gateway: string | null }>((resolve, reject) => {
     const timer = setTimeout(() => { reject(new Error(`daemon in ${repo} not ready after ${READY_TIMEOUT_MS} ms: ${stderr}`)) }, READY_TIMEOUT_MS)
     child.stdout?.on('data', (d: Buffer) => {
       stdout += d.toString()

@@ -11,6 +11,6 @@ export async function pollUntil (deadlineMs: number, condition: () => Promise<bo
 }
 
 /** Poll `condition` until it holds; throw `timed out waiting for <what>` after `timeoutMs`. */
-export async function waitFor (condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  if (!(await pollUntil(timeoutMs, condition))) throw new Error(`timed out waiting for ${what}`)
+export async function waitFor (condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string, everyMs?: number): Promise<void> {
+  if (!(await pollUntil(timeoutMs, condition, everyMs))) throw new Error(`timed out waiting for ${what}`)
 }

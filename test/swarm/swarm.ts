@@ -59,7 +59,7 @@ export async function startSwarm (count: number, overrides: (i: number) => Parti
     }
   }
   const optionsFor = (i: number): DaemonOptions => ({
-    repo: repos[i], listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0', bootstrap: [], zone: `zone-${i}`, region: 'local', capacity: null, mdns: false, carbon: 100, ...overrides(i)
+    repo: repos[i], listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0', gateway: '127.0.0.1:0', gatewayMaxStreams: 64, cacheSize: 0, metrics: true, bootstrap: [], zone: `zone-${i}`, region: 'local', capacity: null, mdns: false, carbon: 100, ...overrides(i)
   })
   try {
     for (let i = 0; i < count; i++) {
