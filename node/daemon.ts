@@ -4,7 +4,6 @@ import { startControlServer } from './api/server.ts'
 import type { DaemonOptions } from './daemon-options.ts'
 import { EdgemirrorNode } from './edgemirror-node.ts'
 import { UsageError } from './errors.ts'
-import { lockRepo } from './repo-lock.ts'
 
 const log = logger('edgemirror:daemon')
 
@@ -18,14 +17,11 @@ export interface RunningDaemon {
 
 export async function startDaemon (options: DaemonOptions): Promise<RunningDaemon> {
   const [host, portText] = splitHostPort(options.api)
-  // First, before anything in the repo is read or written: a second daemon on it fails here, leaving the first alone.
-  const lock = await lockRepo(options.repo)
-  let node: EdgemirrorNode | undefined
+  // First, before anything in the repo is read or written, the node takes the repo's lock: a second daemon on it fails
+  // here, leaving the first alone.
+  const node = await EdgemirrorNode.launch(options)
   try {
-    node = await EdgemirrorNode.create(options)
-    await node.start()
     const api = await startControlServer({ api: node, host, port: Number(portText), repo: options.repo })
-    const running = node
     return {
       node,
       peerId: node.peerId,
@@ -34,16 +30,14 @@ export async function startDaemon (options: DaemonOptions): Promise<RunningDaemo
       stop: async () => {
         try {
           await api.stop()
-          await running.stop()
         } finally {
-          await lock.release()
+          await node.stop()
         }
       }
     }
   } catch (err) {
-    // The start failed: report that, not a failure to stop on the way out (which is logged).
-    await node?.stop().catch((stopErr: Error) => { log.error('stopping after a failed start: %s', stopErr.message) })
-    await lock.release()
+    // The API failed to start: report that, not a failure to stop on the way out (which is logged).
+    await node.stop().catch((stopErr: Error) => { log.error('stopping after a failed start: %s', stopErr.message) })
     throw err
   }
 }
