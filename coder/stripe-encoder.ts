@@ -53,6 +53,22 @@ export type WorkerReply =
   | { id: number, ok: false, message: string, code?: string }
 
 /**
+ * The worker thread running encode-worker, in this module's own form: compiled (dist/, what the bin and the library
+ * run) it is the .js beside this file; run from source (tests and benches under tsx) it is the .ts, and the worker needs the
+ * TypeScript loader too, since module hooks registered on this thread do not reach it. Both are resolved here, to
+ * absolute URLs: an eval'd worker resolves bare names from the process's working directory, which for a daemon
+ * started elsewhere holds no node_modules.
+ */
+function startEncodeWorker (): Worker {
+  // Not the parent's execArgv (a worker's default): a program using the library may run under flags such as
+  // `--import ./setup.ts` that the plain-JS worker cannot load, and the worker needs none of them.
+  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./encode-worker.js', import.meta.url), { execArgv: [] })
+  const url = new URL('./encode-worker.ts', import.meta.url).href
+  const loader = import.meta.resolve('tsx/esm/api')
+  return new Worker(`import(${JSON.stringify(loader)}).then(({ register }) => { register(); return import(${JSON.stringify(url)}) })`, { eval: true })
+}
+
+/**
  * The encode worker of this process: started on first use, shared by every share (each one a job), and not keeping
  * the process alive while idle. If it dies, what it had fails and the next share starts a new one.
  */
@@ -69,12 +85,7 @@ class EncodeWorker {
   }
 
   private constructor () {
-    // The worker needs the TypeScript loader too, and module hooks registered on this thread do not reach it. Both
-    // are resolved here, to absolute URLs: an eval'd worker resolves bare names from the process's working
-    // directory, which for a daemon started elsewhere holds no node_modules.
-    const url = new URL('./encode-worker.ts', import.meta.url).href
-    const loader = import.meta.resolve('tsx/esm/api')
-    this.worker = new Worker(`import(${JSON.stringify(loader)}).then(({ register }) => { register(); return import(${JSON.stringify(url)}) })`, { eval: true })
+    this.worker = startEncodeWorker()
     this.worker.unref()
     this.worker.on('message', (reply: WorkerReply) => { this.settle(reply) })
     this.worker.on('error', (err) => { this.fail(err) })

@@ -5,7 +5,6 @@ import type { DaemonOptions } from './daemon-options.ts'
 import { EdgemirrorNode, type NodeRuntime } from './edgemirror-node.ts'
 import { splitHostPort } from './host-port.ts'
 import { failureFields, silentLog } from './event-log.ts'
-import { lockRepo } from './repo-lock.ts'
 
 const log = logger('edgemirror:daemon')
 
@@ -20,14 +19,11 @@ export interface RunningDaemon {
 export async function startDaemon (options: DaemonOptions, runtime: NodeRuntime = {}): Promise<RunningDaemon> {
   const events = runtime.log ?? silentLog
   const { host, port } = splitHostPort('--api', options.api)
-  // First, before anything in the repo is read or written: a second daemon on it fails here, leaving the first alone.
-  const lock = await lockRepo(options.repo)
-  let node: EdgemirrorNode | undefined
+  // First, before anything in the repo is read or written, the node takes the repo's lock: a second daemon on it fails
+  // here, leaving the first alone.
+  const node = await EdgemirrorNode.launch(options, runtime)
   try {
-    node = await EdgemirrorNode.create(options, runtime)
-    await node.start()
     const api = await startControlServer({ api: node, host, port, repo: options.repo })
-    const running = node
     const peer = node.peerId
     events.info('daemon.start', { peer, addresses: node.addresses, api: api.url, repo: options.repo, zone: options.zone, region: options.region })
     return {
@@ -38,20 +34,20 @@ export async function startDaemon (options: DaemonOptions, runtime: NodeRuntime 
       stop: async () => {
         try {
           await api.stop()
-          await running.stop()
-          events.info('daemon.stop', { peer, repo: options.repo })
-        } catch (err) {
-          events.error('daemon.stop', { peer, repo: options.repo, ...failureFields(err) })
-          throw err
         } finally {
-          await lock.release()
+          try {
+            await node.stop()
+            events.info('daemon.stop', { peer, repo: options.repo })
+          } catch (err) {
+            events.error('daemon.stop', { peer, repo: options.repo, ...failureFields(err) })
+            throw err
+          }
         }
       }
     }
   } catch (err) {
-    // The start failed: report that, not a failure to stop on the way out (which is logged).
-    await node?.stop().catch((stopErr: Error) => { log.error('stopping after a failed start: %s', stopErr.message) })
-    await lock.release()
+    // The API failed to start: report that, not a failure to stop on the way out (which is logged).
+    await node.stop().catch((stopErr: Error) => { log.error('stopping after a failed start: %s', stopErr.message) })
     throw err
   }
 }

@@ -3,7 +3,6 @@
 // order, and maps the ControlApi onto them; the logic lives in the services (share/, fetch/, check/, repair/,
 // membership/, transfer/).
 import type { ByteRange } from '../coder/layout.ts'
-import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -25,6 +24,7 @@ import { splitHostPort } from './host-port.ts'
 import { createHost, type Host } from './host.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { ManifestCache } from './manifest-cache.ts'
+import { lockRepo, type RepoLock } from './repo-lock.ts'
 import { Membership } from './membership/membership.ts'
 import type { PeerDirectory } from './membership/peer-directory.ts'
 import { selfInfo } from './membership/self-info.ts'
@@ -93,7 +93,7 @@ export class EdgemirrorNode implements ControlApi {
   /** Background work, stopped first and together (it is aborted, not waited out). */
   private readonly background: Array<[name: string, part: Startable]>
 
-  private constructor (private readonly options: DaemonOptions, readonly host: Host, private readonly store: ShardStore, private readonly carbon: CarbonProvider, runtime: NodeRuntime) {
+  private constructor (private readonly options: DaemonOptions, private readonly lock: RepoLock, readonly host: Host, private readonly store: ShardStore, private readonly carbon: CarbonProvider, runtime: NodeRuntime) {
     const selfId = host.peerId.toString()
     const dial: Dialer = async (peer, protocol, opts) => await host.dialProtocol(peerIdFromString(peer), protocol, { signal: opts?.signal })
     const providers = dhtProviders(host)
@@ -161,14 +161,34 @@ export class EdgemirrorNode implements ControlApi {
     this.gatewayFiles = this.cache ?? swarmFiles
   }
 
-  /** Open the repo (identity, store) and build the host; nothing listens until start(). */
+  /** Lock the repo, open it (identity, store) and build the host; nothing listens until start(). The node holds the
+   *  repo's lock until stop(): a second node on the repo, in this process or another, fails here with ERR_REPO_LOCKED
+   *  before it reads or writes anything in it. */
   static async create (options: DaemonOptions, runtime: NodeRuntime = {}): Promise<EdgemirrorNode> {
-    await mkdir(options.repo, { recursive: true, mode: 0o700 })
-    const privateKey = await loadOrCreateIdentity(options.repo)
-    const store = new FsShardStore({ dir: join(options.repo, 'store'), capacity: options.capacity })
-    const carbon = createCarbonProvider({ carbon: options.carbon, country: options.carbonCountry, file: options.carbonFile, url: options.carbonUrl, log: (message) => { log(message) } })
-    const host = await createHost({ privateKey, listen: options.listen, bootstrap: options.bootstrap, mdns: options.mdns })
-    return new EdgemirrorNode(options, host, store, carbon, runtime)
+    const lock = await lockRepo(options.repo)
+    try {
+      const privateKey = await loadOrCreateIdentity(options.repo)
+      const store = new FsShardStore({ dir: join(options.repo, 'store'), capacity: options.capacity })
+      const carbon = createCarbonProvider({ carbon: options.carbon, country: options.carbonCountry, file: options.carbonFile, url: options.carbonUrl, log: (message) => { log(message) } })
+      const host = await createHost({ privateKey, listen: options.listen, bootstrap: options.bootstrap, mdns: options.mdns })
+      return new EdgemirrorNode(options, lock, host, store, carbon, runtime)
+    } catch (err) {
+      await lock.release()
+      throw err
+    }
+  }
+
+  /** create() then start(); a node that fails to start is stopped (the lock released) and the start's error thrown. */
+  static async launch (options: DaemonOptions, runtime: NodeRuntime = {}): Promise<EdgemirrorNode> {
+    const node = await EdgemirrorNode.create(options, runtime)
+    try {
+      await node.start()
+    } catch (err) {
+      // Report the start's failure, not a failure to stop on the way out (which is logged).
+      await node.stop().catch((stopErr: Error) => { log.error('stopping after a failed start: %s', stopErr.message) })
+      throw err
+    }
+    return node
   }
 
   get peerId (): string {
@@ -202,7 +222,7 @@ export class EdgemirrorNode implements ControlApi {
   /**
    * Stop everything, each part within SERVICE_STOP_TIMEOUT_MS whatever it is doing (docs/REPAIR.md, "Stopping"):
    * background work first (it is aborted, not waited out), then the streams being served, the host, the carbon
-   * provider and the store. A part that fails or overruns is logged and the rest still stop; the first such failure
+   * provider and the store, and last the repo's lock. A part that fails or overruns is logged and the rest still stop; the first such failure
    * is thrown at the end (ERR_STOP_FAILED), so the daemon exits non-zero and says why.
    */
   async stop (): Promise<void> {
@@ -228,6 +248,7 @@ export class EdgemirrorNode implements ControlApi {
     await bounded('libp2p host', async () => { await this.host.stop() })
     await bounded('carbon provider', async () => { await this.carbon.stop() })
     await bounded('shard store', async () => { await this.store.stop() })
+    await bounded('repo lock', async () => { await this.lock.release() })
     if (failures.length > 0) throw new EdgemirrorError('ERR_STOP_FAILED', `the node did not stop cleanly: ${failures.join('; ')}`, { failures })
   }
 

@@ -17,7 +17,7 @@ import { setFlagsFromString } from 'node:v8'
 export const HEAP_GROWING_PERCENT = 300
 
 /**
- * Flags that only take effect on node's command line (the heap is sized when it starts): `node/cli/edgemirror.js`
+ * Flags that only take effect on node's command line (the heap is sized when it starts): `node/cli/edgemirror.ts`
  * carries them in its shebang and `nodeCommand` (test/harness/daemon-process.ts) adds them to every child it starts.
  * A 4 MiB semi-space (V8's default is up to 16 MiB, two of them) keeps ~25 MiB less resident per process; the
  * data lives outside the heap, so more frequent scavenges cost little (docs/BENCHMARKS.md).

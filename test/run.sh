@@ -6,6 +6,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 [ "$#" -gt 0 ] || { echo "usage: test/run.sh FILE..." >&2; exit 2; }
+# The harness runs the compiled CLI (dist/): build it once here, so the files running side by side find it current
+# (test/harness/build.ts would otherwise build it in each of them).
+npm run --silent build || exit 1
 base_tmp="${TMPDIR:-/tmp}"
 run_dir=$(mktemp -d "$base_tmp/edgemirror-suite.XXXXXX")
 export EDGEMIRROR_SUITE_RUN="$run_dir"

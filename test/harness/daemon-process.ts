@@ -1,13 +1,16 @@
 // Real daemons and CLI runs as child processes: what the demo, the end-to-end tests and the benchmarks drive, so
-// they exercise exactly what a user runs (the `edgemirror` bin, its flags, its JSON output, its exit codes).
+// they exercise exactly what a user runs (the compiled `edgemirror` bin, its flags, its JSON output, its exit codes).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { STREAMING_NODE_FLAGS } from '../../node/heap-tuning.ts'
+import { ensureBuilt } from './build.ts'
 
-/** The `edgemirror` bin entry (package.json "bin"). */
-export const CLI_PATH = fileURLToPath(new URL('../../node/cli/edgemirror.js', import.meta.url))
+ensureBuilt()
+
+/** The `edgemirror` bin entry (package.json "bin"): the compiled CLI, no TypeScript loader. */
+export const CLI_PATH = fileURLToPath(new URL('../../dist/node/cli/edgemirror.js', import.meta.url))
 
 /** Carries this process's pid to the children it starts, for test/harness/exit-with-parent.ts. */
 export const EXIT_WITH_PARENT_ENV = 'EDGEMIRROR_EXIT_WITH_PARENT'
