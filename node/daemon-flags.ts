@@ -3,6 +3,7 @@
 // (node/cli/daemon.ts) builds its options from it, config.ts checks a saved config against it, and daemon-options.ts
 // fills the defaults from it: adding a setting means one row here and one field in DaemonOptions.
 import { UsageError } from './errors.ts'
+import { UNDECLARED_ZONE } from './placement/domains.ts'
 import { parseDuration } from './duration.ts'
 import { parseRate, parseSize } from './size.ts'
 import type { DaemonOptions } from './daemon-options.ts'
@@ -34,7 +35,8 @@ export const DAEMON_FLAGS: readonly DaemonFlag[] = [
   { key: 'listen', option: '--listen <multiaddr>', description: `address to listen on, repeatable (default ${DEFAULT_LISTEN})`, parse: collect, type: 'strings', default: [DEFAULT_LISTEN] },
   { key: 'api', option: '--api <host:port>', description: `control API address, loopback only (default ${DEFAULT_API})`, type: 'string', default: DEFAULT_API },
   { key: 'bootstrap', option: '--bootstrap <multiaddr>', description: 'a peer to join through (/ip4/…/tcp/…/p2p/…), repeatable', parse: collect, type: 'strings', default: [] },
-  { key: 'zone', option: '--zone <name>', description: 'failure domain: machines that fail together (a building, a power feed)', type: 'string', default: 'default' },
+  // No --zone: this peer is a failure domain of its own (UNDECLARED_ZONE), not one zone shared by every peer without one.
+  { key: 'zone', option: '--zone <name>', description: 'failure domain: machines that fail together (a building, a power feed); default: none, this peer is a domain of its own', type: 'string', default: UNDECLARED_ZONE },
   { key: 'region', option: '--region <name>', description: 'larger failure domain and latency group (a city, a country)', type: 'string', default: 'default' },
   { key: 'carbon', option: '--carbon <gCO2/kWh>', description: 'static carbon intensity of this peer\'s electricity', parse: nonNegative('--carbon'), type: 'number' },
   { key: 'carbonCountry', option: '--carbon-country <CC>', description: 'yearly average carbon intensity of a country (ISO 3166 alpha-2, e.g. FR)', type: 'string' },

@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { ApiClient } from '../api/client.ts'
 import type { CheckResult } from '../api/types.ts'
+import { zoneLabel } from '../placement/domains.ts'
 import { action, EXIT_FAILURE, output, repoDir, table, withCommonOptions, type CommonOptions } from './common.ts'
 
 export function registerCheck (program: Command): void {
@@ -18,7 +19,7 @@ function human (r: CheckResult): string {
   const state = r.healthy ? 'healthy' : r.live >= r.k ? 'degraded (recoverable)' : 'LOST (fewer than k shards)'
   return [
     `${r.cid}: ${r.live}/${r.k + r.m} shards live, need ${r.k}: ${state}`,
-    table(['index', 'peer', 'region', 'zone', 'live'], r.shards.map(s => [s.index, s.peer, s.region, s.zone, s.live ? 'yes' : s.proof !== undefined ? `no (proof ${s.proof})` : 'no'])),
+    table(['index', 'peer', 'region', 'zone', 'live'], r.shards.map(s => [s.index, s.peer, s.region, zoneLabel(s.zone), s.live ? 'yes' : s.proof !== undefined ? `no (proof ${s.proof})` : 'no'])),
     ...(r.repair !== undefined
       ? [`repair (this node's view, holder map generation ${r.repair.generation}): ${r.repair.leader ? 'this node leads' : 'another holder leads'}${r.repair.job !== undefined ? `, job ${r.repair.job.state}${r.repair.job.carbonNote !== undefined ? ` (${r.repair.job.carbonNote})` : ''}` : ''}`]
       : [])

@@ -7,6 +7,7 @@ import { BLOCK_ALIGNMENT, DEFAULT_K, DEFAULT_M, MAX_BLOCK_SIZE, MAX_TOTAL_SHARDS
 import { ApiClient } from '../api/client.ts'
 import type { ShareResult } from '../api/types.ts'
 import { UsageError } from '../errors.ts'
+import { zoneLabel } from '../placement/domains.ts'
 import { formatSize } from '../size.ts'
 import { action, integerIn, output, repoDir, table, withCommonOptions, type CommonOptions } from './common.ts'
 import { byteProgress } from './progress.ts'
@@ -61,7 +62,7 @@ function human (r: ShareResult, explain: boolean): string {
   const lines = [
     `shared ${formatSize(r.size)} as ${scheme} with ${r.codec}`,
     `cid ${r.cid}`,
-    table(['index', 'peer', 'region', 'zone'], r.shards.map(s => [s.index, s.peer, s.region, s.zone])),
+    table(['index', 'peer', 'region', 'zone'], r.shards.map(s => [s.index, s.peer, s.region, zoneLabel(s.zone)])),
     ...r.warnings.map(w => `warning: ${w}`)
   ]
   if (explain) lines.push('placement:', ...r.explain.map(l => `  ${l}`))
