@@ -3,10 +3,10 @@ import type { Command } from 'commander'
 import { ApiClient } from '../api/client.ts'
 import type { CheckResult } from '../api/types.ts'
 import { zoneLabel } from '../placement/domains.ts'
-import { action, EXIT_FAILURE, output, repoDir, table, withCommonOptions, type CommonOptions } from './common.ts'
+import { action, cidArgument, EXIT_FAILURE, output, repoDir, table, withCommonOptions, type CommonOptions } from './common.ts'
 
 export function registerCheck (program: Command): void {
-  withCommonOptions(program.command('check').argument('<cid>', 'the file id printed by share').description('show where each shard of a file lives and whether the file is at full redundancy (exit 1 if not)'))
+  withCommonOptions(program.command('check').addArgument(cidArgument()).description('show where each shard of a file lives and whether the file is at full redundancy (exit 1 if not)'))
     .action(action(async (cid: string, options: CommonOptions) => {
       const api = await ApiClient.connect(repoDir(options))
       const result = await api.check(cid)

@@ -2,10 +2,11 @@
 import { Option, type Command } from 'commander'
 import { loadConfig, saveConfig, type SavedConfig } from '../config.ts'
 import { DAEMON_FLAGS } from '../daemon-flags.ts'
-import { daemonOptions } from '../daemon-options.ts'
+import { checkDaemonOptions, daemonOptions } from '../daemon-options.ts'
+import type { RunningDaemon } from '../daemon.ts'
 import { SERVICE_STOP_TIMEOUT_MS } from '../constants.ts'
 import { watchParent } from '../parent-watch.ts'
-import { action, integerIn, output, repoDir, withCommonOptions, type CommonOptions } from './common.ts'
+import { integerIn, output, repoDir, reportError, withCommonOptions, type CommonOptions } from './common.ts'
 
 /** The parsed command line: the flag table's settings (node/daemon-flags.ts) by commander's attribute name, and the
  *  flags that are not settings (not saved in config.json). */
@@ -23,20 +24,30 @@ export function registerDaemon (program: Command): void {
   })
   command
     .addOption(new Option('--exit-with-parent <pid>', 'also stop cleanly once process PID (the one starting the daemon) is no longer its parent: it exited, however (even SIGKILL); for supervisors and test harnesses').argParser(integerIn('--exit-with-parent', 1, 2 ** 22)))
-    .action(action(async (flags: DaemonFlags) => {
+    .action(async (flags: DaemonFlags) => {
       const repo = repoDir(flags)
-      const saved = await loadConfig(repo)
-      // undefined = not given (the saved value stays); anything else replaces the saved value (null: --capacity unlimited).
-      const given = Object.fromEntries(settings.flatMap(({ flag, name }) => {
-        const value = flags[name]
-        return value === undefined ? [] : [[flag.key, flag.toSetting !== undefined ? flag.toSetting(value) : value]]
-      }))
-      const config: SavedConfig = { ...saved, ...given }
-      const options = daemonOptions(repo, config)
-      // Loaded here, not at the top: the other verbs need none of libp2p, and every CLI call would pay for it.
-      const { startDaemon } = await import('../daemon.ts')
-      const daemon = await startDaemon(options)
-      await saveConfig(repo, config)
+      let daemon: RunningDaemon
+      try {
+        const saved = await loadConfig(repo)
+        // undefined = not given (the saved value stays); anything else replaces the saved value (null: --capacity unlimited).
+        const given = Object.fromEntries(settings.flatMap(({ flag, name }) => {
+          const value = flags[name]
+          return value === undefined ? [] : [[flag.key, flag.toSetting !== undefined ? flag.toSetting(value) : value]]
+        }))
+        const config: SavedConfig = { ...saved, ...given }
+        const options = daemonOptions(repo, config)
+        await checkDaemonOptions(options)
+        // Loaded here, not at the top: the other verbs need none of libp2p, and every CLI call would pay for it.
+        const { startDaemon } = await import('../daemon.ts')
+        daemon = await startDaemon(options)
+        await saveConfig(repo, config)
+      } catch (err) {
+        // A daemon that did not start exits now, non-zero: whatever a failed start left behind (a half-built host, a
+        // timer) would otherwise keep the process alive after the error was printed (issue #15: `--placement
+        // carbon=2,foo=1` printed ERR_USAGE and never exited). The repo lock is the kernel's and goes with the process.
+        reportError(err, flags.json === true)
+        process.exit(process.exitCode)
+      }
       output(flags, { peerId: daemon.peerId, addresses: daemon.addresses, api: daemon.apiUrl, repo }, r =>
         [`edgemirror daemon ready (stop with Ctrl-C)`, `peer id  ${r.peerId}`, ...r.addresses.map(a => `address  ${a}`), `api      ${r.api}`, `repo     ${r.repo}`].join('\n'))
       await new Promise<void>((resolve) => {
@@ -60,5 +71,5 @@ export function registerDaemon (program: Command): void {
           process.exit(process.exitCode ?? 1)
         }, SERVICE_STOP_TIMEOUT_MS).unref()
       }
-    }))
+    })
 }
