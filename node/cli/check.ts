@@ -18,7 +18,8 @@ export function registerCheck (program: Command): void {
 function human (r: CheckResult): string {
   const state = r.healthy ? 'healthy' : r.live >= r.k ? 'degraded (recoverable)' : 'LOST (fewer than k shards)'
   return [
-    `${r.cid}: ${r.live}/${r.k + r.m} shards live, need ${r.k}: ${state}`,
+    `${r.cid}: ${r.live}/${r.k + r.m} shards live, need ${r.k}: ${state}` +
+      (r.survivesHolderLosses >= 0 ? `; survives the loss of ${r.survivesHolderLosses} more holder(s)${r.survivesHolderLosses < r.m && r.healthy ? ' (some peers hold several shards)' : ''}` : ''),
     table(['index', 'peer', 'region', 'zone', 'live'], r.shards.map(s => [s.index, s.peer, s.region, zoneLabel(s.zone), s.live ? 'yes' : s.proof !== undefined ? `no (proof ${s.proof})` : 'no'])),
     ...(r.repair !== undefined
       ? [`repair (this node's view, holder map generation ${r.repair.generation}): ${r.repair.leader ? 'this node leads' : 'another holder leads'}${r.repair.job !== undefined ? `, job ${r.repair.job.state}${r.repair.job.carbonNote !== undefined ? ` (${r.repair.job.carbonNote})` : ''}` : ''}`]

@@ -1,4 +1,5 @@
 // `edgemirror share FILE`: stream a file to the daemon, which erasure-codes it and spreads the shards over the swarm.
+// `share -` reads standard input, spooled to a temp file in the repo first (the daemon needs the size up front).
 import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { rm, stat } from 'node:fs/promises'

@@ -20,6 +20,13 @@ export function explainPlacement (request: { k: number, m: number, shardSize: nu
     `score (lower is better) = carbon ${f2(weights.carbon)} x gCO2/TB-month / ref + latency ${f2(weights.latency)} x RTT / ref + ` +
       `balance ${f2(weights.balance)} x fill + rendezvous ${HRW_WEIGHT} x hash`
   ]
+  const byPeer = new Map<string, number[]>()
+  for (const d of details) byPeer.set(d.peerId, [...(byPeer.get(d.peerId) ?? []), d.index])
+  const doubled = [...byPeer].filter(([, indexes]) => indexes.length > 1)
+  if (doubled.length > 0) {
+    lines.push(`fewer peers than shards: ${doubled.map(([peer, indexes]) => `${peer} holds shards ${indexes.join(', ')}`).join('; ')} ` +
+      '(losing one of these peers loses all of its shards)')
+  }
   for (const d of details) {
     const t = d.terms
     const skips = d.skipped.zoneFull + d.skipped.regionFull + d.skipped.peerFull

@@ -79,6 +79,11 @@ describe('the README recipe on 3 loopback daemons', () => {
     assert.equal(doubled.code, 0, doubled.stderr)
     assert.match(doubled.stdout, /warning: fewer peers than shards: some peers hold several shards of this file/)
     assert.match(doubled.stdout, /constraints: <=2 per peer/)
+    assert.match(doubled.stdout, /fewer peers than shards: \S+ holds shards \d, \d; /)
+    const cid = /^cid (\S+)$/m.exec(doubled.stdout)?.[1] as string
+    const check = await cli(1, ['check', cid])
+    assert.equal(check.code, 0, check.stderr)
+    assert.match(check.stdout, /6\/6 shards live, need 4: healthy; survives the loss of 1 more holder\(s\) \(some peers hold several shards\)/)
   })
 
   it('fetch refuses to replace a file unless --force; cat and fetch -o - write only the bytes to stdout; share - reads stdin', async () => {

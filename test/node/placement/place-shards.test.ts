@@ -102,6 +102,7 @@ describe('placeShards examples', () => {
     const p = placeShards({ key: 'f', k: 4, m: 2, shardSize: 1, allowFewerPeers: true }, [peer(0, { zone: '' }), peer(1, { zone: '' }), peer(2, { zone: '' })])
     assert.equal(p.multiplePerPeer, true)
     assert.equal(p.constraints.peerCap, 2)
+    assert.ok(p.explain().some(l => /^fewer peers than shards: peer-\d holds shards \d, \d; peer-\d holds shards \d, \d; peer-\d holds shards \d, \d \(losing one/.test(l)), p.explain().join('\n'))
     // Two shards per peer with m = 2: one lost peer is survivable, two are not.
     const one = placeShards({ key: 'f', k: 2, m: 1, shardSize: 1, allowFewerPeers: true }, [peer(0, { zone: '' }), peer(1, { zone: '' })])
     assert.equal(one.constraints.zoneLossSurvivable, false)
