@@ -16,6 +16,11 @@ export const MAX_BLOCK_SIZE = 16 * 1024 * 1024
 export const MAX_TOTAL_SHARDS = 256
 
 /** Defaults for `share`: RS(4,2) survives any 2 lost peers at 1.5x storage (replication x3 needs 3x). */
+/** The Reed-Solomon backends a share may ask for (`share --codec`): ids recorded in manifests, here so the CLI can check
+ *  a flag without loading a codec. rs-native-1 works only where its addon built. */
+export const RS_WASM_CODEC_ID = 'rs-wasm-1'
+export const RS_NATIVE_CODEC_ID = 'rs-native-1'
+
 export const DEFAULT_K = 4
 export const DEFAULT_M = 2
 

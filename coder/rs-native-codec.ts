@@ -6,8 +6,9 @@ import { createRequire } from 'node:module'
 import type { Codec } from './codec.ts'
 import { contiguous, scatterTargets, shardLength, verifyByReencoding } from './codec-support.ts'
 import { EdgemirrorError, InvalidParametersError } from './errors.ts'
+import { RS_NATIVE_CODEC_ID } from './constants.ts'
 
-export const RS_NATIVE_CODEC_ID = 'rs-native-1'
+export { RS_NATIVE_CODEC_ID }
 
 interface RonomonModule {
   MAX_K: number

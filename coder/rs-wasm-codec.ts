@@ -8,8 +8,9 @@ import type { Codec } from './codec.ts'
 import { contiguous, scatter, scatterTargets, shardLength, verifyByReencoding } from './codec-support.ts'
 import { EdgemirrorError, InvalidParametersError } from './errors.ts'
 import { encodingMatrix, invertMatrix, mulAddInto } from './gf256.ts'
+import { RS_WASM_CODEC_ID } from './constants.ts'
 
-export const RS_WASM_CODEC_ID = 'rs-wasm-1'
+export { RS_WASM_CODEC_ID }
 
 let compiled: Promise<WebAssembly.Module> | undefined
 

@@ -5,6 +5,7 @@
 import { UsageError } from './errors.ts'
 import { splitHostPort } from './host-port.ts'
 import { parseIntegerIn } from './integer.ts'
+import { UNDECLARED_ZONE } from './placement/domains.ts'
 import { parseDuration } from './duration.ts'
 import { parseRate, parseSize } from './size.ts'
 import type { DaemonOptions } from './daemon-options.ts'
@@ -48,7 +49,8 @@ export const DAEMON_FLAGS: readonly DaemonFlag[] = [
   { key: 'cacheSize', option: '--cache-size <size>', description: `disk for the gateway's edge cache of decoded stripes, e.g. 10GiB, 0 for none (default ${DEFAULT_CACHE_SIZE_TEXT})`, parse: parseSize, type: 'number', default: DEFAULT_CACHE_SIZE },
   { key: 'metrics', option: '--no-metrics', description: 'no Prometheus metrics at /metrics on the gateway address', type: 'boolean', default: true },
   { key: 'bootstrap', option: '--bootstrap <multiaddr>', description: 'a peer to join through (/ip4/…/tcp/…/p2p/…), repeatable', parse: collect, type: 'strings', default: [] },
-  { key: 'zone', option: '--zone <name>', description: 'failure domain: machines that fail together (a building, a power feed)', type: 'string', default: 'default' },
+  // No --zone: this peer is a failure domain of its own (UNDECLARED_ZONE), not one zone shared by every peer without one.
+  { key: 'zone', option: '--zone <name>', description: 'failure domain: machines that fail together (a building, a power feed); default: none, this peer is a domain of its own', type: 'string', default: UNDECLARED_ZONE },
   { key: 'region', option: '--region <name>', description: 'larger failure domain and latency group (a city, a country)', type: 'string', default: 'default' },
   { key: 'carbon', option: '--carbon <gCO2/kWh>', description: 'static carbon intensity of this peer\'s electricity', parse: nonNegative('--carbon'), type: 'number' },
   { key: 'carbonCountry', option: '--carbon-country <CC>', description: 'yearly average carbon intensity of a country (ISO 3166 alpha-2, e.g. FR)', type: 'string' },

@@ -2,6 +2,10 @@
 // Parsed by node/cli/daemon.ts, consumed by node/daemon.ts.
 import { DAEMON_FLAGS } from './daemon-flags.ts'
 import type { SavedConfig } from './config.ts'
+import { CarbonDataError, UsageError } from './errors.ts'
+import { countryAverage } from './carbon/country-averages.ts'
+import { parseWeights } from './placement/weights.ts'
+import { DEAD_AFTER_MS, HEARTBEAT_INTERVAL_MS, MIN_HEARTBEATS_PER_DEAD_AFTER } from './repair/constants.ts'
 
 export interface DaemonOptions {
   /** Repo directory (config, identity, store, API address and token). */
@@ -57,4 +61,46 @@ export { DEFAULT_API, DEFAULT_LISTEN } from './daemon-flags.ts'
 export function daemonOptions (repo: string, config: SavedConfig): DaemonOptions {
   const defaults = Object.fromEntries(DAEMON_FLAGS.filter(f => f.default !== undefined && config[f.key] == null).map(f => [f.key, f.default]))
   return { ...config, ...defaults, repo } as DaemonOptions
+}
+
+/**
+ * What can be wrong with the options, found before the repo is touched or a socket opened: ERR_USAGE naming the flag,
+ * so that `daemon --listen garbage` exits 2 at once rather than failing deep inside libp2p (issue #15). Checks values
+ * from config.json too (they are the same settings).
+ */
+export async function checkDaemonOptions (options: DaemonOptions): Promise<void> {
+  // Loaded here: the other CLI verbs never need multiaddr.
+  const { multiaddr } = await import('@multiformats/multiaddr')
+  const parse = (flag: string, text: string, want: string): Array<{ name: string, value?: string }> => {
+    try {
+      return multiaddr(text).getComponents()
+    } catch (err) {
+      throw new UsageError(`${flag} ${JSON.stringify(text)} is not a multiaddr (${(err as Error).message}); want ${want}`)
+    }
+  }
+  for (const text of options.listen) {
+    const want = 'e.g. /ip4/0.0.0.0/tcp/4050'
+    if (!parse('--listen', text, want).some(c => c.name === 'tcp')) throw new UsageError(`--listen ${JSON.stringify(text)} has no /tcp/ port (edgemirror listens on TCP); want ${want}`)
+  }
+  for (const text of options.bootstrap) {
+    const want = 'the address of a peer with its id, e.g. /ip4/192.168.1.10/tcp/4050/p2p/12D3KooW… (`edgemirror id` on that peer prints it)'
+    const parts = parse('--bootstrap', text, want)
+    if (!parts.some(c => c.name === 'tcp') || !parts.some(c => c.name === 'p2p')) throw new UsageError(`--bootstrap ${JSON.stringify(text)} lacks a /tcp/ port or a /p2p/ peer id; want ${want}`)
+  }
+  if (options.placement !== undefined) parseWeights(options.placement)
+  if (options.carbonCountry !== undefined) {
+    try {
+      countryAverage(options.carbonCountry)
+    } catch (err) {
+      if (err instanceof CarbonDataError) throw new UsageError(err.message)
+      throw err
+    }
+  }
+  const heartbeat = options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS
+  const deadAfter = options.deadAfterMs ?? DEAD_AFTER_MS
+  if (heartbeat <= 0) throw new UsageError('--heartbeat must be more than 0')
+  if (deadAfter < MIN_HEARTBEATS_PER_DEAD_AFTER * heartbeat) {
+    throw new UsageError(`--dead-after (${deadAfter} ms) must be at least ${MIN_HEARTBEATS_PER_DEAD_AFTER} x --heartbeat (${heartbeat} ms): ` +
+      'with fewer heartbeats in the window one late report declares a live holder dead')
+  }
 }

@@ -12,6 +12,19 @@ export class NotFoundError extends EdgemirrorError {
 /** What a user can do about too few peers when sharing (share has --allow-fewer-peers). */
 export const SHARE_FEWER_PEERS_HINT = 'use --allow-fewer-peers to place several shards per peer'
 
+/**
+ * What would work for a share of RS(k, m) with only `peers` eligible peers: the geometry that uses them all one shard
+ * each, keeping as much of the parity asked for as fits with no more parity than data (3 peers: --k 2 --m 1), or
+ * --replicas for a replicated file; and --allow-fewer-peers.
+ */
+export function shareFewerPeersHint (peers: number, k: number, m: number): string {
+  if (peers < 2) return `with ${peers} peer(s) no geometry survives a lost peer: ${SHARE_FEWER_PEERS_HINT}, or start more peers`
+  const parity = Math.min(m, Math.floor(peers / 2))
+  const fits = k === 1 ? `--replicas ${peers}` : `--k ${peers - parity} --m ${parity}`
+  const survives = k === 1 ? peers - 1 : parity
+  return `with ${peers} peers try ${fits} (survives ${survives} lost peer(s)), or --allow-fewer-peers to place several shards per peer`
+}
+
 export class NotEnoughPeersError extends EdgemirrorError {
   /** `hint`: what the caller's user can do about it; repair has no --allow-fewer-peers, so it passes its own. */
   constructor (available: number, needed: number, details: Record<string, unknown> = {}, hint = SHARE_FEWER_PEERS_HINT) {

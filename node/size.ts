@@ -35,14 +35,15 @@ export function parseRate (text: string): number {
   return bytes
 }
 
-/** A size for people: decimal units, up to 3 significant digits (`1.5 MB`, `512 B`, `2.2 TB`). */
+/** A size for people, the one unit system of human output: binary IEC units (KiB = 1024 B, MiB, GiB, …; IEC 80000-13),
+ *  up to 3 significant digits (`1.5 MiB`, `512 B`, `2 TiB`), as the progress bars count. */
 export function formatSize (bytes: number): string {
   if (!Number.isFinite(bytes)) return String(bytes)
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB']
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
   let value = Math.abs(bytes)
   let unit = 0
-  while (value >= 999.5 && unit < units.length - 1) {
-    value /= 1000
+  while (value >= 1023.5 && unit < units.length - 1) {
+    value /= 1024
     unit++
   }
   const digits = unit === 0 ? String(Math.round(value)) : String(Number(value.toPrecision(3)))

@@ -38,6 +38,25 @@ export class CheckService {
     })
     shards.sort((a, b) => a.index - b.index)
     const live = new Set(shards.filter(s => s.live).map(s => s.index)).size
-    return { cid, k: manifest.k, m: manifest.m, live, healthy: live === n, shards, repair: components.repairView(cid) }
+    const survivesHolderLosses = holderLossesSurvived(shards, manifest.k)
+    return { cid, k: manifest.k, m: manifest.m, live, healthy: live === n, survivesHolderLosses, shards, repair: components.repairView(cid) }
+  }
+}
+
+/** Live holders that can go, the one that takes the most indexes with it (no other live copy) first, with k indexes
+ *  still live. Greedy, so exact when each index has one holder (the usual case) and an upper bound otherwise. */
+export function holderLossesSurvived (shards: CheckResult['shards'], k: number): number {
+  const holders = new Map<string, Set<number>>()
+  for (const s of shards) if (s.live && s.peer !== null) holders.set(s.peer, (holders.get(s.peer) ?? new Set()).add(s.index))
+  const live = (): Set<number> => new Set([...holders.values()].flatMap(set => [...set]))
+  if (live().size < k) return -1
+  for (let lost = 0; ; lost++) {
+    const copies = new Map<number, number>()
+    for (const set of holders.values()) for (const i of set) copies.set(i, (copies.get(i) ?? 0) + 1)
+    const cost = (set: Set<number>): number => [...set].filter(i => copies.get(i) === 1).length
+    const worst = [...holders].sort((a, b) => cost(b[1]) - cost(a[1]) || (a[0] < b[0] ? -1 : 1))[0]
+    if (worst === undefined) return lost
+    holders.delete(worst[0])
+    if (live().size < k) return lost
   }
 }

@@ -10,6 +10,9 @@ export interface CheckResult {
   m: number
   live: number
   healthy: boolean
+  /** How many live holders the file can lose, the worst ones first, and still be read: m when every shard is on a peer
+   *  of its own, less when a peer holds several (a share with --allow-fewer-peers); -1 when it cannot be read now. */
+  survivesHolderLosses: number
   /** Every claimed (index, holder), and a `peer: null` entry for an index nobody claims. A holder is live only when it
    *  proved its claim: one block at a random stripe, read from it and checked against the manifest. */
   shards: Array<{ index: number, peer: string | null, live: boolean, proof?: ShardProof, region?: string, zone?: string }>

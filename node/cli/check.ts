@@ -2,10 +2,11 @@
 import type { Command } from 'commander'
 import { ApiClient } from '../api/client.ts'
 import type { CheckResult } from '../api/types.ts'
-import { action, EXIT_FAILURE, output, repoDir, table, withCommonOptions, type CommonOptions } from './common.ts'
+import { zoneLabel } from '../placement/domains.ts'
+import { action, cidArgument, EXIT_FAILURE, output, repoDir, table, withCommonOptions, type CommonOptions } from './common.ts'
 
 export function registerCheck (program: Command): void {
-  withCommonOptions(program.command('check').argument('<cid>', 'the file id printed by share').description('show where each shard of a file lives and whether the file is at full redundancy (exit 1 if not)'))
+  withCommonOptions(program.command('check').addArgument(cidArgument()).description('show where each shard of a file lives and whether the file is at full redundancy (exit 1 if not)'))
     .action(action(async (cid: string, options: CommonOptions) => {
       const api = await ApiClient.connect(repoDir(options))
       const result = await api.check(cid)
@@ -17,8 +18,9 @@ export function registerCheck (program: Command): void {
 function human (r: CheckResult): string {
   const state = r.healthy ? 'healthy' : r.live >= r.k ? 'degraded (recoverable)' : 'LOST (fewer than k shards)'
   return [
-    `${r.cid}: ${r.live}/${r.k + r.m} shards live, need ${r.k}: ${state}`,
-    table(['index', 'peer', 'region', 'zone', 'live'], r.shards.map(s => [s.index, s.peer, s.region, s.zone, s.live ? 'yes' : s.proof !== undefined ? `no (proof ${s.proof})` : 'no'])),
+    `${r.cid}: ${r.live}/${r.k + r.m} shards live, need ${r.k}: ${state}` +
+      (r.survivesHolderLosses >= 0 ? `; survives the loss of ${r.survivesHolderLosses} more holder(s)${r.survivesHolderLosses < r.m && r.healthy ? ' (some peers hold several shards)' : ''}` : ''),
+    table(['index', 'peer', 'region', 'zone', 'live'], r.shards.map(s => [s.index, s.peer, s.region, zoneLabel(s.zone), s.live ? 'yes' : s.proof !== undefined ? `no (proof ${s.proof})` : 'no'])),
     ...(r.repair !== undefined
       ? [`repair (this node's view, holder map generation ${r.repair.generation}): ${r.repair.leader ? 'this node leads' : 'another holder leads'}${r.repair.job !== undefined ? `, job ${r.repair.job.state}${r.repair.job.carbonNote !== undefined ? ` (${r.repair.job.carbonNote})` : ''}` : ''}`]
       : [])

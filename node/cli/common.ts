@@ -2,7 +2,8 @@
 // exit codes (0 success, 1 failure, 2 usage).
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { Option, type Command } from 'commander'
+import { Argument, Option, type Command } from 'commander'
+import { parseCid } from '../../coder/manifest.ts'
 import { classifyError, EdgemirrorError, UsageError } from '../errors.ts'
 import { parseIntegerIn } from '../integer.ts'
 
@@ -52,6 +53,17 @@ export function reportError (raw: unknown, json: boolean): void {
   else process.stderr.write(`edgemirror: ${code}: ${message}\n`)
   if (code === 'ERR_INTERNAL' && process.env.EDGEMIRROR_DEBUG !== undefined) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`)
   process.exitCode = err instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE
+}
+
+/** The <cid> argument of a verb, checked before any work: not a CID is a usage error (exit 2). */
+export function cidArgument (description = 'the file id printed by share'): Argument {
+  return new Argument('<cid>', description).argParser((text: string) => {
+    try {
+      return parseCid(text).toString()
+    } catch (err) {
+      throw new UsageError(`<cid>: ${(err as Error).message}`)
+    }
+  })
 }
 
 /** Parse an integer option with bounds, as a commander argParser. */

@@ -1,9 +1,10 @@
 // `edgemirror fetch CID -o OUT`: get a file back from the swarm. The bytes go to a temp file beside OUT, which is
-// renamed into place only when its size and SHA-256 match the manifest: OUT is never a partial or wrong file.
-// OUT must be a new path or a regular file (never a symlink or a device); `-o -` streams to standard output.
+// moved into place only when its size and SHA-256 match the manifest: OUT is never a partial or wrong file.
+// OUT must be a new path (an existing regular file only with --force; never a symlink or a device), checked before
+// anything is fetched; `-o -` (and `edgemirror cat CID`) streams to standard output.
 import { createHash, randomBytes } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
-import { lstat, rm, stat } from 'node:fs/promises'
+import { constants, createWriteStream } from 'node:fs'
+import { access, link, lstat, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -14,11 +15,12 @@ import type { FetchReport } from '../api/types.ts'
 import { HashMismatchError } from '../../coder/errors.ts'
 import { UsageError } from '../errors.ts'
 import { formatSize } from '../size.ts'
-import { action, output, repoDir, withCommonOptions, type CommonOptions } from './common.ts'
+import { action, cidArgument, output, repoDir, withCommonOptions, type CommonOptions } from './common.ts'
 import { byteProgress } from './progress.ts'
 
 interface FetchFlags extends CommonOptions {
   output: string
+  force?: boolean
   progress: boolean
 }
 
@@ -31,44 +33,33 @@ export interface FetchOutcome extends FetchReport {
 }
 
 export function registerFetch (program: Command): void {
-  withCommonOptions(program.command('fetch').argument('<cid>', 'the file id printed by share').description('get a file back from the swarm, verified, rebuilding lost shards as needed'))
-    .requiredOption('-o, --output <path>', 'where to write the file: a new path or a regular file, replaced atomically once verified; - for standard output')
+  withCommonOptions(program.command('fetch').addArgument(cidArgument()).description('get a file back from the swarm, verified, rebuilding lost shards as needed'))
+    .requiredOption('-o, --output <path>', 'where to write the file: a new path (an existing file only with --force), written atomically once verified; - for standard output')
+    .option('-f, --force', 'replace the output file if it exists')
     .option('--no-progress', 'no progress bar')
     .action(action(async (cid: string, options: FetchFlags) => {
-      // Checked before anything is fetched: a refused target costs nothing and is never touched.
-      const toStdout = options.output === '-'
-      const target = toStdout ? '-' : resolve(options.output)
-      if (!toStdout) await assertWritableTarget(target)
-      const api = await ApiClient.connect(repoDir(options))
-      const response = await api.fetch(cid)
-      const hash = createHash('sha256')
-      const hasher = new Transform({ transform (chunk: Buffer, _e, cb) { hash.update(chunk); cb(null, chunk) } })
-      const progress = byteProgress('fetch', response.size, options.progress && options.json !== true && !toStdout)
-      if (toStdout) {
-        // The bytes are the output: they stream as they are verified block by block, and the whole-file hash is
-        // checked at the end (a mismatch exits 1 with ERR_HASH_MISMATCH, after the bytes went out).
-        try {
-          await pipeline(response.body, progress.counter, hasher, process.stdout, { end: false })
-          await response.result
-          const digest = hash.digest('hex')
-          if (digest !== response.sha256) throw new HashMismatchError(`wrote ${digest}, the manifest says ${response.sha256}`, { cid })
-        } finally {
-          progress.stop()
-        }
+      if (options.output === '-') {
+        await fetchToStdout(cid, options)
         return
       }
+      // Checked before anything is fetched: a refused target costs nothing and is never touched.
+      const target = resolve(options.output)
+      await assertWritableTarget(target, options.force === true)
+      const api = await ApiClient.connect(repoDir(options))
+      const response = await api.fetch(cid)
+      const hasher = sha256Counter()
+      const progress = byteProgress('fetch', response.size, options.progress && options.json !== true)
       const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.part`)
       try {
         // A 1 MiB buffer lets the 64 KiB chunks off the socket reach the file in few large writev calls (CLI CPU for a
         // 1 GiB fetch 1.95 -> 1.7 s, A/B of 2 runs each).
-        await pipeline(response.body, progress.counter, hasher, createWriteStream(tmp, { flags: 'wx', mode: 0o644, highWaterMark: 1024 * 1024 }))
+        await pipeline(response.body, progress.counter, hasher.stream, createWriteStream(tmp, { flags: 'wx', mode: 0o644, highWaterMark: 1024 * 1024 }))
         const report = await response.result
-        const digest = hash.digest('hex')
-        if (digest !== response.sha256) throw new HashMismatchError(`wrote ${digest}, the manifest says ${response.sha256}`, { cid })
+        const digest = hasher.verify(cid, response.sha256)
         await fsyncPath(tmp)
         // Checked again: the target may have been replaced by a symlink or a device while the file came in.
-        await assertWritableTarget(target)
-        await renameDurably(tmp, target)
+        await assertWritableTarget(target, options.force === true)
+        await moveIntoPlace(tmp, target, options.force === true)
         progress.stop()
         const outcome: FetchOutcome = { cid, size: response.size, sha256: digest, name: response.name, path: target, ...report }
         output(options, outcome, human)
@@ -82,23 +73,81 @@ export function registerFetch (program: Command): void {
 }
 
 /**
- * The output is renamed over the target, which replaces whatever is there: so the target must be a new path or a
- * regular file. A symlink (the rename would replace the link, not what it points to), a device such as /dev/null,
- * a directory, a FIFO or a socket is a usage error (exit 2); so is a path whose directory does not exist.
+ * The bytes of `cid` on standard output (`fetch CID -o -`, `cat CID`): they stream as they are verified block by block,
+ * and the whole-file hash is checked at the end (a mismatch exits 1 with ERR_HASH_MISMATCH, after the bytes went out).
+ * Nothing else goes to stdout: the summary (JSON with --json) goes to stderr.
  */
-async function assertWritableTarget (target: string): Promise<void> {
+export async function fetchToStdout (cid: string, options: CommonOptions & { progress: boolean }): Promise<void> {
+  const api = await ApiClient.connect(repoDir(options))
+  const response = await api.fetch(cid)
+  const hasher = sha256Counter()
+  const progress = byteProgress('fetch', response.size, options.progress && options.json !== true)
+  try {
+    await pipeline(response.body, progress.counter, hasher.stream, process.stdout, { end: false })
+    const report = await response.result
+    const digest = hasher.verify(cid, response.sha256)
+    progress.stop()
+    const outcome: FetchOutcome = { cid, size: response.size, sha256: digest, name: response.name, path: '-', ...report }
+    process.stderr.write(options.json === true ? JSON.stringify(outcome) + '\n' : human(outcome) + '\n')
+  } finally {
+    progress.stop()
+  }
+}
+
+/** A pass-through that hashes what flows through it, and the check of that hash against the manifest's. */
+function sha256Counter (): { stream: Transform, verify: (cid: string, expected: string) => string } {
+  const hash = createHash('sha256')
+  const stream = new Transform({ transform (chunk: Buffer, _e, cb) { hash.update(chunk); cb(null, chunk) } })
+  return {
+    stream,
+    verify: (cid, expected) => {
+      const digest = hash.digest('hex')
+      if (digest !== expected) throw new HashMismatchError(`wrote ${digest}, the manifest says ${expected}`, { cid })
+      return digest
+    }
+  }
+}
+
+/** Give the verified temp file its name. Without --force a hard link, which fails if the name was taken meanwhile
+ *  (rename would replace it silently), then the temp name goes; with --force a rename over the old file. */
+async function moveIntoPlace (tmp: string, target: string, force: boolean): Promise<void> {
+  if (force) {
+    await renameDurably(tmp, target)
+    return
+  }
+  try {
+    await link(tmp, target)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`-o ${target} appeared while the file came in: not replaced (add --force to replace it)`)
+    throw err
+  }
+  await rm(tmp, { force: true })
+  await fsyncPath(dirname(target), { directory: true })
+}
+
+/**
+ * The output is a new file, or with --force a regular file it replaces: so the target must not exist (without --force)
+ * or be a regular file. A symlink (the rename would replace the link, not what it points to), a device such as
+ * /dev/null, a directory, a FIFO or a socket is a usage error (exit 2); so is a path whose directory does not exist or
+ * cannot be written to.
+ */
+async function assertWritableTarget (target: string, force: boolean): Promise<void> {
+  const dir = dirname(target)
   let info
   try {
     info = await lstat(target)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`-o ${target}: ${(err as Error).message}`)
-    const dir = await stat(dirname(target)).catch(() => undefined) // missing or unreadable: reported as not a directory below
-    if (dir === undefined || !dir.isDirectory()) throw new UsageError(`-o ${target}: ${dirname(target)} is not a directory`)
-    return
   }
-  if (info.isFile()) return
-  const kind = info.isSymbolicLink() ? 'a symbolic link' : info.isDirectory() ? 'a directory' : info.isCharacterDevice() || info.isBlockDevice() ? 'a device' : 'not a regular file'
-  throw new UsageError(`-o ${target} is ${kind}: fetch writes a regular file (a new path or one it replaces), or - for standard output`)
+  if (info !== undefined && !info.isFile()) {
+    const kind = info.isSymbolicLink() ? 'a symbolic link' : info.isDirectory() ? 'a directory' : info.isCharacterDevice() || info.isBlockDevice() ? 'a device' : 'not a regular file'
+    throw new UsageError(`-o ${target} is ${kind}: fetch writes a regular file (a new path, or one it replaces with --force), or - for standard output`)
+  }
+  if (info !== undefined && !force) throw new UsageError(`-o ${target} exists: add --force to replace it`)
+  const parent = await stat(dir).catch(() => undefined) // missing or unreadable: reported as not a directory
+  if (parent === undefined || !parent.isDirectory()) throw new UsageError(`-o ${target}: ${dir} is not a directory`)
+  // The temp file is created beside the target and renamed or linked into place: the directory must take new names.
+  await access(dir, constants.W_OK | constants.X_OK).catch(() => { throw new UsageError(`-o ${target}: cannot write to ${dir}`) })
 }
 
 function human (r: FetchOutcome): string {

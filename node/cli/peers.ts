@@ -1,6 +1,7 @@
 // `edgemirror peers`: connected peers with their placement facts and round-trip time.
 import type { Command } from 'commander'
 import { ApiClient } from '../api/client.ts'
+import { zoneLabel } from '../placement/domains.ts'
 import { formatSize } from '../size.ts'
 import { action, output, repoDir, table, withCommonOptions, type CommonOptions } from './common.ts'
 
@@ -11,7 +12,7 @@ export function registerPeers (program: Command): void {
       output(options, await api.peers(), peers => peers.length === 0
         ? 'no peers connected'
         : table(['peer', 'region', 'zone', 'gCO2/kWh', 'rtt ms', 'free'], peers.map(p => [
-          p.peerId, p.region, p.zone, p.carbon,
+          p.peerId, p.region, zoneLabel(p.zone), p.carbon,
           p.rttMs == null ? null : `${p.rttMs.toFixed(1)}${p.rttSource === 'estimated' ? ' (est)' : ''}`,
           p.freeBytes == null ? 'unlimited' : formatSize(p.freeBytes)
         ])))

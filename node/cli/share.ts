@@ -1,12 +1,16 @@
 // `edgemirror share FILE`: stream a file to the daemon, which erasure-codes it and spreads the shards over the swarm.
-import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
-import { basename } from 'node:path'
+// `share -` reads standard input, spooled to a temp file in the repo first (the daemon needs the size up front).
+import { randomBytes } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { rm, stat } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
 import { Option, type Command } from 'commander'
-import { BLOCK_ALIGNMENT, DEFAULT_K, DEFAULT_M, MAX_BLOCK_SIZE, MAX_TOTAL_SHARDS } from '../../coder/constants.ts'
+import { BLOCK_ALIGNMENT, DEFAULT_K, DEFAULT_M, MAX_BLOCK_SIZE, MAX_TOTAL_SHARDS, RS_NATIVE_CODEC_ID, RS_WASM_CODEC_ID } from '../../coder/constants.ts'
 import { ApiClient } from '../api/client.ts'
 import type { ShareResult } from '../api/types.ts'
 import { UsageError } from '../errors.ts'
+import { zoneLabel } from '../placement/domains.ts'
 import { formatSize } from '../size.ts'
 import { action, integerIn, output, repoDir, table, withCommonOptions, type CommonOptions } from './common.ts'
 import { byteProgress } from './progress.ts'
@@ -23,37 +27,61 @@ interface ShareFlags extends CommonOptions {
 }
 
 export function registerShare (program: Command): void {
-  withCommonOptions(program.command('share').argument('<file>', 'the file to share').description('erasure-code a file and spread its shards over the swarm; prints its CID'))
+  withCommonOptions(program.command('share').argument('<file>', 'the file to share, or - for standard input').description('erasure-code a file and spread its shards over the swarm; prints its CID'))
     .addOption(new Option('--k <n>', `data shards (default ${DEFAULT_K})`).argParser(integerIn('--k', 1, MAX_TOTAL_SHARDS - 1)))
     .addOption(new Option('--m <n>', `parity shards: how many lost peers the file survives (default ${DEFAULT_M})`).argParser(integerIn('--m', 1, MAX_TOTAL_SHARDS - 1)))
     .addOption(new Option('--replicas <r>', 'plain replication instead: r full copies (k=1, m=r-1)').argParser(integerIn('--replicas', 2, 256)).conflicts(['k', 'm']))
-    .option('--codec <id>', 'Reed-Solomon backend: rs-wasm-1 (default, everywhere) or rs-native-1 (where the addon built)')
-    .addOption(new Option('--block-size <bytes>', 'block size in bytes, a multiple of 8 (default 1 MiB)').argParser(integerIn('--block-size', BLOCK_ALIGNMENT, MAX_BLOCK_SIZE)))
+    .addOption(new Option('--codec <id>', 'Reed-Solomon backend: rs-wasm-1 (default, everywhere) or rs-native-1 (where the addon built)').choices([RS_WASM_CODEC_ID, RS_NATIVE_CODEC_ID]))
+    .addOption(new Option('--block-size <bytes>', `block size in bytes, a multiple of ${BLOCK_ALIGNMENT} (default 1 MiB)`).argParser(blockSize))
     .option('--allow-fewer-peers', 'with fewer peers than k+m, place several shards on one peer (and say so)')
     .option('--explain', 'print why each shard went where it went')
     .option('--no-progress', 'no progress bar')
     .action(action(async (file: string, options: ShareFlags) => {
-      const info = await stat(file).catch((err: NodeJS.ErrnoException) => { throw new UsageError(`cannot read ${file}: ${err.code ?? err.message}`) })
-      if (!info.isFile()) throw new UsageError(`${file} is not a regular file`)
       const k = options.replicas !== undefined ? 1 : options.k ?? DEFAULT_K
       const m = options.replicas !== undefined ? options.replicas - 1 : options.m ?? DEFAULT_M
-      const api = await ApiClient.connect(repoDir(options))
-      const progress = byteProgress('share', info.size, options.progress && options.json !== true)
+      const repo = repoDir(options)
+      if (file !== '-') {
+        const info = await stat(file).catch((err: NodeJS.ErrnoException) => { throw new UsageError(`cannot read ${file}: ${err.code ?? err.message}`) })
+        if (!info.isFile()) throw new UsageError(`${file} is not a regular file`)
+        await shareFile(await ApiClient.connect(repo), file, info.size, basename(file), k, m, options)
+        return
+      }
+      // Standard input: the daemon needs the size before the first byte (the shard geometry depends on it), so the
+      // bytes go to a temp file in the repo first, streamed, and the file is removed whatever happens.
+      const api = await ApiClient.connect(repo)
+      const spool = join(repo, `.stdin-${randomBytes(6).toString('hex')}.part`)
       try {
-        // 1 MiB reads rather than 64 KiB: a sixteenth of the chunks to push through the progress counter and HTTP
-        // (the CLI's CPU for a 1 GiB RS(4,2) share fell from 1.1 to 0.7 s, A/B of 2 runs each).
-        const source = createReadStream(file, { highWaterMark: 1024 * 1024 })
-        source.on('error', (err) => { progress.counter.destroy(err) })
-        const body = source.pipe(progress.counter)
-        const result = await api.share(body, {
-          size: info.size, k, m, name: basename(file), codec: options.codec, blockSize: options.blockSize, allowFewerPeers: options.allowFewerPeers
-        })
-        progress.stop()
-        output(options, result, r => human(r, options.explain === true))
+        await pipeline(process.stdin, createWriteStream(spool, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 }))
+        await shareFile(api, spool, (await stat(spool)).size, undefined, k, m, options)
       } finally {
-        progress.stop()
+        await rm(spool, { force: true })
       }
     }))
+}
+
+async function shareFile (api: ApiClient, file: string, size: number, name: string | undefined, k: number, m: number, options: ShareFlags): Promise<void> {
+  const progress = byteProgress('share', size, options.progress && options.json !== true)
+  try {
+    // 1 MiB reads rather than 64 KiB: a sixteenth of the chunks to push through the progress counter and HTTP
+    // (the CLI's CPU for a 1 GiB RS(4,2) share fell from 1.1 to 0.7 s, A/B of 2 runs each).
+    const source = createReadStream(file, { highWaterMark: 1024 * 1024 })
+    source.on('error', (err) => { progress.counter.destroy(err) })
+    const body = source.pipe(progress.counter)
+    const result = await api.share(body, {
+      size, k, m, name, codec: options.codec, blockSize: options.blockSize, allowFewerPeers: options.allowFewerPeers
+    })
+    progress.stop()
+    output(options, result, r => human(r, options.explain === true))
+  } finally {
+    progress.stop()
+  }
+}
+
+/** --block-size: an integer in range that is a multiple of the block alignment (the codecs work on 8-byte words). */
+function blockSize (text: string): number {
+  const value = integerIn('--block-size', BLOCK_ALIGNMENT, MAX_BLOCK_SIZE)(text)
+  if (value % BLOCK_ALIGNMENT !== 0) throw new UsageError(`--block-size must be a multiple of ${BLOCK_ALIGNMENT}, got ${value}`)
+  return value
 }
 
 function human (r: ShareResult, explain: boolean): string {
@@ -62,7 +90,7 @@ function human (r: ShareResult, explain: boolean): string {
     `shared ${formatSize(r.size)} as ${scheme} with ${r.codec}`,
     `cid ${r.cid}`,
     ...(r.alreadyHeld.length === r.shards.length ? ['already in the swarm (shared before): nothing new stored'] : r.alreadyHeld.length > 0 ? [`shared before: ${r.shards.length - r.alreadyHeld.length} lost shard(s) stored again`] : []),
-    table(['index', 'peer', 'region', 'zone'], r.shards.map(s => [s.index, s.peer, s.region, s.zone])),
+    table(['index', 'peer', 'region', 'zone'], r.shards.map(s => [s.index, s.peer, s.region, zoneLabel(s.zone)])),
     ...r.warnings.map(w => `warning: ${w}`)
   ]
   if (explain) lines.push('placement:', ...r.explain.map(l => `  ${l}`))

@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { ApiClient } from '../api/client.ts'
 import type { StatusResult } from '../api/types.ts'
+import { zoneLabel } from '../placement/domains.ts'
 import { formatSize } from '../size.ts'
 import { action, output, repoDir, withCommonOptions, type CommonOptions } from './common.ts'
 
@@ -16,7 +17,7 @@ export function registerStatus (program: Command): void {
 function human (s: StatusResult): string {
   const lines = [
     `peer id    ${s.peerId}`,
-    `location   region ${s.region}, zone ${s.zone}`,
+    `location   region ${s.region}, zone ${zoneLabel(s.zone)}`,
     `peers      ${s.peers}`,
     `stored     ${s.shards} shards, ${s.manifests} manifests, ${formatSize(s.bytes)}${s.capacity !== null ? ` of ${formatSize(s.capacity)}` : ''}`,
     `carbon     ${s.carbon.gco2PerKwh} gCO2/kWh from ${s.carbon.source}${s.carbon.stale ? ' (stale)' : ''}${s.carbon.note !== undefined ? ` — ${s.carbon.note}` : ''}`,

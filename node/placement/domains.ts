@@ -4,7 +4,17 @@
 // greedy walk comes up short, no placement exists. That is what lets placeShards fail early with a reason.
 // Zones and regions are numbered once per call so that the cap searches run over arrays, not string maps.
 
-/** A zone is named inside its region: zone "a" of region "eu" and zone "a" of region "us" are different zones. */
+/** The zone of a peer that declared none (no --zone): it is a failure domain of its own, not one zone shared with every
+ *  other peer that declared none. A user who did not declare failure domains has not asked for them to be one. */
+export const UNDECLARED_ZONE = ''
+
+/** A zone for people: the undeclared one is the peer's own. */
+export function zoneLabel (zone: string | undefined): string | undefined {
+  return zone === UNDECLARED_ZONE ? '(own)' : zone
+}
+
+/** A zone is named inside its region: zone "a" of region "eu" and zone "a" of region "us" are different zones; a peer
+ *  with an undeclared zone is alone in a zone of its own. */
 export class DomainIndex {
   readonly regionNames: string[] = []
   readonly zoneNames: string[] = []
@@ -12,17 +22,19 @@ export class DomainIndex {
   readonly zoneRegion: number[] = []
   private readonly regions = new Map<string, { id: number, zones: Map<string, number> }>()
 
-  zone (region: string, zone: string): number {
+  zone (region: string, zone: string, peerId: string): number {
     let r = this.regions.get(region)
     if (r === undefined) {
       r = { id: this.regionNames.length, zones: new Map() }
       this.regions.set(region, r)
       this.regionNames.push(region)
     }
-    let z = r.zones.get(zone)
+    // Keyed apart, so that no declared zone name can fall into a peer's own zone.
+    const key = zone === UNDECLARED_ZONE ? `peer:${peerId}` : `zone:${zone}`
+    let z = r.zones.get(key)
     if (z === undefined) {
       z = this.zoneNames.length
-      r.zones.set(zone, z)
+      r.zones.set(key, z)
       this.zoneNames.push(zone)
       this.zoneRegion.push(r.id)
     }

@@ -2,9 +2,9 @@
 // free space), then the soft score (carbon, latency, fill, rendezvous hash) orders the peers, and a greedy walk in
 // that order takes every peer that still fits. Pure: same inputs, same answer, whatever order the peers come in.
 import { InvalidParametersError } from '../../coder/errors.ts'
-import { NotEnoughPeersError, PlacementInfeasibleError } from '../errors.ts'
+import { NotEnoughPeersError, PlacementInfeasibleError, SHARE_FEWER_PEERS_HINT, shareFewerPeersHint } from '../errors.ts'
 import { assignIndexes, type Slot } from './assign-indexes.ts'
-import { DomainIndex, placeable, smallestCap, zoneRoom, type DomainMap } from './domains.ts'
+import { DomainIndex, placeable, smallestCap, UNDECLARED_ZONE, zoneRoom, type DomainMap } from './domains.ts'
 import { explainPlacement } from './explain.ts'
 import { hash64, rendezvousWeight, type Hash64 } from './rendezvous.ts'
 import { scoreOf, scorePeer } from './score.ts'
@@ -57,9 +57,9 @@ function domainMap (existing: ExistingShard[], facts: Map<string, PlacementPeer>
   for (const e of existing) {
     const region = facts.get(e.peerId)?.region ?? e.region
     const zone = facts.get(e.peerId)?.zone ?? e.zone
-    if (region !== undefined && zone !== undefined) known.push(index.zone(region, zone))
+    if (region !== undefined && zone !== undefined) known.push(index.zone(region, zone, e.peerId))
   }
-  const zoneOf = Int32Array.from(eligible, p => index.zone(p.region, p.zone))
+  const zoneOf = Int32Array.from(eligible, p => index.zone(p.region, p.zone, p.peerId))
   const existingInZone = new Int32Array(index.zoneNames.length)
   const existingInRegion = new Int32Array(index.regionNames.length)
   for (const z of known) {
@@ -150,7 +150,12 @@ export function placeShards (request: PlacementRequest, peers: PlacementPeer[], 
     else eligible.push(peer)
   }
   const fewer = request.allowFewerPeers === true && eligible.length < need
-  if (eligible.length < need && !fewer) throw new NotEnoughPeersError(eligible.length, need, { ineligible })
+  if (eligible.length < need && !fewer) {
+    // A whole file: say which geometry the peers at hand can hold; a partial placement (repair, a re-placed shard)
+    // cannot change its geometry.
+    const whole = request.indexes === undefined && existing.length === 0
+    throw new NotEnoughPeersError(eligible.length, need, { ineligible }, whole ? shareFewerPeersHint(eligible.length, request.k, request.m) : SHARE_FEWER_PEERS_HINT)
+  }
 
   const hashes: Hash64[] = eligible.map(p => hash64(p.peerId))
   const scores = Float64Array.from(eligible, (p, i) => scoreOf(p, rendezvousWeight(fileHash, hashes[i]), request, w))
@@ -174,6 +179,7 @@ export function placeShards (request: PlacementRequest, peers: PlacementPeer[], 
     ...caps,
     regions,
     zones: d.index.zoneNames.length,
+    ownZones: eligible.filter(p => p.zone === UNDECLARED_ZONE).length,
     zoneLossSurvivable: Math.max(caps.zoneCap, caps.peerCap) <= request.m,
     regionLossSurvivable: regions >= 2 && caps.regionCap <= request.m,
     candidates: facts.size,

@@ -5,7 +5,8 @@ import type { Weights } from './weights.ts'
 /** One candidate holder, as the peer directory knows it. */
 export interface PlacementPeer {
   peerId: string
-  /** Failure domains: a zone (a building, a power feed, a home) lies inside a region (a metro, a continent). */
+  /** Failure domains: a zone (a building, a power feed, a home) lies inside a region (a metro, a continent). A zone
+   *  of '' (UNDECLARED_ZONE, domains.ts) is undeclared: the peer is a failure domain of its own. */
   region: string
   zone: string
   /** Grid carbon intensity where the peer runs, gCO2/kWh. */
@@ -82,6 +83,8 @@ export interface PlacementConstraints {
   regionCap: number
   regions: number
   zones: number
+  /** Eligible peers with no declared zone: each is a zone of its own (counted in `zones`). */
+  ownZones: number
   /** Losing any one zone / any one region loses at most m shards. */
   zoneLossSurvivable: boolean
   regionLossSurvivable: boolean

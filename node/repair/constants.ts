@@ -29,6 +29,11 @@ export const PHI_SUSPECT_THRESHOLD = 8
  *  reboot; an edge peer's reboot takes 1–2 min, but its shards are few, and the repair grace below adds the rest. */
 export const DEAD_AFTER_MS = 60_000
 
+/** --dead-after must cover at least this many heartbeats: with fewer, one lost or late report (a GC pause, a busy
+ *  link) declares a live holder dead and its shards are rebuilt for nothing. 3 is the fewest that survives one lost
+ *  report plus the jitter of the next; the default is 12 and the fast test/demo settings 6 to 16. */
+export const MIN_HEARTBEATS_PER_DEAD_AFTER = 3
+
 /** Floor of the inter-arrival standard deviation: Akka uses 100 ms for 1 s heartbeats (10 %); 10 % of 5 s here.
  *  Without it, a peer on a perfectly regular link would be suspected after a few ms of lateness. */
 export const MIN_STD_DEVIATION_MS = 500

@@ -170,15 +170,19 @@ export class RepairService implements Startable {
   async repairNow (cid: string, options: { signal?: AbortSignal } = {}): Promise<RepairResult> {
     // The caller's signal (the control API's request: a client that goes away) as well as the node stopping.
     const signal = options.signal !== undefined ? AbortSignal.any([this.controller.signal, options.signal]) : this.controller.signal
-    await this.collectReports([cid])
-    const rebuilt = await this.loggedRepair(cid, signal)
-    const { plan } = await this.evaluate(cid)
+    // A holder that did not answer just now counts as down for this repair, as it does for `check` (which counts only
+    // holders that answer and prove): the failure detector would call it alive until --dead-after, and repair used to
+    // say "healthy, nothing to rebuild" right after a holder died while check said degraded (issue #15).
+    const silent = await this.collectReports([cid])
+    const rebuilt = await this.loggedRepair(cid, signal, silent)
+    const { plan } = await this.evaluate(cid, silent)
     return { cid, rebuilt, live: plan.live, healthy: plan.health === 'healthy' }
   }
 
   // ---- reports -----------------------------------------------------------------------------------------------------
 
-  private async collectReports (cids: string[]): Promise<void> {
+  /** Ask every tracked peer for its shards of `cids`; returns the peers that did not answer. */
+  private async collectReports (cids: string[]): Promise<Set<string>> {
     const { selfId, store, connectedPeers } = this.components
     const own = new Map<string, number[]>()
     for (const s of await store.listShards()) own.set(s.cid, [...(own.get(s.cid) ?? []), s.index])
@@ -186,10 +190,13 @@ export class RepairService implements Startable {
     // Every connected peer, and every holder we knew of even if the connection is gone (it may come back).
     const peers = new Set([...connectedPeers(), ...this.detector.peers()])
     peers.delete(selfId)
-    await Promise.all([...peers].map(async peer => { await this.askPeer(peer, cids) }))
+    const silent = new Set<string>()
+    await Promise.all([...peers].map(async peer => { if (!await this.askPeer(peer, cids)) silent.add(peer) }))
+    return silent
   }
 
-  private async askPeer (peer: string, cids: string[]): Promise<void> {
+  /** True when `peer` answered. */
+  private async askPeer (peer: string, cids: string[]): Promise<boolean> {
     const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(Math.max(this.heartbeatMs, 1000))])
     try {
       const holdings = new Map<string, number[]>()
@@ -198,8 +205,10 @@ export class RepairService implements Startable {
       }
       this.detector.heartbeat(peer)
       for (const cid of cids) this.applyReport(peer, cid, holdings.get(cid) ?? [])
+      return true
     } catch (err) {
       log.trace('no report from %s: %s', peer, (err as Error).message)
+      return false
     }
   }
 
@@ -223,7 +232,12 @@ export class RepairService implements Startable {
 
   private isAlive = (peer: string): boolean => peer === this.components.selfId || this.detector.state(peer) !== 'dead'
 
-  private async plan (cid: string): Promise<{ manifest: Manifest, plan: RepairPlan }> {
+  /** Alive by the detector and not among `silent` (peers that did not answer a report asked just now). */
+  private aliveExcept (silent: Set<string>): (peer: string) => boolean {
+    return silent.size === 0 ? this.isAlive : (peer: string) => this.isAlive(peer) && !silent.has(peer)
+  }
+
+  private async plan (cid: string, silent = new Set<string>()): Promise<{ manifest: Manifest, plan: RepairPlan }> {
     const manifest = await this.components.manifests.get(cid)
     if (manifest === undefined) throw new NotFoundError(`manifest ${cid} on this node`, { cid })
     const shards = this.maps.get(cid)?.shards() ?? new Map()
@@ -233,7 +247,7 @@ export class RepairService implements Startable {
       k: manifest.k,
       m: manifest.m,
       shards,
-      isAlive: this.isAlive,
+      isAlive: this.aliveExcept(silent),
       self: this.components.selfId,
       distance: this.components.rttOf,
       locate: this.components.locate
@@ -241,11 +255,11 @@ export class RepairService implements Startable {
     return { manifest, plan }
   }
 
-  private async evaluate (cid: string): Promise<{ plan: RepairPlan, leader: boolean }> {
+  private async evaluate (cid: string, silent = new Set<string>()): Promise<{ plan: RepairPlan, leader: boolean }> {
     const { selfId } = this.components
-    const { manifest, plan } = await this.plan(cid)
+    const { manifest, plan } = await this.plan(cid, silent)
     const holders = [...new Set(plan.existing.map(e => e.peerId))]
-    const leader = shouldRepair(selfId, cid, holders, this.isAlive)
+    const leader = shouldRepair(selfId, cid, holders, this.aliveExcept(silent))
     this.plans.set(cid, { plan, leader })
     const now = this.now()
     if (plan.health === 'healthy') {
@@ -301,10 +315,10 @@ export class RepairService implements Startable {
   }
 
   /** repairFile with its line in the operator's log, when it rebuilt something or failed (a healthy file is quiet). */
-  private async loggedRepair (cid: string, signal: AbortSignal): Promise<Array<{ index: number, peer: string }>> {
+  private async loggedRepair (cid: string, signal: AbortSignal, silent?: Set<string>): Promise<Array<{ index: number, peer: string }>> {
     const started = Date.now()
     try {
-      const rebuilt = await this.repairFile(cid, signal)
+      const rebuilt = await this.repairFile(cid, signal, silent)
       if (rebuilt.length > 0) this.events.info('repair', { cid, shards: rebuilt.map(r => r.index), peers: [...new Set(rebuilt.map(r => r.peer))], ms: Date.now() - started })
       return rebuilt
     } catch (err) {
@@ -318,14 +332,15 @@ export class RepairService implements Startable {
   }
 
   /** Rebuild the missing shards of `cid` and push them to new holders chosen by placement. */
-  private async repairFile (cid: string, signal: AbortSignal): Promise<Array<{ index: number, peer: string }>> {
+  private async repairFile (cid: string, signal: AbortSignal, silent = new Set<string>()): Promise<Array<{ index: number, peer: string }>> {
     const { components } = this
-    const { manifest, plan } = await this.plan(cid)
+    const { manifest, plan } = await this.plan(cid, silent)
     if (plan.health === 'healthy') return []
     if (plan.health === 'lost') throw new NotEnoughShardsError(plan.live, manifest.k, { cid, missing: plan.missing })
     const manifestBytes = await components.store.getManifest(cid)
     if (manifestBytes === undefined) throw new NotFoundError(`manifest ${cid} on this node`, { cid })
-    const candidates = (await components.candidates()).filter(p => this.isAlive(p.peerId))
+    const alive = this.aliveExcept(silent)
+    const candidates = (await components.candidates()).filter(p => alive(p.peerId))
     // placeShards takes one existing copy per index, but a degraded file can hold an index twice (a holder came back
     // after its shard was rebuilt elsewhere; extra copies are collected only once the file is healthy), and then it
     // threw on every attempt until the job was parked. Give it the first copy of each index and exclude the holders

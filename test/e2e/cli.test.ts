@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test'
 import { runCli, spawnDaemon, type DaemonProcess } from '../harness/daemon-process.ts'
 import { waitFor } from '../swarm/swarm.ts'
 
-const VERBS = ['daemon', 'id', 'share', 'fetch', 'status', 'peers', 'ls', 'check', 'repair']
+const VERBS = ['daemon', 'id', 'share', 'fetch', 'cat', 'status', 'peers', 'ls', 'check', 'repair']
 
 describe('edgemirror CLI without a daemon', () => {
   it('prints --help for the program and every verb, exit 0', async () => {
@@ -142,7 +142,7 @@ describe('edgemirror CLI against a swarm of daemon processes', () => {
     assert.deepEqual((await readdir(root)).filter(n => n.startsWith('.never')), [])
   })
 
-  it('fetch -o refuses a symlink, a device and a directory (ERR_USAGE, exit 2, target untouched); -o - writes to stdout', async () => {
+  it('fetch -o refuses a symlink, a device, a directory and (without --force) an existing file (ERR_USAGE, exit 2, target untouched); -o - writes to stdout', async () => {
     const data = Buffer.from(randomBytes(50_000).toString('hex')) // text, so stdout compares byte for byte
     const file = join(root, 'to-stdout.txt')
     await writeFile(file, data)
@@ -170,8 +170,12 @@ describe('edgemirror CLI against a swarm of daemon processes', () => {
     const out = await runCli(['fetch', cid, '-o', '-', '--repo', daemons[1].repo])
     assert.equal(out.code, 0, out.stderr)
     assert.equal(out.stdout, data.toString())
-    // A regular file is still replaced.
-    const r = await runCli(['fetch', cid, '-o', kept, '--repo', daemons[1].repo, '--json'])
+    // An existing regular file is replaced only with --force.
+    const refused = await runCli(['fetch', cid, '-o', kept, '--repo', daemons[1].repo, '--json'])
+    assert.equal(refused.code, 2, refused.stderr)
+    assert.match(JSON.parse(refused.stderr).error.message, /exists: add --force to replace it/)
+    assert.equal(await readFile(kept, 'utf8'), 'keep me')
+    const r = await runCli(['fetch', cid, '-o', kept, '--force', '--repo', daemons[1].repo, '--json'])
     assert.equal(r.code, 0, r.stderr)
     assert.deepEqual(await readFile(kept), data)
   })

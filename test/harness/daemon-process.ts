@@ -62,6 +62,13 @@ export interface NodeProcessOptions {
   prefix?: string[]
 }
 
+export interface CliOptions extends NodeProcessOptions {
+  /** Written to the command's standard input (else it has none). */
+  input?: Uint8Array | string
+  /** Kill the command (SIGKILL, code -1) if it has not exited by then: for tests of commands that must exit at once. */
+  timeoutMs?: number
+}
+
 /** spawn() arguments that run `node ...args` with the streaming heap flags (node/heap-tuning.ts), under `prefix`
  *  when one is given. */
 export function nodeCommand (args: string[], prefix: string[] = []): [command: string, args: string[]] {
@@ -155,13 +162,16 @@ export interface CliResult {
 }
 
 /** Run `edgemirror ...args` to completion. */
-export async function runCli (args: string[], options: NodeProcessOptions = {}): Promise<CliResult> {
-  const child = spawn(...nodeCommand([CLI_PATH, ...args], options.prefix), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
+export async function runCli (args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const child = spawn(...nodeCommand([CLI_PATH, ...args], options.prefix), { stdio: [options.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
   let stdout = ''
   let stderr = ''
   child.stdout?.on('data', (d: Buffer) => { stdout += d.toString() })
   child.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
+  if (options.input !== undefined) child.stdin?.end(options.input)
+  const timer = options.timeoutMs !== undefined ? setTimeout(() => { child.kill('SIGKILL') }, options.timeoutMs) : undefined
   const [code] = await once(child, 'exit') as [number | null]
+  clearTimeout(timer)
   let json: unknown
   try {
     json = JSON.parse(stdout)

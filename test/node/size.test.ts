@@ -50,12 +50,13 @@ describe('parseRate', () => {
 })
 
 describe('formatSize', () => {
-  it('uses decimal units and three significant digits', () => {
+  it('uses binary IEC units (the progress bars\' MiB) and three significant digits', () => {
     assert.equal(formatSize(0), '0 B')
     assert.equal(formatSize(512), '512 B')
-    assert.equal(formatSize(1_500_000), '1.5 MB')
-    assert.equal(formatSize(999_600), '1 MB')
-    assert.equal(formatSize(2 * 2 ** 40), '2.2 TB')
-    assert.equal(formatSize(-1000), '-1 kB')
+    assert.equal(formatSize(1.5 * 2 ** 20), '1.5 MiB')
+    assert.equal(formatSize(1_500_000), '1.43 MiB')
+    assert.equal(formatSize(1023.6 * 1024), '1 MiB')
+    assert.equal(formatSize(2 * 2 ** 40), '2 TiB')
+    assert.equal(formatSize(-1024), '-1 KiB')
   })
 })

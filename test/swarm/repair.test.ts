@@ -63,6 +63,27 @@ describe('self-repair on a loopback swarm', () => {
     })
   })
 
+  it('`repair` right after a holder died agrees with `check`: it rebuilds, not "healthy, nothing to rebuild"', async () => {
+    // Reports every 250 ms but a holder is dead only after a minute: the detector still calls the victim alive when
+    // repair runs, as it does for a user who types `repair` just after `check` said degraded (issue #15).
+    await withSwarm(4, { heartbeatMs: 250, deadAfterMs: 60_000, repairGraceMs: 60_000, scrubIntervalMs: 60 * 60_000 }, async (swarm) => {
+      const data = randomBytes(100_000)
+      const shared = await swarm.nodes[0].share(chunksOf(data), { size: data.byteLength, k: 2, m: 1, blockSize: 16 * 1024 })
+      const ids = swarm.nodes.map(n => n.peerId)
+      const victim = shared.shards.map(s => ids.indexOf(s.peer)).find(h => h !== 0) as number
+      // The repair service has seen every holder (its holder map is full) before the victim goes.
+      await waitFor(async () => (await swarm.nodes[0].check(shared.cid)).repair?.health === 'healthy', DEADLINE_MS, 'node 0 to plan the file as healthy')
+      await swarm.kill(victim)
+      const before = await swarm.nodes[0].check(shared.cid)
+      assert.equal(before.healthy, false, 'check sees the file degraded')
+      const repaired = await swarm.nodes[0].repair(shared.cid)
+      assert.equal(repaired.rebuilt.length, 1, `repair rebuilt the lost shard (got ${JSON.stringify(repaired)})`)
+      assert.notEqual(repaired.rebuilt[0].peer, ids[victim])
+      assert.equal(repaired.healthy, true)
+      assert.equal((await swarm.nodes[0].check(shared.cid)).healthy, true, 'check agrees after the repair')
+    })
+  })
+
   it('finishes a repair when the repairer dies during it', async () => {
     // A slow repair (40 kB/s for two 52 kB shards) so the repairer can be caught in the act.
     await withSwarm(8, { ...FAST_DETECTION, repairRate: 40_000 }, async (swarm) => {

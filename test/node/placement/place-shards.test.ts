@@ -68,6 +68,47 @@ describe('placeShards examples', () => {
     })
   })
 
+  it('counts every peer without a declared zone as a failure domain of its own, and says so', () => {
+    // Six daemons started with no --zone: one shared zone would allow m = 2 shards and RS(4,2) would not fit (issue #15).
+    const peers = Array.from({ length: 6 }, (_, i) => peer(i, { region: 'default', zone: '' }))
+    const p = placeShards({ key: 'f', k: 4, m: 2, shardSize: 1 }, peers)
+    assert.equal(new Set(p.shards.map(s => s.peerId)).size, 6)
+    assert.equal(p.constraints.zones, 6)
+    assert.equal(p.constraints.ownZones, 6)
+    const lines = p.explain()
+    assert.match(lines[1], /over 6 zone\(s\) \(6 peer\(s\) declared no --zone: each is a failure domain of its own\)/)
+    assert.ok(lines.slice(3).every(l => /zone undeclared: its own\)/.test(l)))
+    // A declared zone is still one domain: the same six peers in one named zone hold at most m shards.
+    assert.throws(() => placeShards({ key: 'f', k: 4, m: 2, shardSize: 1 }, peers.map(q => ({ ...q, zone: 'rack' }))), { code: 'ERR_PLACEMENT_INFEASIBLE' })
+    // A survivor with an undeclared zone counts in its own zone only: repair may put the missing shard anywhere else.
+    const repair = placeShards({ key: 'f', k: 1, m: 1, shardSize: 1, existing: [{ index: 0, peerId: 'peer-0', region: 'default', zone: '' }] }, peers.slice(1, 2))
+    assert.deepEqual(repair.shards, [{ index: 1, peerId: 'peer-1' }])
+  })
+
+  it('says which geometry the peers at hand can hold when there are too few for the file', () => {
+    const three = [peer(0), peer(1), peer(2)]
+    const cases: Array<[{ k: number, m: number }, PlacementPeer[], RegExp]> = [
+      [{ k: 4, m: 2 }, three, /3 available, 6 needed \(with 3 peers try --k 2 --m 1 \(survives 1 lost peer\(s\)\), or --allow-fewer-peers/],
+      [{ k: 4, m: 2 }, [...three, peer(3), peer(4)], /with 5 peers try --k 3 --m 2 /],
+      [{ k: 1, m: 4 }, three, /with 3 peers try --replicas 3 \(survives 2 lost/],
+      [{ k: 2, m: 1 }, [peer(0)], /with 1 peer\(s\) no geometry survives a lost peer: use --allow-fewer-peers/]
+    ]
+    for (const [geometry, peers, message] of cases) {
+      assert.throws(() => placeShards({ key: 'f', shardSize: 1, ...geometry }, peers), (err: any) => err.code === 'ERR_NOT_ENOUGH_PEERS' && message.test(err.message))
+    }
+  })
+
+  it('with too few peers and --allow-fewer-peers, doubles up and reports the reduced fault tolerance', () => {
+    const p = placeShards({ key: 'f', k: 4, m: 2, shardSize: 1, allowFewerPeers: true }, [peer(0, { zone: '' }), peer(1, { zone: '' }), peer(2, { zone: '' })])
+    assert.equal(p.multiplePerPeer, true)
+    assert.equal(p.constraints.peerCap, 2)
+    assert.ok(p.explain().some(l => /^fewer peers than shards: peer-\d holds shards \d, \d; peer-\d holds shards \d, \d; peer-\d holds shards \d, \d \(losing one/.test(l)), p.explain().join('\n'))
+    // Two shards per peer with m = 2: one lost peer is survivable, two are not.
+    const one = placeShards({ key: 'f', k: 2, m: 1, shardSize: 1, allowFewerPeers: true }, [peer(0, { zone: '' }), peer(1, { zone: '' })])
+    assert.equal(one.constraints.zoneLossSurvivable, false)
+    assert.match(one.explain()[1], /<=2 per peer.*a zone loss may cost more than m shards/)
+  })
+
   it('rejects bad requests with ERR_INVALID_PARAMETERS', () => {
     const bad = [{ k: 0, m: 1 }, { k: 2, m: -1 }, { k: 2, m: 1, indexes: [3] }, { k: 2, m: 1, indexes: [0, 0] }, { k: 2, m: 1, indexes: [0], existing: [{ index: 0, peerId: 'peer-1' }] }]
     for (const b of bad) assert.throws(() => placeShards({ key: 'f', shardSize: 1, ...b }, world), { code: 'ERR_INVALID_PARAMETERS' })
