@@ -5,7 +5,7 @@ import { basename } from 'node:path'
 import { Option, type Command } from 'commander'
 import { BLOCK_ALIGNMENT, DEFAULT_K, DEFAULT_M, MAX_BLOCK_SIZE, MAX_TOTAL_SHARDS } from '../../coder/constants.ts'
 import { ApiClient } from '../api/client.ts'
-import type { ShareResult } from '../api/types.ts'
+import type { SharedFile } from '../api/types.ts'
 import { UsageError } from '../errors.ts'
 import { formatSize } from '../size.ts'
 import { action, integerIn, output, repoDir, table, withCommonOptions, type CommonOptions } from './common.ts'
@@ -56,11 +56,12 @@ export function registerShare (program: Command): void {
     }))
 }
 
-function human (r: ShareResult, explain: boolean): string {
+function human (r: SharedFile, explain: boolean): string {
   const scheme = r.k === 1 ? `${r.m + 1} replicas` : `RS(${r.k},${r.m})`
   const lines = [
     `shared ${formatSize(r.size)} as ${scheme} with ${r.codec}`,
     `cid ${r.cid}`,
+    ...(r.url !== null ? [`url ${r.url}`] : []),
     ...(r.alreadyHeld.length === r.shards.length ? ['already in the swarm (shared before): nothing new stored'] : r.alreadyHeld.length > 0 ? [`shared before: ${r.shards.length - r.alreadyHeld.length} lost shard(s) stored again`] : []),
     table(['index', 'peer', 'region', 'zone'], r.shards.map(s => [s.index, s.peer, s.region, s.zone])),
     ...r.warnings.map(w => `warning: ${w}`)
