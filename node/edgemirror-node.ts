@@ -6,7 +6,7 @@ import type { ByteRange } from '../coder/layout.ts'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { CheckResult, ControlApi, RepairResult, FetchStart, FileView, IdResult, PeerView, ShareOptions, ShareResult, StatusResult } from './api/types.ts'
+import type { CheckResult, ControlApi, RepairResult, FetchStart, FileView, IdResult, PeerView, ShareOptions, SharedFile, StatusResult } from './api/types.ts'
 import type { CarbonProvider } from './carbon/index.ts'
 import { createCarbonProvider } from './carbon/index.ts'
 import type { Manifest } from '../coder/manifest.ts'
@@ -17,7 +17,7 @@ import { silentLog, type EventLog } from './event-log.ts'
 import type { DaemonOptions } from './daemon-options.ts'
 import { FetchService } from './fetch/fetch-service.ts'
 import { EdgeCache } from './gateway/edge-cache.ts'
-import { startGateway, type Gateway, type GatewayFiles } from './gateway/gateway-server.ts'
+import { fileUrl, startGateway, type Gateway, type GatewayFiles } from './gateway/gateway-server.ts'
 import { NodeMetrics } from './gateway/node-metrics.ts'
 import { GATEWAY_IDLE_TIMEOUT_MS } from './gateway/constants.ts'
 import { splitHostPort } from './host-port.ts'
@@ -324,8 +324,9 @@ export class EdgemirrorNode implements ControlApi {
     return files
   }
 
-  async share (body: AsyncIterable<Uint8Array>, options: ShareOptions): Promise<ShareResult> {
-    return await this.sharing.share(body, options)
+  async share (body: AsyncIterable<Uint8Array>, options: ShareOptions): Promise<SharedFile> {
+    const result = await this.sharing.share(body, options)
+    return { ...result, url: this.gatewayUrl === null ? null : fileUrl(this.gatewayUrl, result.cid, options.name) }
   }
 
   /** The name in the answer is this node's share record's when it shared the file (fetch/ knows only the manifest). */

@@ -34,5 +34,5 @@ export async function createNode (options: NodeOptions): Promise<RunningNode> {
 }
 
 export { EdgemirrorError } from './errors.ts'
-export type { CheckResult, ControlApi, FetchReport, FetchStart, FileView, IdResult, PeerView, RepairResult, ShardProof, ShareOptions, ShareResult, StatusResult } from './api/types.ts'
+export type { CheckResult, ControlApi, FetchReport, FetchStart, FileView, IdResult, PeerView, RepairResult, ShardProof, ShareOptions, SharedFile, ShareResult, StatusResult } from './api/types.ts'
 export type { ProgressEvent } from '../coder/progress.ts'

@@ -7,13 +7,13 @@ import type { FetchStart } from '../fetch/types.ts'
 import type { JobStatus } from '../repair/repair-queue.ts'
 import type { RepairResult, RepairStats } from '../repair/types.ts'
 import type { ScrubStats } from '../repair/scrubber.ts'
-import type { ShareOptions, ShareResult } from '../share/types.ts'
+import type { SharedFile, ShareOptions } from '../share/types.ts'
 import type { CacheCounters } from '../gateway/edge-cache.ts'
 
 export type { CheckResult, ShardProof } from '../check/types.ts'
 export type { FetchReport, FetchStart } from '../fetch/types.ts'
 export type { RepairResult, RepairStats, RepairView } from '../repair/types.ts'
-export type { ShardPlacementView, ShareOptions, ShareResult } from '../share/types.ts'
+export type { ShardPlacementView, SharedFile, ShareOptions, ShareResult } from '../share/types.ts'
 
 export interface IdResult { peerId: string, addresses: string[] }
 
@@ -61,7 +61,7 @@ export interface ControlApi {
   status (): Promise<StatusResult>
   peers (): Promise<PeerView[]>
   ls (): Promise<FileView[]>
-  share (body: AsyncIterable<Uint8Array>, options: ShareOptions): Promise<ShareResult>
+  share (body: AsyncIterable<Uint8Array>, options: ShareOptions): Promise<SharedFile>
   fetch (cid: string, options?: { signal?: AbortSignal }): Promise<FetchStart>
   check (cid: string, options?: { signal?: AbortSignal }): Promise<CheckResult>
   /** Repair a file now, on this node. */

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises'
 import { Option, type Command } from 'commander'
 import { BLOCK_ALIGNMENT, DEFAULT_K, DEFAULT_M, MAX_BLOCK_SIZE, MAX_TOTAL_SHARDS, RS_NATIVE_CODEC_ID, RS_WASM_CODEC_ID } from '../../coder/constants.ts'
 import { ApiClient } from '../api/client.ts'
-import type { ShareResult } from '../api/types.ts'
+import type { SharedFile } from '../api/types.ts'
 import { UsageError } from '../errors.ts'
 import { zoneLabel } from '../placement/domains.ts'
 import { formatSize } from '../size.ts'
@@ -84,11 +84,12 @@ function blockSize (text: string): number {
   return value
 }
 
-function human (r: ShareResult, explain: boolean): string {
+function human (r: SharedFile, explain: boolean): string {
   const scheme = r.k === 1 ? `${r.m + 1} replicas` : `RS(${r.k},${r.m})`
   const lines = [
     `shared ${formatSize(r.size)} as ${scheme} with ${r.codec}`,
     `cid ${r.cid}`,
+    ...(r.url !== null ? [`url ${r.url}`] : []),
     ...(r.alreadyHeld.length === r.shards.length ? ['already in the swarm (shared before): nothing new stored'] : r.alreadyHeld.length > 0 ? [`shared before: ${r.shards.length - r.alreadyHeld.length} lost shard(s) stored again`] : []),
     table(['index', 'peer', 'region', 'zone'], r.shards.map(s => [s.index, s.peer, s.region, zoneLabel(s.zone)])),
     ...r.warnings.map(w => `warning: ${w}`)

@@ -22,6 +22,12 @@ const log = logger('edgemirror:gateway')
 export const FILE_PATH_PREFIX = '/f/'
 export const METRICS_PATH = '/metrics'
 
+/** The URL of a file on the gateway at `base`: /f/<cid>/<name> when it has a name (clients save it under that name). */
+export function fileUrl (base: string, cid: string, name?: string): string {
+  const safe = name === undefined ? '' : sanitizeFileName(name)
+  return `${base}${FILE_PATH_PREFIX}${cid}${safe === '' ? '' : `/${encodeURIComponent(safe)}`}`
+}
+
 /** What the gateway reads files through: the node, or an edge cache in front of it. */
 export interface GatewayFiles {
   /** The file's manifest, checked against its CID. */

@@ -34,3 +34,9 @@ export interface ShareResult {
   /** Warnings, e.g. several shards on one peer. */
   warnings: string[]
 }
+
+/** What the control API answers: the share, and where the sharer's gateway serves the file. */
+export interface SharedFile extends ShareResult {
+  /** The file on this node's HTTP gateway (<gateway>/f/<cid>/<name>), or null when the gateway is off. */
+  url: string | null
+}
