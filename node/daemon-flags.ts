@@ -46,7 +46,7 @@ export const DAEMON_FLAGS: readonly DaemonFlag[] = [
   { key: 'api', option: '--api <host:port>', description: `control API address, loopback only (default ${DEFAULT_API})`, type: 'string', default: DEFAULT_API },
   { key: 'gateway', option: '--gateway <host:port|off>', description: `HTTP gateway address (GET /f/<cid>), or off (default ${DEFAULT_GATEWAY}; 0.0.0.0:PORT serves the LAN)`, parse: parseGateway, type: 'string', default: DEFAULT_GATEWAY },
   { key: 'gatewayMaxStreams', option: '--gateway-max-streams <n>', description: `gateway responses streaming at once; more get 503 (default ${DEFAULT_GATEWAY_MAX_STREAMS})`, parse: positiveInteger('--gateway-max-streams'), type: 'number', default: DEFAULT_GATEWAY_MAX_STREAMS },
-  { key: 'cacheSize', option: '--cache-size <size>', description: `disk for the gateway's edge cache of decoded stripes, e.g. 10GiB, 0 for none (default ${DEFAULT_CACHE_SIZE_TEXT})`, parse: parseSize, type: 'number', default: DEFAULT_CACHE_SIZE },
+  { key: 'cacheSize', option: '--cache-size <size>', description: `disk for the gateway's edge cache of decoded stripes, e.g. 10GiB, 0 for none (default ${DEFAULT_CACHE_SIZE_TEXT})`, parse: (text: string) => text.trim() === '0' ? 0 : parseSize(text), type: 'number', default: DEFAULT_CACHE_SIZE },
   { key: 'metrics', option: '--no-metrics', description: 'no Prometheus metrics at /metrics on the gateway address', type: 'boolean', default: true },
   { key: 'bootstrap', option: '--bootstrap <multiaddr>', description: 'a peer to join through (/ip4/…/tcp/…/p2p/…), repeatable', parse: collect, type: 'strings', default: [] },
   // No --zone: this peer is a failure domain of its own (UNDECLARED_ZONE), not one zone shared by every peer without one.
