@@ -140,6 +140,17 @@ describe('a peer that claims every shard and serves random bytes', () => {
     assert.deepEqual(report.corrupt, [], 'no shard is corrupt: only the liar\'s copies were')
   })
 
+  it('the HTTP gateway serves exact bytes past the liar, whole and by range', async () => {
+    const base = `${swarm!.nodes[READER].gatewayUrl ?? ''}/f/${cid}`
+    const whole = await fetch(base)
+    assert.equal(whole.status, 200)
+    assert.ok(Buffer.from(await whole.arrayBuffer()).equals(data), 'the whole file through the gateway equals the original')
+    const at = 2 * K * BLOCK + 11
+    const range = await fetch(base, { headers: { range: `bytes=${at}-${at + 40_000}` } })
+    assert.equal(range.status, 206)
+    assert.ok(Buffer.from(await range.arrayBuffer()).equals(data.subarray(at, at + 40_001)), 'the range equals the original\'s')
+  })
+
   it('repair reads past the liar too', async () => {
     const lost = 0
     await swarm!.kill(holders[lost])
