@@ -79,16 +79,21 @@ export async function decodeFile (manifest: Manifest, source: ShardSource, outpu
   const total = range === undefined ? manifest.fileSize : range.end - range.start
   let written = 0
 
-  /** Hash and hand on one stripe's data: the last stripe's padding cut off, and for a range only the bytes inside it. */
-  const write = async (blocks: Array<Uint8Array | null>, stripe: number): Promise<void> => {
+  /** The stripe's data bytes to hand on: all of them, or for a range only those inside it ([from, to)). */
+  const window = (stripe: number): { from: number, to: number } => {
     const stripeStart = stripe * stripeBytes
-    const from = range === undefined ? 0 : Math.max(0, range.start - stripeStart)
-    const to = range === undefined ? stripeDataBytes(manifest, stripe) : Math.min(stripeDataBytes(manifest, stripe), range.end - stripeStart)
-    let offset = 0
-    for (let i = 0; i < k && offset < to; i++) {
+    if (range === undefined) return { from: 0, to: stripeDataBytes(manifest, stripe) }
+    return { from: Math.max(0, range.start - stripeStart), to: Math.min(stripeDataBytes(manifest, stripe), range.end - stripeStart) }
+  }
+
+  /** Hash and hand on one stripe's data: the last stripe's padding cut off, and for a range only the bytes inside it
+   *  (the data blocks outside the window may be null: a range read need not fetch them). */
+  const write = async (blocks: Array<Uint8Array | null>, stripe: number): Promise<void> => {
+    const { from, to } = window(stripe)
+    const size = stripeBlockSize(manifest, stripe)
+    for (let i = Math.floor(from / size); i < k && i * size < to; i++) {
       const block = blocks[i] as Uint8Array
-      const part = block.subarray(Math.max(0, from - offset), Math.min(block.byteLength, to - offset))
-      offset += block.byteLength
+      const part = block.subarray(Math.max(0, from - i * size), Math.min(size, to - i * size))
       if (part.byteLength === 0) continue
       fileHash?.update(part)
       await output(part)
@@ -97,15 +102,33 @@ export async function decodeFile (manifest: Manifest, source: ShardSource, outpu
     options.onProgress?.({ phase: 'decode', bytes: written, total })
   }
 
+  /**
+   * For a range, the data blocks of `stripe` that hold bytes of it, when they are fewer than k: reading just those
+   * (verified, no decoding) is all a range inside one block needs. Undefined when the whole stripe is needed.
+   */
+  const partial = (stripe: number): number[] | undefined => {
+    if (range === undefined) return undefined
+    const { from, to } = window(stripe)
+    const size = stripeBlockSize(manifest, stripe)
+    const first = Math.floor(from / size)
+    const last = Math.floor((to - 1) / size)
+    return last - first + 1 < k ? Array.from({ length: last - first + 1 }, (_, j) => first + j) : undefined
+  }
+
   // Stripe s is handed on while stripe s + 1 is gathered and verified: an output that waits for its consumer (the
   // HTTP response to the CLI waits for every block to drain) would otherwise leave the reader idle while it writes.
   let writing: Promise<void> = Promise.resolve()
   const aborted = (): boolean => options.signal?.aborted === true
   for (let stripe = stripes.first; stripe < stripes.end; stripe++) {
     if (aborted()) throw new AbortedError()
-    const blocks = await gatherer.gather(stripe)
-    for (let i = 0; i < k; i++) if (blocks[i] == null) rebuilt.add(i)
-    if (blocks.slice(0, k).includes(null)) await codec.reconstruct(blocks, { dataOnly: true })
+    // A range's edge stripe: its own data blocks when they can be had, else the whole stripe, decoded.
+    const some = partial(stripe)
+    let blocks = some !== undefined ? await gatherer.gatherData(stripe, some) : undefined
+    if (blocks === undefined) {
+      blocks = await gatherer.gather(stripe)
+      for (let i = 0; i < k; i++) if (blocks[i] == null) rebuilt.add(i)
+      if (blocks.slice(0, k).includes(null)) await codec.reconstruct(blocks, { dataOnly: true })
+    }
     await writing
     if (aborted()) throw new AbortedError()
     writing = write(blocks, stripe)
@@ -204,6 +227,20 @@ export class StripeGatherer {
         if (!done && ask()) this.hedged++
       }, () => {})
     })
+  }
+
+  /**
+   * Only data blocks `indexes` of `stripe`, verified (a range inside part of a stripe needs no more); undefined when
+   * one of them cannot be had, and the caller gathers the whole stripe instead (which then skips what failed here).
+   */
+  async gatherData (stripe: number, indexes: number[]): Promise<Array<Uint8Array | null> | undefined> {
+    if (indexes.some(i => this.unavailable.has(i))) return undefined
+    const size = stripeBlockSize(this.manifest, stripe)
+    const got = await Promise.all(indexes.map(async i => await this.goodBlock(i, stripe, size)))
+    if (got.includes(null)) return undefined
+    const blocks: Array<Uint8Array | null> = new Array(this.manifest.k + this.manifest.m).fill(null)
+    indexes.forEach((i, j) => { blocks[i] = got[j] })
+    return blocks
   }
 
   private demote (index: number, stripe: number): void {

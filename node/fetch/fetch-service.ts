@@ -14,6 +14,7 @@ import type { Dialer } from '../transfer/shard-client.ts'
 import type { ShardStore } from '../store/shard-store.ts'
 import { SwarmShardSource } from '../transfer/swarm-shard-source.ts'
 import { HedgeTimer } from './hedge-timer.ts'
+import { RecentHolders } from './recent-holders.ts'
 
 /** A holder whose RTT was never measured ranks behind any measured one (1 s is slower than any usable edge link). */
 const UNKNOWN_RTT_MS = 1000
@@ -26,6 +27,8 @@ export interface FetchComponents extends FindFileComponents {
   rttOf: (peer: string) => number | undefined
   /** Carbon intensity of a peer's electricity, gCO2/kWh: among equally near holders, read from the cleaner one. */
   carbonOf?: (peer: string) => number | undefined
+  /** The time in ms (where the last fetch found a file's holders is trusted for a few seconds); default Date.now. */
+  now?: () => number
   /** Told which shards a read found missing or corrupt (heal on read). */
   onDegraded?: (cid: string, report: FetchReport) => void
   /** Told when this node's own copy of a shard was found bad while reading it, after it was quarantined. */
@@ -35,7 +38,11 @@ export interface FetchComponents extends FindFileComponents {
 }
 
 export class FetchService {
-  constructor (private readonly components: FetchComponents) {}
+  private readonly recent: RecentHolders
+
+  constructor (private readonly components: FetchComponents) {
+    this.recent = new RecentHolders(components.now)
+  }
 
   /** The manifest of `cid`: from this node's store, else from a holder, always checked against the CID. */
   async manifest (cid: string, options: { signal?: AbortSignal } = {}): Promise<Manifest> {
@@ -54,7 +61,8 @@ export class FetchService {
       throw err
     }
     const { k, m, ...fetching } = start
-    const done = logOutcome(log, 'fetch', { cid, size: start.size, k, m }, async () => await start.done, r => ({ rebuilt: r.rebuilt.length > 0 ? r.rebuilt : undefined, corrupt: r.corrupt.length > 0 ? r.corrupt : undefined }), started)
+    const range = options.range !== undefined ? { range: `${options.range.start}-${options.range.end - 1}` } : {}
+    const done = logOutcome(log, 'fetch', { cid, size: start.size, k, m, ...range }, async () => await start.done, r => ({ rebuilt: r.rebuilt.length > 0 ? r.rebuilt : undefined, corrupt: r.corrupt.length > 0 ? r.corrupt : undefined }), started)
     done.catch(() => {}) // the failure reaches the caller through the body
     return { ...fetching, done }
   }
@@ -63,7 +71,9 @@ export class FetchService {
     const { signal, range } = options
     parseCid(cid)
     // Fewer than k shards among the peers we are connected to: look further (DHT providers) before giving up.
-    const { manifest, holders } = await findFile(this.components, cid, m => m.k, signal)
+    const located = this.recent.get(cid) ?? await findFile(this.components, cid, m => m.k, signal)
+    this.recent.remember(cid, located)
+    const { manifest, holders } = located
     const unheld = Array.from({ length: manifest.k + manifest.m }, (_, i) => i).filter(i => (holders.shards.get(i) ?? []).length === 0)
     const stripeEnd = range === undefined ? undefined : stripesForRange(manifest, range).end
     const source = new SwarmShardSource(this.components, cid, manifest, this.rank(holders), signal, stripeEnd)
@@ -78,9 +88,11 @@ export class FetchService {
         const lost = new Set([...missing, ...decoded.corrupt])
         const report = { missing, corrupt: decoded.corrupt, rebuilt: decoded.rebuilt.filter(i => lost.has(i)), hedged: decoded.hedged, badHolders: source.badHolders() }
         body.close()
+        if (report.missing.length > 0 || report.corrupt.length > 0 || report.badHolders.length > 0) this.recent.forget(cid)
         if (report.missing.length > 0 || report.corrupt.length > 0) this.components.onDegraded?.(cid, report)
         return report
       } catch (err) {
+        this.recent.forget(cid)
         body.fail(err)
         throw err
       } finally {

@@ -25,12 +25,15 @@ async function encoded (size: number): Promise<{ data: Uint8Array, manifest: Man
 }
 
 /** Serves the shards from memory, minus the `lost` ones, and records every block asked for. */
-function memorySource (shards: Uint8Array[][], lost: number[] = []): ShardSource & { stripesRead: Set<number> } {
+function memorySource (shards: Uint8Array[][], lost: number[] = []): ShardSource & { stripesRead: Set<number>, blocksRead: string[] } {
   const stripesRead = new Set<number>()
+  const blocksRead: string[] = []
   return {
     stripesRead,
+    blocksRead,
     async readBlock (index, stripe) {
       stripesRead.add(stripe)
+      blocksRead.push(`${index}@${stripe}`)
       return lost.includes(index) ? null : shards[index][stripe]
     }
   }
@@ -65,6 +68,22 @@ describe('range decode', () => {
       assert.deepEqual(await decodeRange(manifest, source, at, at + 1), data.subarray(at, at + 1))
       assert.deepEqual([...source.stripesRead], [Math.floor(at / (K * BLOCK))])
     }
+  })
+
+  it('a range inside one data block reads that block alone; with its shard lost, the stripe is decoded instead', async () => {
+    const size = 9 * K * BLOCK + 1234
+    const { data, manifest, shards } = await encoded(size)
+    const start = 5 * K * BLOCK + 2 * BLOCK + 100 // block 2 of stripe 5
+    const alone = memorySource(shards)
+    assert.deepEqual(await decodeRange(manifest, alone, start, start + 500), data.subarray(start, start + 500))
+    assert.deepEqual(alone.blocksRead, ['2@5'])
+    // Across blocks 1..2 of one stripe: those two.
+    const two = memorySource(shards)
+    assert.deepEqual(await decodeRange(manifest, two, start - BLOCK, start + 10), data.subarray(start - BLOCK, start + 10))
+    assert.deepEqual(two.blocksRead.sort(), ['1@5', '2@5'])
+    const lost = memorySource(shards, [2])
+    assert.deepEqual(await decodeRange(manifest, lost, start, start + 500), data.subarray(start, start + 500))
+    assert.equal(new Set(lost.blocksRead.filter(b => b !== '2@5')).size, K, 'k other blocks of the stripe, decoded')
   })
 
   it('refuses a range outside the file before reading anything', async () => {

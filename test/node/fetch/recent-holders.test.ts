@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { Manifest } from '../../../coder/manifest.ts'
+import { RecentHolders, RECENT_HOLDERS_TTL_MS, type Located } from '../../../node/fetch/recent-holders.ts'
+
+const located = (peer: string): Located => ({ manifest: {} as Manifest, holders: { manifest: [peer], shards: new Map([[0, [peer]]]) } as any })
+
+describe('RecentHolders', () => {
+  it('answers within the TTL, not after it, and not once forgotten', () => {
+    let now = 1_000
+    const recent = new RecentHolders(() => now)
+    assert.equal(recent.get('a'), undefined)
+    recent.remember('a', located('p1'))
+    now += RECENT_HOLDERS_TTL_MS
+    assert.deepEqual(recent.get('a'), located('p1'))
+    now += 1
+    assert.equal(recent.get('a'), undefined, 'expired')
+    recent.remember('a', located('p2'))
+    recent.forget('a')
+    assert.equal(recent.get('a'), undefined, 'forgotten')
+  })
+
+  it('a new entry restarts the TTL', () => {
+    let now = 0
+    const recent = new RecentHolders(() => now)
+    recent.remember('a', located('p1'))
+    now = RECENT_HOLDERS_TTL_MS - 1
+    recent.remember('a', located('p2'))
+    now = 2 * RECENT_HOLDERS_TTL_MS - 2
+    assert.deepEqual(recent.get('a'), located('p2'))
+  })
+})
