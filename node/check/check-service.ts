@@ -1,6 +1,7 @@
 // Checking a file: find its manifest and every holder (DHT providers too when connected peers hold fewer than k + m
 // shard indexes), then make every claimed holder prove its claim with one block at a random stripe (a `has` answer is
 // only a claim: node/transfer/shard-proof.ts). Nothing is repaired here; the result shows this node's repair view.
+import type { DeletionView } from '../delete/types.ts'
 import type { ShardStore } from '../store/shard-store.ts'
 import { findFile, type FindFileComponents } from '../transfer/find-file.ts'
 import { proveClaims } from '../transfer/shard-proof.ts'
@@ -13,6 +14,8 @@ export interface CheckComponents extends FindFileComponents {
   domainsOf: (peer: string) => { region: string, zone: string } | undefined
   /** This node's view of the file's repair, when it has one. */
   repairView: (cid: string) => RepairView | undefined
+  /** Whether this node knows `cid` to be deleted (the delete service). */
+  deletion?: (cid: string) => Promise<DeletionView | undefined>
   /** Told when this node's own copy failed its proof and was quarantined. */
   onCorruptShard?: (cid: string, index: number) => void
 }
@@ -23,6 +26,9 @@ export class CheckService {
   async check (cid: string, options: { signal?: AbortSignal } = {}): Promise<CheckResult> {
     const { signal } = options
     const { components } = this
+    const deleted = await components.deletion?.(cid)
+    // Once its bytes are gone there is nothing left to prove: say that it was deleted, and by whom.
+    if (deleted?.purged === true) return { cid, k: 0, m: 0, live: 0, healthy: false, shards: [], deleted }
     const { manifest, holders } = await findFile(components, cid, m => m.k + m.m, signal)
     const n = manifest.k + manifest.m
     // A claim counts only once proven (one block at a random stripe): a peer can claim shards it does not hold.
@@ -38,6 +44,6 @@ export class CheckService {
     })
     shards.sort((a, b) => a.index - b.index)
     const live = new Set(shards.filter(s => s.live).map(s => s.index)).size
-    return { cid, k: manifest.k, m: manifest.m, live, healthy: live === n, shards, repair: components.repairView(cid) }
+    return { cid, k: manifest.k, m: manifest.m, live, healthy: live === n, shards, repair: components.repairView(cid), ...(deleted !== undefined ? { deleted } : {}) }
   }
 }

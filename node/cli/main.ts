@@ -9,6 +9,7 @@ import { registerId } from './id.ts'
 import { registerLs } from './ls.ts'
 import { registerPeers } from './peers.ts'
 import { registerRepair } from './repair.ts'
+import { registerRm } from './rm.ts'
 import { registerShare } from './share.ts'
 import { registerStatus } from './status.ts'
 
@@ -18,7 +19,7 @@ export function buildProgram (): Command {
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
-  for (const register of [registerDaemon, registerId, registerShare, registerFetch, registerStatus, registerPeers, registerLs, registerCheck, registerRepair]) {
+  for (const register of [registerDaemon, registerId, registerShare, registerFetch, registerStatus, registerPeers, registerLs, registerCheck, registerRepair, registerRm]) {
     register(program)
   }
   for (const command of program.commands) command.exitOverride()

@@ -10,8 +10,9 @@ import { logger } from '@libp2p/logger'
 import { shardSize } from '../../coder/layout.ts'
 import type { Manifest } from '../../coder/manifest.ts'
 import { rebuildShards } from '../../coder/rebuild.ts'
-import { NotEnoughPeersError, NotFoundError } from '../errors.ts'
+import { FileDeletedError, NotEnoughPeersError, NotFoundError } from '../errors.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
+import type { Tombstone } from '../ownership.ts'
 import { placeShards, type PlacementPeer, type Weights } from '../placement/index.ts'
 import { askHas, type Dialer } from '../transfer/shard-client.ts'
 import { openShardTargets, writeShards, type PlacedTarget } from '../transfer/shard-target.ts'
@@ -48,6 +49,9 @@ export interface RepairComponents {
   rttOf: (peer: string) => number | undefined
   /** Failure domains of a peer, when known: placement counts survivors against its caps. */
   locate: (peer: string) => { region: string, zone: string } | undefined
+  /** Deleted files (the delete service): never planned, repaired or collected; and the tombstones peers report in
+   *  their shard reports, handed over so a holder that was away during a delete learns of it. */
+  deletes?: { isDeleted: (cid: string) => Promise<boolean>, learn: (cid: string, tombstones: Tombstone[]) => Promise<void> }
   /** Current carbon intensity and forecast, for deferring non-urgent repairs to greener hours. */
   carbon?: () => CarbonOutlook | undefined
   now?: () => number
@@ -150,6 +154,7 @@ export class RepairService implements Startable {
     for (const change of this.detector.poll()) log('peer %s: %s -> %s', change.peer, change.from, change.to)
     for (const cid of cids) {
       try {
+        if (await this.skipDeleted(cid)) continue
         await this.evaluate(cid)
       } catch (err) {
         log.error('planning %s failed: %s', cid, (err as Error).message)
@@ -163,7 +168,6 @@ export class RepairService implements Startable {
   async repairNow (cid: string, options: { signal?: AbortSignal } = {}): Promise<RepairResult> {
     // The caller's signal (the control API's request: a client that goes away) as well as the node stopping.
     const signal = options.signal !== undefined ? AbortSignal.any([this.controller.signal, options.signal]) : this.controller.signal
-    await this.collectReports([cid])
     const rebuilt = await this.repairFile(cid, signal)
     const { plan } = await this.evaluate(cid)
     return { cid, rebuilt, live: plan.live, healthy: plan.health === 'healthy' }
@@ -186,11 +190,18 @@ export class RepairService implements Startable {
     const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(Math.max(this.heartbeatMs, 1000))])
     try {
       const holdings = new Map<string, number[]>()
+      const tombstones = new Map<string, Tombstone[]>()
       for (let i = 0; i < cids.length || i === 0; i += MAX_HAS_CIDS) {
-        for (const h of await askHas(this.components.dial, peer, cids.slice(i, i + MAX_HAS_CIDS), signal)) holdings.set(h.cid, h.shards)
+        for (const h of await askHas(this.components.dial, peer, cids.slice(i, i + MAX_HAS_CIDS), signal)) {
+          holdings.set(h.cid, h.shards)
+          if (h.tombstones.length > 0) tombstones.set(h.cid, h.tombstones)
+        }
       }
       this.detector.heartbeat(peer)
       for (const cid of cids) this.applyReport(peer, cid, holdings.get(cid) ?? [])
+      for (const [cid, reported] of tombstones) {
+        if (cids.includes(cid)) await this.components.deletes?.learn(cid, reported).catch((err: Error) => { log.error('tombstones of %s from %s: %s', cid, peer, err.message) })
+      }
     } catch (err) {
       log.trace('no report from %s: %s', peer, (err as Error).message)
     }
@@ -213,6 +224,15 @@ export class RepairService implements Startable {
   }
 
   // ---- planning ----------------------------------------------------------------------------------------------------
+
+  /** A deleted file is left alone: no plan, no job, no extra-copy collection (the delete service removes it). */
+  private async skipDeleted (cid: string): Promise<boolean> {
+    if (this.components.deletes === undefined || !(await this.components.deletes.isDeleted(cid))) return false
+    this.queue.remove(cid)
+    this.plans.delete(cid)
+    this.maps.delete(cid)
+    return true
+  }
 
   private isAlive = (peer: string): boolean => peer === this.components.selfId || this.detector.state(peer) !== 'dead'
 
@@ -284,6 +304,7 @@ export class RepairService implements Startable {
         await this.repairFile(job.cid, this.controller.signal)
         this.queue.done(job.cid)
       } catch (err) {
+        if (err instanceof FileDeletedError) return // skipDeleted dropped the job: nothing failed
         this.stats.repairsFailed++
         const outcome = this.queue.failed(job.cid, this.now(), (err as Error).message)
         log('repair of %s failed (%s): %s', job.cid, outcome, (err as Error).message)
@@ -296,6 +317,10 @@ export class RepairService implements Startable {
   /** Rebuild the missing shards of `cid` and push them to new holders chosen by placement. */
   private async repairFile (cid: string, signal: AbortSignal): Promise<Array<{ index: number, peer: string }>> {
     const { components } = this
+    // Fresh reports first: they also carry tombstones, and a holder back from an outage may have planned this job
+    // before it could reach anyone who knew the file was deleted (docs/REPAIR.md, "Deleted files").
+    await this.collectReports([cid])
+    if (await this.skipDeleted(cid)) throw new FileDeletedError(cid)
     const { manifest, plan } = await this.plan(cid)
     if (plan.health === 'healthy') return []
     if (plan.health === 'lost') throw new NotEnoughShardsError(plan.live, manifest.k, { cid, missing: plan.missing })
@@ -337,7 +362,7 @@ export class RepairService implements Startable {
           pushed += bytes
         }, { preference: plan.read.map(r => r.index), signal })
         return manifestBytes
-      }, { signal, commitSignal: signal })
+      }, { signal, commitSignal: signal, owners: async () => (await components.store.getOwnership(cid))?.owners ?? [] })
       this.stats.repairsDone++
       this.stats.bytesRepaired += pushed
     } finally {

@@ -14,6 +14,7 @@ import type { ShareOptions, ShareResult } from './types.ts'
 import { FAILED_HOLDER_TTL_MS, PUT_ACCEPT_TIMEOUT_MS } from '../constants.ts'
 import { classifyError, EdgemirrorError, HolderFailedError, NotEnoughPeersError, PlacementInfeasibleError, ShareIncompleteError } from '../errors.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
+import { withClaims, type OwnerClaim } from '../ownership.ts'
 import type { PeerDirectory } from '../membership/peer-directory.ts'
 import { placeShards, type ExplainedPlacement, type PlacementPeer, type PlacementRequest, type ShardReason, type Weights } from '../placement/index.ts'
 import type { Dialer } from '../transfer/shard-client.ts'
@@ -31,6 +32,9 @@ export interface ShareComponents {
   dial: Dialer
   selfInfo: () => Promise<PeerInfoMessage>
   weights: Weights
+  /** This node's signed claim to own `cid` (node/ownership.ts): every holder keeps it, so this node, and only it, may
+   *  delete the file later. Without it the file has no owner (tests of share alone). */
+  claimOwnership?: (cid: string) => Promise<OwnerClaim>
   /** Announce that this node can serve the manifest (DHT provide); best effort. */
   announce?: (cid: string) => Promise<void>
   /** How long a peer may take to accept a put before its shard goes elsewhere (default PUT_ACCEPT_TIMEOUT_MS). */
@@ -71,6 +75,7 @@ export class ShareService {
     const { targets, placement, details, replaced } = await this.openTargets(request, peers, { upload, ...geometry }, signal)
     let staged: StagedManifest | undefined
     let encoded: EncodeResult | undefined
+    let claim: OwnerClaim | undefined
     const offload = size >= OFFLOAD_MIN_BYTES
     // Phase one: every holder verifies and stages its shard and the manifest (room reserved, nothing visible). Phase
     // two, the commits: nothing left that can run out of room, and the user's signal no longer applies (writeShards).
@@ -81,6 +86,10 @@ export class ShareService {
       return encoded.manifestBytes
     }, {
       signal,
+      owners: async () => {
+        claim = await this.components.claimOwnership?.((encoded as EncodeResult).cid)
+        return claim !== undefined ? [claim] : []
+      },
       failed: (t, err) => this.holderFailed(t, err),
       // This node keeps the manifest too (it announces the file); if it has no room for it, nobody keeps anything.
       prepared: async () => {
@@ -95,6 +104,8 @@ export class ShareService {
     for (const f of failures) log.error('share %s: commit failed for %s', file.cid, f)
     if (targets.length - failures.length < k) throw new ShareIncompleteError(file.cid, targets.length - failures.length, k, failures)
     await staged?.commit().catch((err) => { log.error('share %s: own copy of the manifest not kept: %s', file.cid, (err as Error).message) })
+    // This node's own record of its claim, also when it holds no shard (its receiver keeps it when it does).
+    if (claim !== undefined) await store.updateOwnership(file.cid, current => withClaims(current, [claim as OwnerClaim]))
     this.components.manifests.remember(file.cid, file.manifest)
     this.components.announce?.(file.cid).catch((err) => { log('announce %s failed: %s', file.cid, (err as Error).message) })
     const facts = new Map(peers.map(p => [p.peerId, p]))
