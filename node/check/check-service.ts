@@ -2,8 +2,11 @@
 // shard indexes), then make every claimed holder prove its claim with one block at a random stripe (a `has` answer is
 // only a claim: node/transfer/shard-proof.ts). Nothing is repaired here; the result shows this node's repair view.
 import type { DeletionView } from '../delete/types.ts'
+import { NotFoundError } from '../errors.ts'
+import { verifyTombstone } from '../ownership.ts'
 import type { ShardStore } from '../store/shard-store.ts'
 import { findFile, type FindFileComponents } from '../transfer/find-file.ts'
+import { locate } from '../transfer/locator.ts'
 import { proveClaims } from '../transfer/shard-proof.ts'
 import type { RepairView } from '../repair/types.ts'
 import type { CheckResult } from './types.ts'
@@ -29,7 +32,15 @@ export class CheckService {
     const deleted = await components.deletion?.(cid)
     // Once its bytes are gone there is nothing left to prove: say that it was deleted, and by whom.
     if (deleted?.purged === true) return { cid, k: 0, m: 0, live: 0, healthy: false, shards: [], deleted }
-    const { manifest, holders } = await findFile(components, cid, m => m.k + m.m, signal)
+    let found
+    try {
+      found = await findFile(components, cid, m => m.k + m.m, signal)
+    } catch (err) {
+      const reported = err instanceof NotFoundError ? await this.reportedDeletion(cid, signal) : undefined
+      if (reported === undefined) throw err
+      return { cid, k: 0, m: 0, live: 0, healthy: false, shards: [], deleted: reported }
+    }
+    const { manifest, holders } = found
     const n = manifest.k + manifest.m
     // A claim counts only once proven (one block at a random stripe): a peer can claim shards it does not hold.
     const claims = Array.from({ length: n }, (_, index) => (holders.shards.get(index) ?? []).map(peer => ({ index, peer }))).flat()
@@ -45,5 +56,15 @@ export class CheckService {
     shards.sort((a, b) => a.index - b.index)
     const live = new Set(shards.filter(s => s.live).map(s => s.index)).size
     return { cid, k: manifest.k, m: manifest.m, live, healthy: live === n, shards, repair: components.repairView(cid), ...(deleted !== undefined ? { deleted } : {}) }
+  }
+
+  /** A file nobody holds any more, on a node that never held it: the tombstones its former holders still keep say
+   *  who deleted it. Only validly signed ones count (holders keep only their owners' ones). */
+  private async reportedDeletion (cid: string, signal?: AbortSignal): Promise<DeletionView | undefined> {
+    const { tombstones } = await locate(this.components, cid, { signal, providers: false })
+    const valid = []
+    for (const t of tombstones) if (await verifyTombstone(t)) valid.push(t)
+    if (valid.length === 0) return undefined
+    return { deletedBy: [...new Set(valid.map(t => t.owner))].sort(), deletedAt: Math.max(...valid.map(t => t.issuedAt)), purgeAt: null, purged: true }
   }
 }

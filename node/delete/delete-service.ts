@@ -90,7 +90,8 @@ export class DeleteService implements Startable {
       ...[...peers].sort().map(async peer => await outcomeOf(peer, askDelete(components.dial, peer, tombstone, options.signal)))
     ])
     const holding = answers.map(a => a.holder)
-    const accepted = answers.filter(a => a.answer !== undefined)
+    // A dropped manifest cache says nothing about ownership: only holders that know the owners decide.
+    const accepted = answers.filter(a => a.answer !== undefined && !a.answer.cacheOnly)
     if (accepted.length === 0) {
       if (holding.some(h => h.code === 'ERR_NOT_OWNER')) throw new NotOwnerError(cid, selfId)
       const first = holding.find(h => h.code !== undefined)
@@ -109,14 +110,32 @@ export class DeleteService implements Startable {
     const current = await store.getOwnership(cid)
     if (!(await verifyTombstone(tombstone))) throw new InvalidSignatureError('delete request', { cid, owner })
     if (current === undefined) {
-      const holds = (await store.hasManifest(cid)) || (await store.listShards(cid)).length > 0
-      // A file stored before owner claims existed has no owner: nobody can delete it this way.
-      if (holds) throw new NotOwnerError(cid, owner)
+      if (await this.dropManifestCache(cid)) return { deleted: true, purgeAt: this.now(), cacheOnly: true }
+      // Shards without a record: stored before owner claims existed, so they have no owner and cannot be deleted so.
+      if ((await store.listShards(cid)).length > 0) throw new NotOwnerError(cid, owner)
       throw new NotFoundError(`${cid} on this node`, { cid })
     }
     if (!current.owners.some(c => c.owner === owner)) throw new NotOwnerError(cid, owner)
     const next = await this.apply(cid, tombstone)
-    return { deleted: isDeleted(next), purgeAt: next?.purgeAt ?? null }
+    return { deleted: isDeleted(next), purgeAt: next?.purgeAt ?? null, cacheOnly: false }
+  }
+
+  /**
+   * A node that fetched or checked a file keeps a copy of its manifest (find-file.ts), with no shard and no owner
+   * record: it cannot tell an owner's delete from anyone else's, so any validly signed tombstone (checked by the
+   * caller) drops that copy at once. The worst a stranger's tombstone can do is make this node fetch the manifest
+   * again the next time it reads the file. Returns whether a copy was dropped.
+   */
+  private async dropManifestCache (cid: string): Promise<boolean> {
+    const { store, manifests } = this.components
+    if ((await store.listShards(cid)).length > 0) return false
+    const manifest = await store.getManifest(cid)
+    if (manifest === undefined) return false
+    await store.deleteManifest(cid)
+    manifests.forget(cid)
+    this.stats.bytesReclaimed += manifest.byteLength
+    log('%s deleted: dropped this node\'s copy of its manifest (%d bytes)', cid, manifest.byteLength)
+    return true
   }
 
   /** Tombstones a peer reported for `cid` (has 2.0.0): each one whose signer owns the file here and is news is
@@ -126,7 +145,11 @@ export class DeleteService implements Startable {
     for (const t of tombstones) {
       if (t.cid !== cid) continue
       const current = await store.getOwnership(cid)
-      if (current === undefined || !current.owners.some(c => c.owner === t.owner)) continue
+      if (current === undefined) {
+        if (await verifyTombstone(t)) await this.dropManifestCache(cid)
+        continue
+      }
+      if (!current.owners.some(c => c.owner === t.owner)) continue
       if (current.tombstones.some(k => k.owner === t.owner && k.issuedAt >= t.issuedAt)) continue
       if (!(await verifyTombstone(t))) {
         log.error('a peer reported a tombstone for %s with a bad signature (signer %s): ignored', cid, t.owner)
@@ -217,7 +240,7 @@ export class DeleteService implements Startable {
 async function outcomeOf (peer: string, answering: Promise<DeleteAnswer>): Promise<{ holder: RmHolder, answer?: DeleteAnswer }> {
   try {
     const answer = await answering
-    return { holder: { peer, outcome: answer.deleted ? 'deleted' : 'released' }, answer }
+    return { holder: { peer, outcome: answer.cacheOnly ? 'cache dropped' : answer.deleted ? 'deleted' : 'released' }, answer }
   } catch (raw) {
     const err = classifyError(raw, peer)
     const code = err instanceof EdgemirrorError ? err.code : 'ERR_INTERNAL'

@@ -2,9 +2,10 @@
 
 /** What one holder did with the delete. `deleted`: no owner of the file is left there, its bytes go after the grace;
  *  `released`: only this owner's claim was withdrawn (another node shared the same bytes and still owns them);
+ *  `cache dropped`: the peer only had a copy of the manifest, fetched to read or check the file, and dropped it;
  *  `refused` (with the holder's error code) or `unreachable`: nothing changed there (a holder that was unreachable
  *  learns of the delete from the others' shard reports when it is back). */
-export interface RmHolder { peer: string, outcome: 'deleted' | 'released' | 'refused' | 'unreachable', code?: string, message?: string }
+export interface RmHolder { peer: string, outcome: 'deleted' | 'released' | 'cache dropped' | 'refused' | 'unreachable', code?: string, message?: string }
 
 export interface RmResult {
   cid: string

@@ -267,7 +267,7 @@ export class ShardServer implements Startable {
   private async handleDelete (stream: Stream, connection: string, onDelete: (tombstone: Tombstone) => Promise<DeleteAnswer>): Promise<void> {
     const tombstone = parseDeleteRequest((await this.readRequest(stream, connection, 'delete request', MAX_SMALL_REQUEST_FRAME)).frame)
     const answer = await onDelete(tombstone)
-    await this.answer(stream, okMessage({ deleted: answer.deleted, purgeAt: answer.purgeAt }))
+    await this.answer(stream, okMessage({ deleted: answer.deleted, purgeAt: answer.purgeAt, cacheOnly: answer.cacheOnly }))
   }
 
   private async handleManifest (stream: Stream, connection: string): Promise<void> {

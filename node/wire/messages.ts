@@ -116,8 +116,9 @@ export function parseHasResponse (frame: Uint8Array): Holding[] {
 // ---- delete ------------------------------------------------------------------------------------------------------
 
 /** What a holder did with a delete: `deleted` when no owner of the file is left (its bytes go at `purgeAt`), else
- *  only the asking owner's claim was withdrawn. */
-export interface DeleteAnswer { deleted: boolean, purgeAt: number | null }
+ *  only the asking owner's claim was withdrawn. `cacheOnly`: the peer held nothing but a copy of the manifest it had
+ *  fetched to read the file, and dropped it; it knows no owners, so its answer says nothing about ownership. */
+export interface DeleteAnswer { deleted: boolean, purgeAt: number | null, cacheOnly: boolean }
 
 export function parseDeleteRequest (frame: Uint8Array): Tombstone {
   return parseTombstone(decodeMessage(frame).tombstone)
@@ -125,7 +126,7 @@ export function parseDeleteRequest (frame: Uint8Array): Tombstone {
 
 export function parseDeleteResponse (frame: Uint8Array): DeleteAnswer {
   const m = parseResponse(frame)
-  return { deleted: bool(m, 'deleted'), purgeAt: m.purgeAt === null ? null : int(m, 'purgeAt', 0, Number.MAX_SAFE_INTEGER) }
+  return { deleted: bool(m, 'deleted'), purgeAt: m.purgeAt === null ? null : int(m, 'purgeAt', 0, Number.MAX_SAFE_INTEGER), cacheOnly: bool(m, 'cacheOnly') }
 }
 
 // ---- manifest ----------------------------------------------------------------------------------------------------

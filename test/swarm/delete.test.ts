@@ -34,8 +34,8 @@ function dialFrom (node: EdgemirrorNode): (peer: string, protocol: string) => Pr
 }
 
 describe('rm on a loopback swarm', () => {
-  it('reclaims the space on every holder after the grace, and check says deleted', async () => {
-    await withSwarm(4, { deleteGraceMs: 200 }, async (swarm) => {
+  it('reclaims the space on every holder after the grace, and check says deleted, also on a node that never held it', async () => {
+    await withSwarm(5, { deleteGraceMs: 200 }, async (swarm) => {
       const before = await Promise.all(swarm.nodes.map(storedBytes))
       const data = randomBytes(150_000)
       const shared = await swarm.nodes[0].share(chunksOf(data), { size: data.byteLength, k: 2, m: 1, blockSize: 16 * 1024 })
@@ -60,7 +60,11 @@ describe('rm on a loopback swarm', () => {
       const check = await swarm.nodes[0].check(shared.cid)
       assert.equal(check.deleted?.purged, true)
       assert.deepEqual(check.deleted?.deletedBy, [swarm.nodes[0].peerId])
-      await assert.rejects(async () => await collect((await swarm.nodes[3].fetch(shared.cid)).body), 'a removed file cannot be fetched')
+      // A node that never held it learns who deleted it from the tombstones its former holders keep.
+      const outsider = swarm.nodes.findIndex((n, i) => i !== 0 && !shared.shards.some(s => s.peer === n.peerId))
+      const seen = await swarm.nodes[outsider].check(shared.cid)
+      assert.deepEqual(seen.deleted, { deletedBy: [swarm.nodes[0].peerId], deletedAt: check.deleted?.deletedAt, purgeAt: null, purged: true })
+      await assert.rejects(async () => await collect((await swarm.nodes[outsider].fetch(shared.cid)).body), 'a removed file cannot be fetched')
     })
   })
 
@@ -72,7 +76,7 @@ describe('rm on a loopback swarm', () => {
       const stored = await Promise.all(swarm.nodes.map(storedBytes))
 
       // Another peer did not share it: refused everywhere, nothing changes.
-      const stranger = swarm.nodes.findIndex(n => n.peerId !== swarm.nodes[0].peerId)
+      const stranger = swarm.nodes.findIndex((n, i) => i !== 0 && n.peerId !== holder)
       await assert.rejects(swarm.nodes[stranger].rm(shared.cid), { code: 'ERR_NOT_OWNER' })
 
       // A tombstone naming the owner but signed by another key, and the owner's real one altered after signing.
@@ -119,6 +123,12 @@ describe('rm on a loopback swarm', () => {
       const shared = await swarm.nodes[0].share(chunksOf(data), { size: data.byteLength, k: 1, m: 2, blockSize: 16 * 1024 })
       const ids = swarm.nodes.map(n => n.peerId)
       const away = ids.indexOf(shared.shards.map(s => s.peer).find(p => p !== ids[0]) as string)
+      // Every holder has had a shard report from every other: a holder stopped before anyone heard from it would leave
+      // its index unheld in their maps, and they would rebuild it at once (before the rm), which is another test.
+      await waitFor(async () => {
+        const views = (await Promise.all(swarm.nodes.map(async n => (await n.check(shared.cid)).repair))).filter(v => v !== undefined)
+        return views.length >= 3 && views.every(v => v?.health === 'healthy')
+      }, DEADLINE_MS, 'every holder to see the file healthy')
       await swarm.kill(away)
 
       const removed = await swarm.nodes[0].rm(shared.cid)

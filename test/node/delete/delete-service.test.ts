@@ -36,6 +36,25 @@ async function holder (graceMs: number): Promise<{ store: MemoryShardStore, serv
 }
 
 describe('DeleteService on a holder', () => {
+  it('drops a manifest copy kept by a reader (no shard, no owners known) on any validly signed delete', async () => {
+    const a = await identity()
+    const { store, service } = await holder(600_000)
+    try {
+      await store.deleteShard(CID, 0) // a reader: only the manifest it fetched
+      await assert.rejects(service.accept({ ...await signTombstone(a.key, a.id, CID, 30, 0), graceMs: 5 }), { code: 'ERR_INVALID_SIGNATURE' })
+      assert.equal(await store.hasManifest(CID), true)
+      const answer = await service.accept(await signTombstone(a.key, a.id, CID, 30, 0))
+      assert.equal(answer.cacheOnly, true)
+      assert.equal(await store.hasManifest(CID), false)
+      assert.deepEqual(await store.stats(), { shards: 0, manifests: 0, bytes: 0, reservedBytes: 0, capacity: null, freeBytes: Infinity })
+      assert.equal(await store.getOwnership(CID), undefined, 'no record made up for it')
+      await assert.rejects(service.accept(await signTombstone(a.key, a.id, CID, 30, 0)), { code: 'ERR_NOT_FOUND' })
+    } finally {
+      await service.stop()
+    }
+  })
+
+
   it('keeps a file two nodes shared until both deleted it, then removes its bytes after the grace', async () => {
     const a = await identity()
     const b = await identity()
@@ -43,7 +62,7 @@ describe('DeleteService on a holder', () => {
     try {
       const claims = [await signOwnerClaim(a.key, a.id, CID, 10), await signOwnerClaim(b.key, b.id, CID, 20)]
       await store.updateOwnership(CID, r => withClaims(r, claims))
-      assert.deepEqual(await service.accept(await signTombstone(a.key, a.id, CID, 30, 0)), { deleted: false, purgeAt: null }, 'a released only its own claim')
+      assert.deepEqual(await service.accept(await signTombstone(a.key, a.id, CID, 30, 0)), { deleted: false, purgeAt: null, cacheOnly: false }, 'a released only its own claim')
       assert.equal(await service.isDeleted(CID), false)
       assert.equal((await store.stats()).shards, 1)
       const answer = await service.accept(await signTombstone(b.key, b.id, CID, 40, 0))
