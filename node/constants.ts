@@ -1,12 +1,19 @@
 // Daemon defaults. Each number says where it comes from.
 
 /** Protocol ids carry a version; changing a wire message means a new version (docs/PROTOCOLS.md). */
-/** 2.0.0: two-phase commit (the holder answers "prepared" after the manifest and commits only on a commit message).
- *  1.0.0 (commit on the manifest) is still served to older sharers, never dialled. */
-export const PROTOCOL_PUT = '/edgemirror/shard-put/2.0.0'
+/** 3.0.0: the manifest trailer carries the file's signed owner claims (node/ownership.ts), which the holder keeps.
+ *  2.0.0: two-phase commit (the holder answers "prepared" after the manifest and commits only on a commit message).
+ *  2.0.0 (no owners) and 1.0.0 (commit on the manifest) are still served to older sharers, never dialled. */
+export const PROTOCOL_PUT = '/edgemirror/shard-put/3.0.0'
+export const PROTOCOL_PUT_V2 = '/edgemirror/shard-put/2.0.0'
 export const PROTOCOL_PUT_V1 = '/edgemirror/shard-put/1.0.0'
 export const PROTOCOL_GET = '/edgemirror/shard-get/1.0.0'
-export const PROTOCOL_HAS = '/edgemirror/has/1.0.0'
+/** 2.0.0: each file in the answer carries the tombstones the peer keeps for it (deletes spread with shard reports).
+ *  1.0.0 is still served, never dialled. */
+export const PROTOCOL_HAS = '/edgemirror/has/2.0.0'
+export const PROTOCOL_HAS_V1 = '/edgemirror/has/1.0.0'
+/** An owner asks a holder to drop a file (a signed tombstone): docs/PROTOCOLS.md, "delete". */
+export const PROTOCOL_DELETE = '/edgemirror/delete/1.0.0'
 export const PROTOCOL_MANIFEST = '/edgemirror/manifest/1.0.0'
 export const PROTOCOL_INFO = '/edgemirror/info/1.0.0'
 export const PROTOCOL_PEERS = '/edgemirror/peers/1.0.0'
@@ -67,7 +74,8 @@ export const MAX_INBOUND_TRANSFERS = 64
 export const MAX_INBOUND_REQUEST_STREAMS = 8
 
 /** The request of info and peers is an empty map (1 byte of MessagePack); 1 KiB leaves room for fields a later
- *  version may add, and is all such a stream may make us buffer before it is answered. */
+ *  version may add, and is all such a stream may make us buffer before it is answered. A delete request (one signed
+ *  tombstone, under 400 bytes) is held to it too. */
 export const MAX_SMALL_REQUEST_FRAME = 1024
 
 /** A stream that must deliver a frame does so at no less than this rate, measured over each idle-timeout window
@@ -132,3 +140,8 @@ export const SERVICE_STOP_TIMEOUT_MS = 10_000
  *  long. A 1 MiB block (the default block size) takes ~17 s over a 500 kbit/s edge uplink; 20 s lets such a holder
  *  prove itself while a peer that never answers costs a check 20 s at most. */
 export const PROOF_TIMEOUT_MS = 20_000
+
+/** How long holders keep a deleted file's bytes (`daemon --delete-grace`): 10 minutes, so a fetch already under way
+ *  when the rm is given can finish (a 1 GiB file over a 20 Mbit/s edge uplink takes ~7 min) and the tombstone reaches
+ *  every holder through shard reports (every 5 s) long before any bytes go. Until then the file can still be fetched. */
+export const DEFAULT_DELETE_GRACE_MS = 10 * 60_000

@@ -6,6 +6,7 @@ import { UsageError } from './errors.ts'
 import { splitHostPort } from './host-port.ts'
 import { parseIntegerIn } from './integer.ts'
 import { UNDECLARED_ZONE } from './placement/domains.ts'
+import { MAX_DELETE_GRACE_MS } from './ownership.ts'
 import { parseDuration } from './duration.ts'
 import { parseRate, parseSize } from './size.ts'
 import type { DaemonOptions } from './daemon-options.ts'
@@ -74,7 +75,9 @@ export const DAEMON_FLAGS: readonly DaemonFlag[] = [
   { key: 'repairGraceMs', option: '--repair-grace <duration>', description: 'wait this much longer before rebuilding a dead holder\'s shards (default 60s)', parse: parseDuration, type: 'number' },
   { key: 'repairRate', option: '--repair-rate <rate>', description: 'bandwidth for rebuilt shards, e.g. 5MB/s (default 5MB/s)', parse: parseRate, type: 'number' },
   { key: 'scrubRate', option: '--scrub-rate <rate>', description: 'how fast stored shards are re-hashed, e.g. 10MB/s (default 10MB/s)', parse: parseRate, type: 'number' },
-  { key: 'scrubIntervalMs', option: '--scrub-every <duration>', description: 'pause between scrub passes (default 1h)', parse: parseDuration, type: 'number' }
+  { key: 'scrubIntervalMs', option: '--scrub-every <duration>', description: 'pause between scrub passes (default 1h)', parse: parseDuration, type: 'number' },
+  // Default in node/constants.ts (DEFAULT_DELETE_GRACE_MS), with why.
+  { key: 'deleteGraceMs', option: '--delete-grace <duration>', description: 'how long a deleted file stays (still fetchable) before its shards are removed (default 10m, at most 30d)', parse: deleteGrace, type: 'number' }
 ]
 
 /** `--gateway`: HOST:PORT or off. */
@@ -93,6 +96,13 @@ function positiveInteger (flag: string): (text: string) => number {
 function parseCapacity (text: string): number | 'unlimited' {
   // Not null for unlimited: commander turns an argParser's null into ''.
   return text.trim().toLowerCase() === 'unlimited' ? 'unlimited' : parseSize(text)
+}
+
+/** Holders refuse a tombstone asking for more than MAX_DELETE_GRACE_MS: refuse it here, before it is signed. */
+function deleteGrace (text: string): number {
+  const ms = parseDuration(text)
+  if (ms > MAX_DELETE_GRACE_MS) throw new UsageError(`--delete-grace is at most 30d, got ${JSON.stringify(text)}`)
+  return ms
 }
 
 function nonNegative (name: string): (text: string) => number {

@@ -44,6 +44,8 @@ export interface DaemonOptions {
   /** Scrubbing: bytes/s re-hashed, and the pause between passes. Defaults: node/repair/scrubber.ts. */
   scrubRate?: number
   scrubIntervalMs?: number
+  /** How long holders keep a deleted file before removing it (default DEFAULT_DELETE_GRACE_MS, node/constants.ts). */
+  deleteGraceMs?: number
   /** Abort a protocol stream that makes no progress for this long (default STREAM_IDLE_TIMEOUT_MS); tests shorten it. */
   streamIdleTimeoutMs?: number
   /** Minimum rate of an inbound frame over each idle-timeout window (default MIN_STREAM_BYTES_PER_SECOND). */

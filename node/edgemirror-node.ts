@@ -6,7 +6,8 @@ import type { ByteRange } from '../coder/layout.ts'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { CheckResult, ControlApi, RepairResult, FetchStart, FileView, IdResult, PeerView, ShareOptions, SharedFile, StatusResult } from './api/types.ts'
+import type { PrivateKey } from '@libp2p/interface'
+import type { CheckResult, ControlApi, RepairResult, FetchStart, FileView, IdResult, PeerView, RmResult, ShareOptions, SharedFile, StatusResult } from './api/types.ts'
 import type { CarbonProvider } from './carbon/index.ts'
 import { createCarbonProvider } from './carbon/index.ts'
 import type { Manifest } from '../coder/manifest.ts'
@@ -15,6 +16,7 @@ import { PUT_ACCEPT_TIMEOUT_MS, SERVICE_STOP_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS 
 import { EdgemirrorError, TimeoutError } from './errors.ts'
 import { silentLog, type EventLog } from './event-log.ts'
 import type { DaemonOptions } from './daemon-options.ts'
+import { DeleteService } from './delete/delete-service.ts'
 import { FetchService } from './fetch/fetch-service.ts'
 import { EdgeCache } from './gateway/edge-cache.ts'
 import { fileUrl, startGateway, type Gateway, type GatewayFiles } from './gateway/gateway-server.ts'
@@ -26,6 +28,7 @@ import { loadOrCreateIdentity } from './identity.ts'
 import { ManifestCache } from './manifest-cache.ts'
 import { lockRepo, type RepoLock } from './repo-lock.ts'
 import { Membership } from './membership/membership.ts'
+import { signOwnerClaim, signTombstone } from './ownership.ts'
 import type { PeerDirectory } from './membership/peer-directory.ts'
 import { selfInfo } from './membership/self-info.ts'
 import { DEFAULT_WEIGHTS, parseWeights, type Weights } from './placement/index.ts'
@@ -84,6 +87,7 @@ export class EdgemirrorNode implements ControlApi {
   private readonly checking: CheckService
   private readonly repairs: RepairService
   private readonly scrubber: Scrubber
+  private readonly deletes: DeleteService
   /** This node's facts as its peers get them (info protocol). */
   readonly selfInfo: () => Promise<PeerInfoMessage>
   /** What the gateway reads through: the edge cache in front of the fetch service (or the service alone). */
@@ -93,7 +97,7 @@ export class EdgemirrorNode implements ControlApi {
   /** Background work, stopped first and together (it is aborted, not waited out). */
   private readonly background: Array<[name: string, part: Startable]>
 
-  private constructor (private readonly options: DaemonOptions, private readonly lock: RepoLock, readonly host: Host, private readonly store: ShardStore, private readonly carbon: CarbonProvider, runtime: NodeRuntime) {
+  private constructor (private readonly options: DaemonOptions, private readonly lock: RepoLock, readonly host: Host, private readonly store: ShardStore, private readonly carbon: CarbonProvider, privateKey: PrivateKey, runtime: NodeRuntime) {
     const selfId = host.peerId.toString()
     const dial: Dialer = async (peer, protocol, opts) => await host.dialProtocol(peerIdFromString(peer), protocol, { signal: opts?.signal })
     const providers = dhtProviders(host)
@@ -118,6 +122,11 @@ export class EdgemirrorNode implements ControlApi {
       log: events
     }
     this.selfInfo = components.selfInfo
+    // Owner claims and deletes are signed with the node's identity key: holders verify them against its peer id.
+    this.deletes = new DeleteService({
+      ...components,
+      signTombstone: async (cid, graceMs) => await signTombstone(privateKey, selfId, cid, Date.now(), graceMs)
+    }, { graceMs: options.deleteGraceMs })
     this.server = new ShardServer({
       ...components,
       registrar: host,
@@ -127,13 +136,15 @@ export class EdgemirrorNode implements ControlApi {
       minBytesPerSecond: options.streamMinBytesPerSecond,
       inboundBudget: { totalBytes: options.inboundBudgetBytes, perConnectionBytes: options.inboundBudgetPerConnectionBytes },
       // Best effort: a holder that cannot announce is still found by peers that ask their connections (the locator).
-      onShardStored: (cid) => { providers.announce(cid).catch((err) => { log('announce %s failed: %s', cid, (err as Error).message) }) }
+      onShardStored: (cid) => { providers.announce(cid).catch((err) => { log('announce %s failed: %s', cid, (err as Error).message) }) },
+      onDeleteRequest: async (tombstone) => await this.deletes.accept(tombstone)
     })
     this.records = new ShareRecords(join(options.repo, 'shares'))
     this.sharing = new ShareService({
       ...components,
       records: this.records,
       announce: providers.announce,
+      claimOwnership: async (cid) => await signOwnerClaim(privateKey, selfId, cid, Date.now()),
       // Holders that accepted wait idle while a hung one times out: keep two accept timeouts inside their idle timeout.
       // Tests shorten the idle timeout; below 3 s the 1 s floor wins, so a loaded machine does not re-place healthy
       // holders that took a few hundred ms to accept (those tests hang no holder at accept).
@@ -144,15 +155,16 @@ export class EdgemirrorNode implements ControlApi {
       carbonOf: (peer) => peer === selfId ? carbon.current().gco2PerKwh : directory.get(peer)?.carbon,
       onDegraded: nudge
     })
-    this.checking = new CheckService({ ...components, repairView: (cid) => this.repairs.view(cid) })
+    this.checking = new CheckService({ ...components, repairView: (cid) => this.repairs.view(cid), deletion: async (cid) => await this.deletes.deletion(cid) })
     this.repairs = new RepairService({
       ...components,
       candidates: async () => await this.sharing.candidates(),
       locate: components.domainsOf,
+      deletes: this.deletes,
       carbon: () => ({ current: carbon.current().gco2PerKwh, forecast: carbon.forecast() })
     }, { heartbeatMs: options.heartbeatMs, deadAfterMs: options.deadAfterMs, graceMs: options.repairGraceMs, repairRate: options.repairRate })
     this.scrubber = new Scrubber({ ...components, onCorrupt: nudge }, { bytesPerSecond: options.scrubRate, intervalMs: options.scrubIntervalMs })
-    this.background = [['mesh keeper', this.membership], ['repair service', this.repairs], ['scrubber', this.scrubber]]
+    this.background = [['mesh keeper', this.membership], ['repair service', this.repairs], ['scrubber', this.scrubber], ['delete service', this.deletes]]
     const swarmFiles: GatewayFiles = {
       manifest: async (cid, opts) => await this.fetching.manifest(cid, opts),
       fetch: async (cid, opts) => await this.fetching.fetch(cid, opts)
@@ -171,7 +183,7 @@ export class EdgemirrorNode implements ControlApi {
       const store = new FsShardStore({ dir: join(options.repo, 'store'), capacity: options.capacity })
       const carbon = createCarbonProvider({ carbon: options.carbon, country: options.carbonCountry, file: options.carbonFile, url: options.carbonUrl, log: (message) => { log(message) } })
       const host = await createHost({ privateKey, listen: options.listen, bootstrap: options.bootstrap, mdns: options.mdns })
-      return new EdgemirrorNode(options, lock, host, store, carbon, runtime)
+      return new EdgemirrorNode(options, lock, host, store, carbon, privateKey, runtime)
     } catch (err) {
       await lock.release()
       throw err
@@ -284,6 +296,7 @@ export class EdgemirrorNode implements ControlApi {
       region: this.options.region,
       carbon: { gco2PerKwh: reading.gco2PerKwh, source: reading.source, stale: reading.stale, ...(reading.note !== undefined ? { note: reading.note } : {}) },
       ...this.repairs.counters(),
+      deletes: this.deletes.counters(),
       repairJobs: this.repairs.jobs(),
       scrub: this.scrubber.counters(),
       shardsSent: this.server.sentCounters(),
@@ -342,6 +355,10 @@ export class EdgemirrorNode implements ControlApi {
 
   async repair (cid: string, options: { signal?: AbortSignal } = {}): Promise<RepairResult> {
     return await this.repairs.repairNow(cid, options)
+  }
+
+  async rm (cid: string, options: { signal?: AbortSignal } = {}): Promise<RmResult> {
+    return await this.deletes.rm(cid, options)
   }
 
   /** The manifest of `cid`, from this node or any holder (checked against the CID). */

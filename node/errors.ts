@@ -181,3 +181,24 @@ export class ShareIncompleteError extends EdgemirrorError {
     super('ERR_SHARE_INCOMPLETE', `only ${committed} of the shards committed, ${needed} needed to read ${cid}: ${failures.join('; ')}`, { cid, committed, needed })
   }
 }
+
+/** A delete asked by a peer that is not an owner of the file (it did not share it, or its claim is unknown here). */
+export class NotOwnerError extends EdgemirrorError {
+  constructor (cid: string, peer: string) {
+    super('ERR_NOT_OWNER', `${peer} is not an owner of ${cid}: only a node that shared a file may delete it`, { cid, peer })
+  }
+}
+
+/** A signed owner claim or tombstone whose signature does not verify against its signer's peer id. */
+export class InvalidSignatureError extends EdgemirrorError {
+  constructor (what: string, details: Record<string, unknown> = {}) {
+    super('ERR_INVALID_SIGNATURE', `bad signature on the ${what}`, details)
+  }
+}
+
+/** The file was deleted by its owners: it is not stored, repaired or placed again. */
+export class FileDeletedError extends EdgemirrorError {
+  constructor (cid: string, details: Record<string, unknown> = {}) {
+    super('ERR_DELETED', `${cid} was deleted by its owners`, { cid, ...details })
+  }
+}

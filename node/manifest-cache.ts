@@ -26,6 +26,11 @@ export class ManifestCache {
     return manifest
   }
 
+  /** Drop `cid` (its file was deleted from this node). */
+  forget (cid: string): void {
+    this.entries.delete(cid)
+  }
+
   remember (cid: string, manifest: Manifest): void {
     this.entries.set(cid, manifest)
     while (this.entries.size > CAPACITY) this.entries.delete(this.entries.keys().next().value as string)

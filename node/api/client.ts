@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream'
 import { DaemonNotRunningError, EdgemirrorError, ProtocolError } from '../errors.ts'
 import { API_FILE, readEndpoint, type ApiEndpoint } from './endpoint.ts'
 import { HEADER_NAME, HEADER_SHA256, HEADER_SIZE, ROUTES, TRAILER_RESULT, type ErrorBody } from './routes.ts'
-import type { CheckResult, FetchReport, FileView, IdResult, PeerView, RepairResult, SharedFile, StatusResult } from './types.ts'
+import type { CheckResult, FetchReport, FileView, IdResult, PeerView, RepairResult, RmResult, SharedFile, StatusResult } from './types.ts'
 
 /** JSON answers are small (the largest, `ls`, is ~200 bytes per file); refuse anything absurd from the socket. */
 const MAX_JSON_RESPONSE = 64 * 1024 * 1024
@@ -42,6 +42,7 @@ export class ApiClient {
   async ls (): Promise<FileView[]> { return await this.json('GET', ROUTES.ls) }
   async check (cid: string): Promise<CheckResult> { return await this.json('GET', `${ROUTES.check}/${encodeURIComponent(cid)}`) }
   async repair (cid: string): Promise<RepairResult> { return await this.json('POST', `${ROUTES.repair}/${encodeURIComponent(cid)}`) }
+  async rm (cid: string): Promise<RmResult> { return await this.json('POST', `${ROUTES.rm}/${encodeURIComponent(cid)}`) }
 
   /** Stream `body` (exactly `options.size` bytes) to the daemon, which encodes and places it as it arrives. */
   async share (body: Readable, options: ShareRequest): Promise<SharedFile> {

@@ -14,7 +14,9 @@ export const ROUTES = {
   /** + '/<cid>' */
   check: `${API_VERSION_PREFIX}/check`,
   /** + '/<cid>' */
-  repair: `${API_VERSION_PREFIX}/repair`
+  repair: `${API_VERSION_PREFIX}/repair`,
+  /** + '/<cid>' */
+  rm: `${API_VERSION_PREFIX}/rm`
 } as const
 
 /** Response headers of a fetch: what the client needs before the body to check what it writes. */
@@ -33,7 +35,9 @@ export interface ErrorBody {
 export function statusForCode (code: string): number {
   switch (code) {
     case 'ERR_UNAUTHORIZED': return 401
+    case 'ERR_NOT_OWNER': return 403
     case 'ERR_NOT_FOUND': return 404
+    case 'ERR_DELETED': return 410
     case 'ERR_NOT_ENOUGH_PEERS':
     case 'ERR_PLACEMENT_INFEASIBLE':
     case 'ERR_NOT_ENOUGH_SHARDS': return 409
@@ -46,6 +50,7 @@ export function statusForCode (code: string): number {
     case 'ERR_USAGE':
     case 'ERR_INVALID_CID':
     case 'ERR_INVALID_ID':
+    case 'ERR_INVALID_SIGNATURE':
     case 'ERR_INVALID_PARAMETERS':
     case 'ERR_SIZE_MISMATCH':
     case 'ERR_UNKNOWN_CODEC': return 400

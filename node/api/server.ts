@@ -75,6 +75,7 @@ async function handle (api: ControlApi, expected: Buffer, req: IncomingMessage, 
   if (method === 'GET' && route === ROUTES.ls) return sendJson(res, await api.ls())
   if (method === 'GET' && route === ROUTES.check && arg !== undefined) return sendJson(res, await api.check(arg, { signal }))
   if (method === 'POST' && route === ROUTES.repair && arg !== undefined) return sendJson(res, await api.repair(arg, { signal }))
+  if (method === 'POST' && route === ROUTES.rm && arg !== undefined) return sendJson(res, await api.rm(arg, { signal }))
   if (method === 'POST' && route === ROUTES.share) return sendJson(res, await api.share(req, { ...shareOptions(url.searchParams), signal }))
   if (method === 'GET' && route === ROUTES.fetch && arg !== undefined) return await streamFetch(api, arg, res, signal)
   throw new NotFoundError(`${method} ${url.pathname}`)

@@ -3,6 +3,7 @@
 // owns its result types (share/, fetch/, check/, repair/); this file only re-exports them, so types flow from the
 // services up to the API and never back.
 import type { CheckResult } from '../check/types.ts'
+import type { DeleteStats, RmResult } from '../delete/types.ts'
 import type { FetchStart } from '../fetch/types.ts'
 import type { JobStatus } from '../repair/repair-queue.ts'
 import type { RepairResult, RepairStats } from '../repair/types.ts'
@@ -11,6 +12,7 @@ import type { SharedFile, ShareOptions } from '../share/types.ts'
 import type { CacheCounters } from '../gateway/edge-cache.ts'
 
 export type { CheckResult, ShardProof } from '../check/types.ts'
+export type { DeleteStats, DeletionView, RmHolder, RmResult } from '../delete/types.ts'
 export type { FetchReport, FetchStart } from '../fetch/types.ts'
 export type { RepairResult, RepairStats, RepairView } from '../repair/types.ts'
 export type { ShardPlacementView, SharedFile, ShareOptions, ShareResult } from '../share/types.ts'
@@ -21,6 +23,8 @@ export interface StatusResult extends RepairStats {
   /** Repair jobs this node leads: queued, deferred for carbon, backing off, running, parked, lost. */
   repairJobs: JobStatus[]
   scrub: ScrubStats
+  /** Files deleted by their owners: removed here after their grace, the bytes that gave back, and those still in it. */
+  deletes: DeleteStats
   peerId: string
   peers: number
   shards: number
@@ -66,4 +70,6 @@ export interface ControlApi {
   check (cid: string, options?: { signal?: AbortSignal }): Promise<CheckResult>
   /** Repair a file now, on this node. */
   repair (cid: string, options?: { signal?: AbortSignal }): Promise<RepairResult>
+  /** Delete a file this node shared: every holder drops it after the grace period. */
+  rm (cid: string, options?: { signal?: AbortSignal }): Promise<RmResult>
 }

@@ -1,4 +1,5 @@
 // What a check answers: the control API carries it as it is (node/api/types.ts re-exports it).
+import type { DeletionView } from '../delete/types.ts'
 import type { RepairView } from '../repair/types.ts'
 import type { ShardProof } from '../transfer/shard-proof.ts'
 
@@ -18,4 +19,7 @@ export interface CheckResult {
   shards: Array<{ index: number, peer: string | null, live: boolean, proof?: ShardProof, region?: string, zone?: string }>
   /** This node's view of the file's repair: holder-map generation, health, whether it leads the repair, its job. */
   repair?: RepairView
+  /** Set when the file was deleted by its owners: during the grace its shards are still listed (and fetchable); once
+   *  they are removed (`purged`), k, m and shards are empty. */
+  deleted?: DeletionView
 }

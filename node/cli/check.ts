@@ -16,10 +16,12 @@ export function registerCheck (program: Command): void {
 }
 
 function human (r: CheckResult): string {
+  if (r.deleted?.purged === true) return `${r.cid}: deleted by ${r.deleted.deletedBy.join(', ')} at ${new Date(r.deleted.deletedAt).toISOString()}; its shards were removed`
   const state = r.healthy ? 'healthy' : r.live >= r.k ? 'degraded (recoverable)' : 'LOST (fewer than k shards)'
   return [
     `${r.cid}: ${r.live}/${r.k + r.m} shards live, need ${r.k}: ${state}` +
       (r.survivesHolderLosses >= 0 ? `; survives the loss of ${r.survivesHolderLosses} more holder(s)${r.survivesHolderLosses < r.m && r.healthy ? ' (some peers hold several shards)' : ''}` : ''),
+    ...(r.deleted !== undefined ? [`deleted by ${r.deleted.deletedBy.join(', ')}: its shards are removed${r.deleted.purgeAt !== null ? ` at ${new Date(r.deleted.purgeAt).toISOString()}` : ''} (fetchable until then)`] : []),
     table(['index', 'peer', 'region', 'zone', 'live'], r.shards.map(s => [s.index, s.peer, s.region, zoneLabel(s.zone), s.live ? 'yes' : s.proof !== undefined ? `no (proof ${s.proof})` : 'no'])),
     ...(r.repair !== undefined
       ? [`repair (this node's view, holder map generation ${r.repair.generation}): ${r.repair.leader ? 'this node leads' : 'another holder leads'}${r.repair.job !== undefined ? `, job ${r.repair.job.state}${r.repair.job.carbonNote !== undefined ? ` (${r.repair.job.carbonNote})` : ''}` : ''}`]

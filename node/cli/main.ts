@@ -11,6 +11,7 @@ import { registerId } from './id.ts'
 import { registerLs } from './ls.ts'
 import { registerPeers } from './peers.ts'
 import { registerRepair } from './repair.ts'
+import { registerRm } from './rm.ts'
 import { registerShare } from './share.ts'
 import { registerStatus } from './status.ts'
 
@@ -22,7 +23,7 @@ export function buildProgram (): Command {
     // commander's own parse errors (unknown option, missing argument, bad choice) are reported by main() like every
     // other error: with the ERR_USAGE code, as JSON under --json, exit 2. Help and --version still print as usual.
     .configureOutput({ outputError: () => {} })
-  for (const register of [registerDaemon, registerId, registerShare, registerFetch, registerCat, registerStatus, registerPeers, registerLs, registerCheck, registerRepair]) {
+  for (const register of [registerDaemon, registerId, registerShare, registerFetch, registerCat, registerStatus, registerPeers, registerLs, registerCheck, registerRepair, registerRm]) {
     register(program)
   }
   for (const command of program.commands) command.exitOverride()

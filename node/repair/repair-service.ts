@@ -10,9 +10,10 @@ import { logger } from '@libp2p/logger'
 import { shardSize } from '../../coder/layout.ts'
 import type { Manifest } from '../../coder/manifest.ts'
 import { rebuildShards } from '../../coder/rebuild.ts'
-import { NotEnoughPeersError, NotFoundError } from '../errors.ts'
+import { FileDeletedError, NotEnoughPeersError, NotFoundError } from '../errors.ts'
 import { failureFields, silentLog, type EventLog } from '../event-log.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
+import type { Tombstone } from '../ownership.ts'
 import { placeShards, type PlacementPeer, type Weights } from '../placement/index.ts'
 import { askHas, type Dialer } from '../transfer/shard-client.ts'
 import { openShardTargets, writeShards, type PlacedTarget } from '../transfer/shard-target.ts'
@@ -49,6 +50,9 @@ export interface RepairComponents {
   rttOf: (peer: string) => number | undefined
   /** Failure domains of a peer, when known: placement counts survivors against its caps. */
   locate: (peer: string) => { region: string, zone: string } | undefined
+  /** Deleted files (the delete service): never planned, repaired or collected; and the tombstones peers report in
+   *  their shard reports, handed over so a holder that was away during a delete learns of it. */
+  deletes?: { isDeleted: (cid: string) => Promise<boolean>, learn: (cid: string, tombstones: Tombstone[]) => Promise<void> }
   /** Current carbon intensity and forecast, for deferring non-urgent repairs to greener hours. */
   carbon?: () => CarbonOutlook | undefined
   now?: () => number
@@ -157,6 +161,7 @@ export class RepairService implements Startable {
     }
     for (const cid of cids) {
       try {
+        if (await this.skipDeleted(cid)) continue
         await this.evaluate(cid)
       } catch (err) {
         log.error('planning %s failed: %s', cid, (err as Error).message)
@@ -200,11 +205,18 @@ export class RepairService implements Startable {
     const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(Math.max(this.heartbeatMs, 1000))])
     try {
       const holdings = new Map<string, number[]>()
+      const tombstones = new Map<string, Tombstone[]>()
       for (let i = 0; i < cids.length || i === 0; i += MAX_HAS_CIDS) {
-        for (const h of await askHas(this.components.dial, peer, cids.slice(i, i + MAX_HAS_CIDS), signal)) holdings.set(h.cid, h.shards)
+        for (const h of await askHas(this.components.dial, peer, cids.slice(i, i + MAX_HAS_CIDS), signal)) {
+          holdings.set(h.cid, h.shards)
+          if (h.tombstones.length > 0) tombstones.set(h.cid, h.tombstones)
+        }
       }
       this.detector.heartbeat(peer)
       for (const cid of cids) this.applyReport(peer, cid, holdings.get(cid) ?? [])
+      for (const [cid, reported] of tombstones) {
+        if (cids.includes(cid)) await this.components.deletes?.learn(cid, reported).catch((err: Error) => { log.error('tombstones of %s from %s: %s', cid, peer, err.message) })
+      }
       return true
     } catch (err) {
       log.trace('no report from %s: %s', peer, (err as Error).message)
@@ -229,6 +241,15 @@ export class RepairService implements Startable {
   }
 
   // ---- planning ----------------------------------------------------------------------------------------------------
+
+  /** A deleted file is left alone: no plan, no job, no extra-copy collection (the delete service removes it). */
+  private async skipDeleted (cid: string): Promise<boolean> {
+    if (this.components.deletes === undefined || !(await this.components.deletes.isDeleted(cid))) return false
+    this.queue.remove(cid)
+    this.plans.delete(cid)
+    this.maps.delete(cid)
+    return true
+  }
 
   private isAlive = (peer: string): boolean => peer === this.components.selfId || this.detector.state(peer) !== 'dead'
 
@@ -305,6 +326,7 @@ export class RepairService implements Startable {
         await this.loggedRepair(job.cid, this.controller.signal)
         this.queue.done(job.cid)
       } catch (err) {
+        if (err instanceof FileDeletedError) return // skipDeleted dropped the job: nothing failed
         this.stats.repairsFailed++
         const outcome = this.queue.failed(job.cid, this.now(), (err as Error).message)
         log('repair of %s failed (%s): %s', job.cid, outcome, (err as Error).message)
@@ -332,14 +354,20 @@ export class RepairService implements Startable {
   }
 
   /** Rebuild the missing shards of `cid` and push them to new holders chosen by placement. */
-  private async repairFile (cid: string, signal: AbortSignal, silent = new Set<string>()): Promise<Array<{ index: number, peer: string }>> {
+  private async repairFile (cid: string, signal: AbortSignal, silent?: Set<string>): Promise<Array<{ index: number, peer: string }>> {
     const { components } = this
-    const { manifest, plan } = await this.plan(cid, silent)
+    // Fresh reports first: they also carry tombstones, and a holder back from an outage may have planned this job
+    // before it could reach anyone who knew the file was deleted (docs/REPAIR.md, "Deleted files"). `repair CID`
+    // (repairNow) has just collected them, and counts the peers that did not answer as down, as check does.
+    if (silent === undefined) await this.collectReports([cid])
+    const down = silent ?? new Set<string>()
+    if (await this.skipDeleted(cid)) throw new FileDeletedError(cid)
+    const { manifest, plan } = await this.plan(cid, down)
     if (plan.health === 'healthy') return []
     if (plan.health === 'lost') throw new NotEnoughShardsError(plan.live, manifest.k, { cid, missing: plan.missing })
     const manifestBytes = await components.store.getManifest(cid)
     if (manifestBytes === undefined) throw new NotFoundError(`manifest ${cid} on this node`, { cid })
-    const alive = this.aliveExcept(silent)
+    const alive = this.aliveExcept(down)
     const candidates = (await components.candidates()).filter(p => alive(p.peerId))
     // placeShards takes one existing copy per index, but a degraded file can hold an index twice (a holder came back
     // after its shard was rebuilt elsewhere; extra copies are collected only once the file is healthy), and then it
@@ -376,7 +404,7 @@ export class RepairService implements Startable {
           pushed += bytes
         }, { preference: plan.read.map(r => r.index), signal })
         return manifestBytes
-      }, { signal, commitSignal: signal })
+      }, { signal, commitSignal: signal, owners: async () => (await components.store.getOwnership(cid))?.owners ?? [] })
       this.stats.repairsDone++
       this.stats.bytesRepaired += pushed
     } finally {

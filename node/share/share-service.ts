@@ -18,6 +18,7 @@ import { FAILED_HOLDER_TTL_MS, PUT_ACCEPT_TIMEOUT_MS } from '../constants.ts'
 import { classifyError, EdgemirrorError, HolderFailedError, NotEnoughPeersError, PlacementInfeasibleError, ShareIncompleteError } from '../errors.ts'
 import { logOutcome, silentLog, type EventLog } from '../event-log.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
+import { withClaims, type OwnerClaim } from '../ownership.ts'
 import type { PeerDirectory } from '../membership/peer-directory.ts'
 import { placeShards, type ExplainedPlacement, type PlacementPeer, type PlacementRequest, type ShardReason, type Weights } from '../placement/index.ts'
 import { locate } from '../transfer/locator.ts'
@@ -44,6 +45,9 @@ export interface ShareComponents {
   onCorruptShard?: (cid: string, index: number) => void
   selfInfo: () => Promise<PeerInfoMessage>
   weights: Weights
+  /** This node's signed claim to own `cid` (node/ownership.ts): every holder keeps it, so this node, and only it, may
+   *  delete the file later. Without it the file has no owner (tests of share alone). */
+  claimOwnership?: (cid: string) => Promise<OwnerClaim>
   /** Announce that this node can serve the manifest (DHT provide); best effort. */
   announce?: (cid: string) => Promise<void>
   /** How long a peer may take to accept a put before its shard goes elsewhere (default PUT_ACCEPT_TIMEOUT_MS). */
@@ -93,6 +97,7 @@ export class ShareService {
     let staged: StagedManifest | undefined
     let encoded: EncodeResult | undefined
     let held = new Map<number, string>()
+    let claim: OwnerClaim | undefined
     const offload = size >= OFFLOAD_MIN_BYTES
     // Phase one: every holder verifies and stages its shard and the manifest (room reserved, nothing visible). Phase
     // two, the commits: nothing left that can run out of room, and the user's signal no longer applies (writeShards).
@@ -103,6 +108,10 @@ export class ShareService {
       return encoded.manifestBytes
     }, {
       signal,
+      owners: async () => {
+        claim = await this.components.claimOwnership?.((encoded as EncodeResult).cid)
+        return claim !== undefined ? [claim] : []
+      },
       failed: (t, err) => this.holderFailed(t, err),
       alreadyHeld: async () => {
         const { cid, manifest } = encoded as EncodeResult
@@ -123,6 +132,8 @@ export class ShareService {
     const readable = targets.length - failures.length
     if (readable < k) throw new ShareIncompleteError(file.cid, readable, k, failures)
     await staged?.commit().catch((err) => { log.error('share %s: own copy of the manifest not kept: %s', file.cid, (err as Error).message) })
+    // This node's own record of its claim, also when it holds no shard (its receiver keeps it when it does).
+    if (claim !== undefined) await store.updateOwnership(file.cid, current => withClaims(current, [claim as OwnerClaim]))
     this.components.manifests.remember(file.cid, file.manifest)
     this.components.announce?.(file.cid).catch((err) => { log('announce %s failed: %s', file.cid, (err as Error).message) })
     const recordWarning = await this.record(file, options)

@@ -3,6 +3,7 @@
 //   shards/<cid>/<index>                     one file per shard
 //   tmp/<pid>-<random>.{shard,manifest}      writes in progress; everything here is deleted by start()
 //   quarantine/<cid>.<index>.<ms>[.reason]   shards taken out of service, kept for inspection
+//   ownership/<cid>.json                     owner claims and tombstones of a CID (node/ownership.ts)
 // Every name under manifests/ and shards/ is built only from a CID and index that passed assertValidCid /
 // assertValidIndex, and everything the store serves is listed in an in-memory index built once by start().
 import { randomBytes } from 'node:crypto'
@@ -11,6 +12,7 @@ import { lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, unlink, type 
 import { join } from 'node:path'
 import { AbortedError, InvalidParametersError, SizeMismatchError } from '../../coder/errors.ts'
 import { NotFoundError } from '../errors.ts'
+import { recordFromJson, recordToJson, type OwnershipRecord } from '../ownership.ts'
 import { fsyncPath } from '../fs-atomic.ts'
 import { CapacityAccount } from './capacity.ts'
 import { StoreCorruptError, StoreNotStartedError, WriterClosedError } from './errors.ts'
@@ -32,6 +34,9 @@ const FILE_MODE = 0o600
 // O_NOFOLLOW: a symlink planted under shards/ is refused rather than followed out of the store.
 const READ_FLAGS = fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0)
 const INDEX_NAME = /^(0|[1-9][0-9]{0,2})$/
+/** An ownership record holds at most MAX_OWNERS claims and as many tombstones (~20 KiB): a larger file is not one. */
+const MAX_OWNERSHIP_FILE = 64 * 1024
+const OWNERSHIP_SUFFIX = '.json'
 
 export class FsShardStore implements ShardStore {
   readonly dir: string
@@ -40,11 +45,14 @@ export class FsShardStore implements ShardStore {
   readonly #shardsDir: string
   readonly #tmpDir: string
   readonly #quarantineDir: string
+  readonly #ownershipDir: string
   /** cid → index → size: the served set. */
   #shards = new Map<string, Map<number, number>>()
   #shardCount = 0
   /** cid → size */
   #manifests = new Map<string, number>()
+  /** cid → ownership record (small, read once by start()). */
+  #ownership = new Map<string, OwnershipRecord>()
   #writers = new Set<FsShardWriter>()
   #staged = new Set<StagedManifest>()
   #locks = new KeyedMutex()
@@ -58,11 +66,12 @@ export class FsShardStore implements ShardStore {
     this.#shardsDir = join(this.dir, 'shards')
     this.#tmpDir = join(this.dir, 'tmp')
     this.#quarantineDir = join(this.dir, 'quarantine')
+    this.#ownershipDir = join(this.dir, 'ownership')
   }
 
   async start (): Promise<void> {
     if (this.#started) return
-    for (const dir of [this.dir, this.#manifestsDir, this.#shardsDir, this.#tmpDir, this.#quarantineDir]) {
+    for (const dir of [this.dir, this.#manifestsDir, this.#shardsDir, this.#tmpDir, this.#quarantineDir, this.#ownershipDir]) {
       await mkdir(dir, { recursive: true, mode: DIR_MODE })
     }
     // Anything in tmp/ was never renamed into place, so it was never visible: a crash mid-write loses only it.
@@ -101,6 +110,7 @@ export class FsShardStore implements ShardStore {
         this.#shardCount += sizes.size
       }
     }
+    this.#ownership = await this.#readOwnership()
     this.#started = true
   }
 
@@ -353,6 +363,65 @@ export class FsShardStore implements ShardStore {
     }
   }
 
+  // ---- ownership records
+
+  async getOwnership (cid: string): Promise<OwnershipRecord | undefined> {
+    this.#assertStarted()
+    assertValidCid(cid)
+    const found = this.#ownership.get(cid)
+    return found === undefined ? undefined : recordFromJson(cid, recordToJson(found)) // a copy the caller may change
+  }
+
+  async updateOwnership (cid: string, update: (current: OwnershipRecord | undefined) => OwnershipRecord | undefined): Promise<OwnershipRecord | undefined> {
+    this.#assertStarted()
+    assertValidCid(cid)
+    return await this.#locks.run(`o/${cid}`, async () => {
+      const next = update(await this.getOwnership(cid))
+      const path = join(this.#ownershipDir, cid + OWNERSHIP_SUFFIX)
+      if (next === undefined) {
+        if (await unlinkIfExists(path)) await fsyncPath(this.#ownershipDir, { directory: true })
+        this.#ownership.delete(cid)
+        return undefined
+      }
+      const text = recordToJson(next)
+      const stored = recordFromJson(cid, text) // what start() will read back, or a throw before the disk changes
+      const tmp = this.#tmpPath('ownership')
+      try {
+        await writeNewFile(tmp, new TextEncoder().encode(text))
+        await rename(tmp, path)
+      } finally {
+        await unlinkIfExists(tmp)
+      }
+      await fsyncPath(this.#ownershipDir, { directory: true })
+      this.#ownership.set(cid, stored)
+      return await this.getOwnership(cid)
+    })
+  }
+
+  async listOwnership (): Promise<string[]> {
+    this.#assertStarted()
+    return [...this.#ownership.keys()].sort(compareStrings)
+  }
+
+  /** Every record under ownership/, validated: the disk is read as untrusted input, so one that is not a regular file
+   *  named after a valid CID, is too large or does not parse is ignored (never used, left on disk for inspection). */
+  async #readOwnership (): Promise<Map<string, OwnershipRecord>> {
+    const records = new Map<string, OwnershipRecord>()
+    for (const name of await readdir(this.#ownershipDir)) {
+      const cid = name.slice(0, -OWNERSHIP_SUFFIX.length)
+      if (!name.endsWith(OWNERSHIP_SUFFIX) || !CID_PATTERN.test(cid)) continue
+      const path = join(this.#ownershipDir, name)
+      const info = await lstat(path)
+      if (!info.isFile() || info.size > MAX_OWNERSHIP_FILE) continue
+      try {
+        records.set(cid, recordFromJson(cid, await readFile(path, { encoding: 'utf8', flag: READ_FLAGS })))
+      } catch {
+        // Malformed: not written by this store (its writes are atomic). Left on disk for inspection, never used.
+      }
+    }
+    return records
+  }
+
   // ---- used by FsShardWriter
 
   /** Rename a synced tmp file into place as (cid, index) and turn the writer's reservation into used bytes.
@@ -396,7 +465,7 @@ export class FsShardStore implements ShardStore {
     return join(this.#shardsDir, cid, String(index))
   }
 
-  #tmpPath (kind: 'shard' | 'manifest'): string {
+  #tmpPath (kind: 'shard' | 'manifest' | 'ownership'): string {
     return join(this.#tmpDir, `${process.pid}-${randomBytes(12).toString('hex')}.${kind}`)
   }
 

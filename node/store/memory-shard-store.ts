@@ -2,6 +2,7 @@
 // the services around the store. Everything handed in or out is copied, so callers cannot alias stored bytes.
 import { AbortedError, InvalidParametersError, SizeMismatchError } from '../../coder/errors.ts'
 import { NotFoundError } from '../errors.ts'
+import { recordFromJson, recordToJson, type OwnershipRecord } from '../ownership.ts'
 import { CapacityAccount } from './capacity.ts'
 import { StoreNotStartedError, WriterClosedError } from './errors.ts'
 import {
@@ -20,6 +21,8 @@ export class MemoryShardStore implements ShardStore {
   readonly #shards = new Map<string, Map<number, Uint8Array>>()
   readonly #manifests = new Map<string, Uint8Array>()
   readonly #writers = new Set<{ abort: () => Promise<void> }>()
+  /** cid → ownership record, as its JSON text (what the disk holds): every read is a fresh, validated copy. */
+  readonly #ownership = new Map<string, string>()
   #shardCount = 0
   #started = false
   /** Shards taken out of service, for tests to inspect (the memory equivalent of quarantine/). */
@@ -173,6 +176,34 @@ export class MemoryShardStore implements ShardStore {
       capacity: capacity.capacity,
       freeBytes: capacity.free
     }
+  }
+
+  async getOwnership (cid: string): Promise<OwnershipRecord | undefined> {
+    this.#assertStarted()
+    assertValidCid(cid)
+    const text = this.#ownership.get(cid)
+    return text === undefined ? undefined : recordFromJson(cid, text)
+  }
+
+  async updateOwnership (cid: string, update: (current: OwnershipRecord | undefined) => OwnershipRecord | undefined): Promise<OwnershipRecord | undefined> {
+    this.#assertStarted()
+    assertValidCid(cid)
+    // No await between the read and the write: concurrent updates of one CID cannot interleave.
+    const text0 = this.#ownership.get(cid)
+    const next = update(text0 === undefined ? undefined : recordFromJson(cid, text0))
+    if (next === undefined) {
+      this.#ownership.delete(cid)
+      return undefined
+    }
+    const text = recordToJson(next)
+    const stored = recordFromJson(cid, text) // what a read would see, or a throw before anything changed
+    this.#ownership.set(cid, text)
+    return stored
+  }
+
+  async listOwnership (): Promise<string[]> {
+    this.#assertStarted()
+    return [...this.#ownership.keys()].sort(compareStrings)
   }
 
   /** Called by a writer's commit: store its bytes and turn its reservation into used bytes. */

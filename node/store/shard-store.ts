@@ -4,6 +4,7 @@
 // Layout and crash-safety protocol: docs/STORAGE.md. Every implementation runs test/node/store/compliance.ts.
 import { MAX_MANIFEST_BYTES, MAX_TOTAL_SHARDS } from '../../coder/constants.ts'
 import { InvalidParametersError } from '../../coder/errors.ts'
+import type { OwnershipRecord } from '../ownership.ts'
 import { InvalidIdError, InvalidRangeError } from './errors.ts'
 
 export interface ShardRef { cid: string, index: number, size: number }
@@ -76,6 +77,14 @@ export interface ShardStore {
   /** Move a bad shard out of the served set (kept for inspection under quarantine/), so it is never served again. */
   quarantineShard (cid: string, index: number, reason: string): Promise<void>
   stats (): Promise<StoreStats>
+  /** Who owns `cid` and who deleted it (owner claims, tombstones, purge schedule: node/ownership.ts); undefined when
+   *  this node has no record. Kept apart from the bytes: a purged file's record stays, so its tombstones do. */
+  getOwnership (cid: string): Promise<OwnershipRecord | undefined>
+  /** Replace the record of `cid` with `update(current)`, serialized per CID and crash-safe (a torn record is never
+   *  read back); `undefined` removes it. Resolves with the record now stored. */
+  updateOwnership (cid: string, update: (current: OwnershipRecord | undefined) => OwnershipRecord | undefined): Promise<OwnershipRecord | undefined>
+  /** The CIDs that have a record, sorted. */
+  listOwnership (): Promise<string[]>
 }
 
 /** Default read chunk: 1 MiB, the coder's default block size (coder/constants.ts DEFAULT_BLOCK_SIZE), so one

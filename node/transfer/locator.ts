@@ -1,6 +1,7 @@
 // Finding a file in the swarm: who holds its manifest and which shard indexes, asked of every connected peer
 // (the swarms edgemirror targets are a handful to a few hundred peers) plus this node's own store.
 import { logger } from '@libp2p/logger'
+import type { Tombstone } from '../ownership.ts'
 import type { ShardStore } from '../store/shard-store.ts'
 import { askHas, type Dialer } from './shard-client.ts'
 
@@ -11,6 +12,8 @@ export interface Holders {
   manifest: string[]
   /** Shard index → peers holding it. */
   shards: Map<number, string[]>
+  /** Tombstones the peers reported for the file (has 2.0.0), signatures not yet checked. */
+  tombstones: Tombstone[]
 }
 
 export interface LocatorComponents {
@@ -31,10 +34,11 @@ export interface LocateOptions {
 export async function locate (components: LocatorComponents, cid: string, options: LocateOptions = {}): Promise<Holders> {
   const { signal } = options
   const { selfId, store } = components
-  const holders: Holders = { manifest: [], shards: new Map() }
-  const add = (peer: string, manifest: boolean, shards: number[]): void => {
+  const holders: Holders = { manifest: [], shards: new Map(), tombstones: [] }
+  const add = (peer: string, manifest: boolean, shards: number[], tombstones: Tombstone[] = []): void => {
     if (manifest) holders.manifest.push(peer)
     for (const i of shards) holders.shards.set(i, [...(holders.shards.get(i) ?? []), peer])
+    holders.tombstones.push(...tombstones)
   }
   add(selfId, await store.hasManifest(cid), (await store.listShards(cid)).map(s => s.index))
   const asked = new Set([selfId])
@@ -49,7 +53,7 @@ export async function locate (components: LocatorComponents, cid: string, option
   return holders
 }
 
-async function ask (components: LocatorComponents, cid: string, peers: string[], asked: Set<string>, add: (peer: string, manifest: boolean, shards: number[]) => void, signal?: AbortSignal): Promise<void> {
+async function ask (components: LocatorComponents, cid: string, peers: string[], asked: Set<string>, add: (peer: string, manifest: boolean, shards: number[], tombstones: Tombstone[]) => void, signal?: AbortSignal): Promise<void> {
   for (const p of peers) asked.add(p)
   const answers = await Promise.all(peers.map(async peer => {
     try {
@@ -60,6 +64,6 @@ async function ask (components: LocatorComponents, cid: string, peers: string[],
     }
   }))
   for (const { peer, holding } of answers.sort((a, b) => a.peer < b.peer ? -1 : 1)) {
-    if (holding !== undefined && holding.cid === cid) add(peer, holding.manifest, holding.shards)
+    if (holding !== undefined && holding.cid === cid) add(peer, holding.manifest, holding.shards, holding.tombstones.filter(t => t.cid === cid))
   }
 }

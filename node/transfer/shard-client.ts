@@ -3,11 +3,12 @@ import { logger } from '@libp2p/logger'
 import type { Stream } from '@libp2p/interface'
 import type { Geometry } from '../../coder/layout.ts'
 import { stripeBlockSize } from '../../coder/layout.ts'
-import { MAX_HEADER_FRAME, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, PUT_ACCEPT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../constants.ts'
+import { MAX_HEADER_FRAME, PROTOCOL_DELETE, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, PUT_ACCEPT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../constants.ts'
 import { classifyError, ProtocolError, TimeoutError } from '../errors.ts'
 import { FrameReader } from '../wire/frame-reader.ts'
 import { FrameWriter } from '../wire/frame-writer.ts'
-import { parseGetResponse, parseHasResponse, parseInfoResponse, parseManifestResponse, parsePeersResponse, parseResponse, type Holding, type KnownPeer, type PeerInfoMessage } from '../wire/messages.ts'
+import type { OwnerClaim, Tombstone } from '../ownership.ts'
+import { parseDeleteResponse, parseGetResponse, parseHasResponse, parseInfoResponse, parseManifestResponse, parsePeersResponse, parseResponse, type DeleteAnswer, type Holding, type KnownPeer, type PeerInfoMessage } from '../wire/messages.ts'
 import { encodeMessage, str } from '../wire/schema.ts'
 import { MAX_MANIFEST_BYTES } from '../../coder/constants.ts'
 
@@ -16,7 +17,7 @@ const log = logger('edgemirror:shard-client')
 /** Opens a stream for `protocol` to `peer` (libp2p.dialProtocol in the daemon). */
 export type Dialer = (peer: string, protocol: string, options?: { signal?: AbortSignal }) => Promise<Stream>
 
-/** An open shard upload (put 2.0.0): write the blocks in order, prepare with the manifest, then commit. Closing or
+/** An open shard upload (put 3.0.0): write the blocks in order, prepare with the manifest, then commit. Closing or
  *  aborting the stream before commit makes the holder discard everything it received. */
 export class ShardUpload {
   private readonly writer: FrameWriter
@@ -48,9 +49,10 @@ export class ShardUpload {
     await this.writer.write(block, signal)
   }
 
-  /** Send the manifest; resolves with the CID once the holder has verified and staged its shard (not yet visible). */
-  async prepare (manifestBytes: Uint8Array, signal?: AbortSignal): Promise<string> {
-    await this.writer.write(encodeMessage({ manifest: manifestBytes }), signal)
+  /** Send the manifest and the file's owner claims; resolves with the CID once the holder has verified and staged its
+   *  shard (not yet visible). */
+  async prepare (manifestBytes: Uint8Array, signal?: AbortSignal, owners: OwnerClaim[] = []): Promise<string> {
+    await this.writer.write(encodeMessage({ manifest: manifestBytes, owners }), signal)
     const result = parseResponse(await this.reader.expect(MAX_HEADER_FRAME, 'put prepared', signal))
     if (result.prepared !== true) throw new ProtocolError('holder answered the manifest without "prepared"')
     return str(result, 'cid', 128)
@@ -112,6 +114,11 @@ async function request (dial: Dialer, peer: string, protocol: string, message: R
 
 export async function askHas (dial: Dialer, peer: string, cids: string[], signal?: AbortSignal): Promise<Holding[]> {
   return parseHasResponse(await request(dial, peer, PROTOCOL_HAS, { cids }, MAX_HEADER_FRAME, signal))
+}
+
+/** Ask `peer` to drop a file: `tombstone` is the owner's signed delete. */
+export async function askDelete (dial: Dialer, peer: string, tombstone: Tombstone, signal?: AbortSignal): Promise<DeleteAnswer> {
+  return parseDeleteResponse(await request(dial, peer, PROTOCOL_DELETE, { tombstone }, MAX_HEADER_FRAME, signal))
 }
 
 export async function fetchManifestBytes (dial: Dialer, peer: string, cid: string, signal?: AbortSignal): Promise<Uint8Array> {

@@ -9,8 +9,9 @@ import { sha256 } from '../../coder/hash.ts'
 import { assertGeometry, shardSize, stripeBlockSize, stripeCount, type Geometry } from '../../coder/layout.ts'
 import { decodeManifest, manifestCid, type Manifest } from '../../coder/manifest.ts'
 import { MANIFEST_TRAILER_SLACK } from '../constants.ts'
-import { InvalidGeometryError, ProtocolError } from '../errors.ts'
+import { FileDeletedError, InvalidGeometryError, InvalidSignatureError, ProtocolError } from '../errors.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
+import { MAX_OWNERS, staysDeleted, verifyOwnerClaim, withClaims, type OwnerClaim } from '../ownership.ts'
 import type { ShardStore, ShardWriter, StagedManifest } from '../store/shard-store.ts'
 
 /** What a shard of a valid geometry costs a receiver, known before anything is reserved. */
@@ -49,16 +50,20 @@ export function checkShardGeometry (geometry: Geometry, index: number): ShardLim
     stripes,
     largestBlock: stripes === 0 ? 0 : stripeBlockSize(geometry, 0),
     hashBytes: stripes * HASH_LENGTH,
-    trailerBytes: Math.min(MAX_MANIFEST_BYTES, manifestHashBytes + MANIFEST_TRAILER_SLACK) + 1024
+    trailerBytes: Math.min(MAX_MANIFEST_BYTES, manifestHashBytes + MANIFEST_TRAILER_SLACK) + 1024 + MAX_OWNERS * OWNER_CLAIM_WIRE_BYTES
   }
 }
+
+/** Most bytes one owner claim takes in a trailer: a CID and a peer id of at most 128 characters each, a timestamp, a
+ *  64-byte signature and the field names (~370 bytes), rounded up. */
+const OWNER_CLAIM_WIRE_BYTES = 512
 
 export class ShardReceiver {
   private stripe = 0
   private readonly hashes: Uint8Array
   private readonly stripes: number
   private aborted = false
-  private prepared: { cid: string, manifest: Manifest, staged: StagedManifest | undefined } | undefined
+  private prepared: { cid: string, manifest: Manifest, staged: StagedManifest | undefined, owners: OwnerClaim[] } | undefined
 
   private constructor (private readonly store: ShardStore, private readonly manifests: ManifestCache, private readonly writer: ShardWriter,
     private readonly geometry: Geometry, readonly index: number) {
@@ -97,9 +102,11 @@ export class ShardReceiver {
   /**
    * Phase one: verify every block against the manifest, fsync the shard and stage the manifest (reserving its room,
    * ERR_STORE_FULL when it does not fit). After this only renames are left, so commit() does not run out of space.
-   * Returns the file's CID.
+   * `owners`: the file's signed owner claims (put 3.0.0), kept at commit. Every one must be signed by its owner for
+   * this CID (ERR_INVALID_SIGNATURE), and a put for a file this node knows to be deleted is refused (ERR_DELETED) unless
+   * a claim is newer than its owner's tombstone (the owner shared it again). Returns the file's CID.
    */
-  async prepare (manifestBytes: Uint8Array): Promise<string> {
+  async prepare (manifestBytes: Uint8Array, owners: OwnerClaim[] = []): Promise<string> {
     if (this.prepared !== undefined) throw new ProtocolError('shard already prepared')
     if (this.stripe !== this.stripes) throw new ProtocolError(`got ${this.stripe} of ${this.stripes} blocks`)
     const manifest = decodeManifest(manifestBytes)
@@ -111,6 +118,11 @@ export class ShardReceiver {
     if (!equalBytes(manifest.shardHashes[this.index], this.hashes)) {
       throw new HashMismatchError(`shard ${this.index} does not match the manifest`, { cid, index: this.index })
     }
+    for (const claim of owners) {
+      if (claim.cid !== cid || !(await verifyOwnerClaim(claim))) throw new InvalidSignatureError(`owner claim of ${claim.owner} for ${cid}`, { cid, owner: claim.owner })
+    }
+    // A repair by a holder that has not heard of the delete yet must not bring the file back here.
+    if (staysDeleted(await this.store.getOwnership(cid), owners)) throw new FileDeletedError(cid)
     await this.writer.prepare()
     const staged = (await this.store.hasManifest(cid)) ? undefined : await this.store.stageManifest(cid, manifestBytes)
     if (this.aborted) {
@@ -118,14 +130,16 @@ export class ShardReceiver {
       await staged?.abort()
       throw new AbortedError('shard upload aborted while it was being prepared')
     }
-    this.prepared = { cid, manifest, staged }
+    this.prepared = { cid, manifest, staged, owners }
     return cid
   }
 
   /** Phase two: publish the manifest (if this node did not hold it) and the shard. Returns the file's CID. */
   async commit (): Promise<string> {
     if (this.prepared === undefined) throw new ProtocolError('commit before the shard was prepared')
-    const { cid, manifest, staged } = this.prepared
+    const { cid, manifest, staged, owners } = this.prepared
+    // Owners first: a crash between the two leaves a record without bytes (harmless), never bytes nobody may delete.
+    if (owners.length > 0) await this.store.updateOwnership(cid, current => withClaims(current, owners))
     await staged?.commit()
     this.manifests.remember(cid, manifest)
     await this.writer.commit(cid, this.index)
@@ -134,7 +148,7 @@ export class ShardReceiver {
 
   /** Both phases at once (put protocol 1.0.0, which has no separate commit). */
   async finish (manifestBytes: Uint8Array): Promise<string> {
-    await this.prepare(manifestBytes)
+    await this.prepare(manifestBytes, [])
     return await this.commit()
   }
 

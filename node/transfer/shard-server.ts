@@ -10,7 +10,8 @@ import { isCorruptRead, quarantineBadShard } from '../store/quarantine.ts'
 import { readStoredBlocks } from '../store/read-block.ts'
 import {
   INBOUND_BUDGET_PER_CONNECTION_BYTES, INBOUND_BUDGET_TOTAL_BYTES, MAX_HEADER_FRAME, MAX_INBOUND_REQUEST_STREAMS, MAX_INBOUND_TRANSFERS,
-  MAX_SMALL_REQUEST_FRAME, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, PROTOCOL_PUT_V1,
+  MAX_SMALL_REQUEST_FRAME, PROTOCOL_DELETE, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_HAS_V1, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT,
+  PROTOCOL_PUT_V1, PROTOCOL_PUT_V2,
   READ_HIGH_WATER, STREAM_IDLE_TIMEOUT_MS, YAMUX_MAX_STREAM_WINDOW
 } from '../constants.ts'
 import { classifyError, NotFoundError, TimeoutError } from '../errors.ts'
@@ -19,7 +20,11 @@ import type { ShardStore } from '../store/shard-store.ts'
 import { FrameReader } from '../wire/frame-reader.ts'
 import { FrameWriter } from '../wire/frame-writer.ts'
 import { InboundBudget, type InboundBudgetLimits, type InboundBudgetUsage, type InboundLease } from '../wire/inbound-budget.ts'
-import { errorMessage, okMessage, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutCommit, parsePutRequest, parsePutTrailer, type KnownPeer, type PeerInfoMessage } from '../wire/messages.ts'
+import type { Tombstone } from '../ownership.ts'
+import {
+  errorMessage, okMessage, parseDeleteRequest, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutCommit, parsePutRequest, parsePutTrailer,
+  type DeleteAnswer, type KnownPeer, type PeerInfoMessage
+} from '../wire/messages.ts'
 import type { Startable } from '../startable.ts'
 
 const log = logger('edgemirror:shard-server')
@@ -45,6 +50,10 @@ export interface ShardServerComponents {
   onCorruptShard?: (cid: string, index: number) => void
   /** Told when a shard was stored. */
   onShardStored?: (cid: string, index: number) => void
+  /** An owner's delete (a signed tombstone, unverified): the delete service checks and applies it, or throws a typed
+   *  error for the asker (ERR_INVALID_SIGNATURE, ERR_NOT_OWNER, ERR_NOT_FOUND). Without it the delete protocol is not
+   *  served. */
+  onDeleteRequest?: (tombstone: Tombstone) => Promise<DeleteAnswer>
   /** Progress window for inbound streams, and how long a peer has to close a stream we answered (default
    *  STREAM_IDLE_TIMEOUT_MS). */
   idleTimeoutMs?: number
@@ -72,11 +81,15 @@ export class ShardServer implements Startable {
       totalBytes: components.inboundBudget?.totalBytes ?? INBOUND_BUDGET_TOTAL_BYTES,
       perConnectionBytes: components.inboundBudget?.perConnectionBytes ?? INBOUND_BUDGET_PER_CONNECTION_BYTES
     })
+    const onDelete = components.onDeleteRequest
     this.protocols = [
-      [PROTOCOL_PUT, async (s, c) => { await this.handlePut(s, c, true) }, MAX_INBOUND_TRANSFERS],
-      [PROTOCOL_PUT_V1, async (s, c) => { await this.handlePut(s, c, false) }, MAX_INBOUND_TRANSFERS],
+      [PROTOCOL_PUT, async (s, c) => { await this.handlePut(s, c, 3) }, MAX_INBOUND_TRANSFERS],
+      [PROTOCOL_PUT_V2, async (s, c) => { await this.handlePut(s, c, 2) }, MAX_INBOUND_TRANSFERS],
+      [PROTOCOL_PUT_V1, async (s, c) => { await this.handlePut(s, c, 1) }, MAX_INBOUND_TRANSFERS],
       [PROTOCOL_GET, async (s, c) => { await this.handleGet(s, c) }, MAX_INBOUND_TRANSFERS],
-      [PROTOCOL_HAS, async (s, c) => { await this.handleHas(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
+      [PROTOCOL_HAS, async (s, c) => { await this.handleHas(s, c, true) }, MAX_INBOUND_REQUEST_STREAMS],
+      [PROTOCOL_HAS_V1, async (s, c) => { await this.handleHas(s, c, false) }, MAX_INBOUND_REQUEST_STREAMS],
+      ...(onDelete !== undefined ? [[PROTOCOL_DELETE, async (s: Stream, c: string) => { await this.handleDelete(s, c, onDelete) }, MAX_INBOUND_REQUEST_STREAMS] as [string, Handler, number]] : []),
       [PROTOCOL_MANIFEST, async (s, c) => { await this.handleManifest(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
       [PROTOCOL_INFO, async (s, c) => { await this.handleInfo(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
       [PROTOCOL_PEERS, async (s, c) => { await this.handlePeers(s, c) }, MAX_INBOUND_REQUEST_STREAMS]
@@ -148,9 +161,10 @@ export class ShardServer implements Startable {
    * put 2.0.0: request → accept → one frame per block → manifest → prepared → commit → result. Until the commit
    * arrives the shard and the manifest are staged only (space reserved, nothing visible); a stream that closes,
    * resets or stays silent for the idle timeout before it makes the receiver drop them (the finally below).
-   * put 1.0.0 (`twoPhase` false) commits on the manifest, for sharers that predate 2.0.0.
+   * put 1.0.0 commits on the manifest, for sharers that predate 2.0.0; 3.0.0's trailer adds the file's owner claims.
    */
-  private async handlePut (stream: Stream, connection: string, twoPhase: boolean): Promise<void> {
+  private async handlePut (stream: Stream, connection: string, version: 1 | 2 | 3): Promise<void> {
+    const twoPhase = version >= 2
     const { reader, frame, lease } = await this.readRequest(stream, connection, 'put request', MAX_HEADER_FRAME, true)
     const writer = new FrameWriter(stream, this.idleTimeoutMs)
     let receiver: ShardReceiver | undefined
@@ -166,14 +180,15 @@ export class ShardServer implements Startable {
         await receiver.writeBlock(await reader.expect(size, 'block'))
       }
       lease.resize(YAMUX_MAX_STREAM_WINDOW + Math.max(limits.trailerBytes, READ_HIGH_WATER) + limits.hashBytes)
-      const manifest = parsePutTrailer(await reader.expect(limits.trailerBytes, 'manifest trailer'))
+      const trailer = parsePutTrailer(await reader.expect(limits.trailerBytes, 'manifest trailer'))
+      const owners = version === 3 ? trailer.owners : []
       if (twoPhase) {
-        const prepared = await receiver.prepare(manifest)
+        const prepared = await receiver.prepare(trailer.manifest, owners)
         await writer.write(okMessage({ prepared: true, cid: prepared }))
         parsePutCommit(await reader.expect(MAX_HEADER_FRAME, 'commit'))
       }
       reader.discardRest()
-      const cid = twoPhase ? await receiver.commit() : await receiver.finish(manifest)
+      const cid = twoPhase ? await receiver.commit() : await receiver.finish(trailer.manifest)
       this.components.onShardStored?.(cid, request.index)
       await writer.write(okMessage({ cid }))
     } finally {
@@ -243,7 +258,9 @@ export class ShardServer implements Startable {
     await endStream(stream, this.idleTimeoutMs)
   }
 
-  private async handleHas (stream: Stream, connection: string): Promise<void> {
+  /** has 2.0.0 (`withTombstones`) adds the tombstones this node keeps for each file: a holder that was away when the
+   *  file was deleted learns of it from its next shard report (docs/REPAIR.md, "Deleted files"). */
+  private async handleHas (stream: Stream, connection: string, withTombstones: boolean): Promise<void> {
     const { store } = this.components
     const cids = parseHasRequest((await this.readRequest(stream, connection, 'has request', MAX_HEADER_FRAME)).frame)
     const files = []
@@ -251,9 +268,17 @@ export class ShardServer implements Startable {
       // A CID the store cannot answer for (malformed, unreadable) is one this node does not hold: a `has` answer is a claim.
       const shards = (await store.listShards(cid).catch((err: Error) => { log('has %s: %s', cid, err.message); return [] })).map(s => s.index)
       const manifest = await store.hasManifest(cid).catch((err: Error) => { log('has %s: %s', cid, err.message); return false })
-      files.push({ cid, manifest, shards })
+      const tombstones = withTombstones ? (await store.getOwnership(cid).catch((err: Error) => { log('has %s: %s', cid, err.message); return undefined }))?.tombstones ?? [] : []
+      files.push({ cid, manifest, shards, ...(tombstones.length > 0 ? { tombstones } : {}) })
     }
     await this.answer(stream, okMessage({ files }))
+  }
+
+  /** delete: a signed tombstone in, what this node did with it out; the checks are the delete service's. */
+  private async handleDelete (stream: Stream, connection: string, onDelete: (tombstone: Tombstone) => Promise<DeleteAnswer>): Promise<void> {
+    const tombstone = parseDeleteRequest((await this.readRequest(stream, connection, 'delete request', MAX_SMALL_REQUEST_FRAME)).frame)
+    const answer = await onDelete(tombstone)
+    await this.answer(stream, okMessage({ deleted: answer.deleted, purgeAt: answer.purgeAt, cacheOnly: answer.cacheOnly }))
   }
 
   private async handleManifest (stream: Stream, connection: string): Promise<void> {

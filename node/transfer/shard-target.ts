@@ -3,6 +3,7 @@
 // every target, then commit in two phases: prepare every target (each verifies and stages its shard), then commit them.
 import { logger } from '@libp2p/logger'
 import type { ManifestCache } from '../manifest-cache.ts'
+import type { OwnerClaim } from '../ownership.ts'
 import { ShardUpload, type Dialer } from './shard-client.ts'
 import { ShardReceiver } from './shard-receiver.ts'
 import type { ShardStore } from '../store/shard-store.ts'
@@ -13,8 +14,9 @@ export interface ShardTarget {
   /** `hash`, when given, is the block's SHA-256 as this process computed it: this node's own store then need not hash
    *  the block again (a peer always does, it trusts nothing it is sent). */
   writeBlock (block: Uint8Array, signal?: AbortSignal, hash?: Uint8Array): Promise<void>
-  /** Send the manifest; the holder verifies the whole shard against it and stages it (nothing visible yet). */
-  prepare (manifestBytes: Uint8Array, signal?: AbortSignal): Promise<string>
+  /** Send the manifest and the file's owner claims; the holder verifies the whole shard against it and stages it
+   *  (nothing visible yet). */
+  prepare (manifestBytes: Uint8Array, signal?: AbortSignal, owners?: OwnerClaim[]): Promise<string>
   /** Publish the prepared shard. Resolves with the CID. */
   commit (signal?: AbortSignal): Promise<string>
   /** Drop everything sent so far (a no-op after commit). */
@@ -38,7 +40,7 @@ export async function openShardTarget (components: ShardTargetComponents, peer: 
   const receiver = await ShardReceiver.open(store, manifests, request, request.index)
   return {
     writeBlock: async (block, _signal, hash) => { await receiver.writeBlock(block, hash) },
-    prepare: async (manifestBytes) => await receiver.prepare(manifestBytes),
+    prepare: async (manifestBytes, _signal, owners) => await receiver.prepare(manifestBytes, owners),
     commit: async () => { try { return await receiver.commit() } finally { await receiver.abort() } },
     abort: () => { receiver.abort().catch((err) => { log.error('dropping local shard %d failed: %s', request.index, (err as Error).message) }) }
   }
@@ -67,6 +69,9 @@ export type WriteStripe<T extends PlacedTarget> = (blockOf: (t: T, i: number) =>
 export interface WriteShardsOptions<T extends PlacedTarget> {
   /** For the writes and the prepares. */
   signal?: AbortSignal
+  /** The file's signed owner claims, sent with the manifest and kept by every holder: the sharer's own (share), or
+   *  those the repairer holds (repair), so a rebuilt shard keeps its owners. Asked once the manifest exists. */
+  owners?: () => Promise<OwnerClaim[]>
   /** The error to throw for a target's failure while writing or preparing (share names the holder; default: as is). */
   failed?: (t: T, err: unknown) => unknown
   /** Runs once every target is prepared, before `prepared`: the targets whose shard the swarm already holds (a share
@@ -106,7 +111,8 @@ Promise<{ manifestBytes: Uint8Array, skipped: T[], failures: Array<{ target: T, 
         await t.target.writeBlock(blockOf(t, i), signal, hashOf?.(t, i)).catch((err) => { throw failed(t, err) })
       }))
     })
-    await Promise.all(targets.map(async t => await t.target.prepare(manifestBytes, signal).catch((err) => { throw failed(t, err) })))
+    const owners = await options.owners?.() ?? []
+    await Promise.all(targets.map(async t => await t.target.prepare(manifestBytes, signal, owners).catch((err) => { throw failed(t, err) })))
     skipped = await options.alreadyHeld?.() ?? []
     committing = targets.filter(t => !skipped.includes(t))
     await options.prepared?.(committing)

@@ -4,6 +4,7 @@ import { MAX_BLOCK_SIZE, MAX_MANIFEST_BYTES, MAX_TOTAL_SHARDS } from '../../code
 import { EdgemirrorError } from '../../coder/errors.ts'
 import { MAX_EXCHANGED_ADDRESSES, MAX_EXCHANGED_PEERS, MAX_HAS_CIDS } from '../constants.ts'
 import { ProtocolError } from '../errors.ts'
+import { MAX_OWNERS, parseOwnerClaim, parseTombstone, type OwnerClaim, type Tombstone } from '../ownership.ts'
 import type { VivaldiCoordinate } from '../placement/vivaldi.ts'
 import { bool, bytes, decodeMessage, encodeMessage, int, list, num, optInt, optStr, record, str } from './schema.ts'
 
@@ -48,8 +49,12 @@ export function parsePutRequest (frame: Uint8Array): PutRequest {
   }
 }
 
-export function parsePutTrailer (frame: Uint8Array): Uint8Array {
-  return bytes(decodeMessage(frame), 'manifest', MAX_MANIFEST_BYTES)
+export interface PutTrailer { manifest: Uint8Array, owners: OwnerClaim[] }
+
+/** The manifest, and (put 3.0.0) the file's signed owner claims; 2.0.0 and 1.0.0 trailers have none. */
+export function parsePutTrailer (frame: Uint8Array): PutTrailer {
+  const m = decodeMessage(frame)
+  return { manifest: bytes(m, 'manifest', MAX_MANIFEST_BYTES), owners: m.owners === undefined ? [] : list(m, 'owners', MAX_OWNERS, parseOwnerClaim) }
 }
 
 /** put 2.0.0: the sharer's last word, sent only once every holder is prepared. */
@@ -78,7 +83,13 @@ export function parseGetResponse (frame: Uint8Array): { from: number, to: number
 
 // ---- has ---------------------------------------------------------------------------------------------------------
 
-export interface Holding { cid: string, manifest: boolean, shards: number[] }
+export interface Holding {
+  cid: string
+  manifest: boolean
+  shards: number[]
+  /** has 2.0.0: the tombstones the peer keeps for the file (signatures unchecked: the receiver verifies them). */
+  tombstones: Tombstone[]
+}
 
 export function parseHasRequest (frame: Uint8Array): string[] {
   return list(decodeMessage(frame), 'cids', MAX_HAS_CIDS, (v) => {
@@ -96,9 +107,26 @@ export function parseHasResponse (frame: Uint8Array): Holding[] {
       shards: list(m, 'shards', MAX_TOTAL_SHARDS, (i) => {
         if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= MAX_TOTAL_SHARDS) throw new ProtocolError('shards: expected indexes')
         return i
-      })
+      }),
+      tombstones: m.tombstones === undefined ? [] : list(m, 'tombstones', MAX_OWNERS, parseTombstone)
     }
   })
+}
+
+// ---- delete ------------------------------------------------------------------------------------------------------
+
+/** What a holder did with a delete: `deleted` when no owner of the file is left (its bytes go at `purgeAt`), else
+ *  only the asking owner's claim was withdrawn. `cacheOnly`: the peer held nothing but a copy of the manifest it had
+ *  fetched to read the file, and dropped it; it knows no owners, so its answer says nothing about ownership. */
+export interface DeleteAnswer { deleted: boolean, purgeAt: number | null, cacheOnly: boolean }
+
+export function parseDeleteRequest (frame: Uint8Array): Tombstone {
+  return parseTombstone(decodeMessage(frame).tombstone)
+}
+
+export function parseDeleteResponse (frame: Uint8Array): DeleteAnswer {
+  const m = parseResponse(frame)
+  return { deleted: bool(m, 'deleted'), purgeAt: m.purgeAt === null ? null : int(m, 'purgeAt', 0, Number.MAX_SAFE_INTEGER), cacheOnly: bool(m, 'cacheOnly') }
 }
 
 // ---- manifest ----------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test'
 import { runCli, spawnDaemon, type DaemonProcess } from '../harness/daemon-process.ts'
 import { waitFor } from '../swarm/swarm.ts'
 
-const VERBS = ['daemon', 'id', 'share', 'fetch', 'cat', 'status', 'peers', 'ls', 'check', 'repair']
+const VERBS = ['daemon', 'id', 'share', 'fetch', 'cat', 'status', 'peers', 'ls', 'check', 'repair', 'rm']
 
 describe('edgemirror CLI without a daemon', () => {
   it('prints --help for the program and every verb, exit 0', async () => {
@@ -130,6 +130,26 @@ describe('edgemirror CLI against a swarm of daemon processes', () => {
     const r = await runCli(['share', file, '--repo', daemons[0].repo, '--k', '4', '--m', '2', '--json'])
     assert.equal(r.code, 1)
     assert.equal(JSON.parse(r.stderr).error.code, 'ERR_NOT_ENOUGH_PEERS')
+  })
+
+  it('rm: refused for a daemon that did not share the file (ERR_NOT_OWNER, exit 1); the sharer\'s rm deletes it after the grace', async () => {
+    const file = join(root, 'to-delete')
+    await writeFile(file, randomBytes(50_000))
+    const shared = await runCli(['share', file, '--repo', daemons[0].repo, '--json', '--k', '2', '--m', '1'])
+    assert.equal(shared.code, 0, shared.stderr)
+    const { cid } = shared.json
+    const refused = await runCli(['rm', cid, '--repo', daemons[1].repo, '--json'])
+    assert.equal(refused.code, 1)
+    assert.equal(JSON.parse(refused.stderr).error.code, 'ERR_NOT_OWNER')
+    const unknown = await runCli(['rm', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '--repo', daemons[0].repo])
+    assert.equal(unknown.code, 1)
+    assert.match(unknown.stderr, /ERR_NOT_FOUND/)
+    const removed = await runCli(['rm', cid, '--repo', daemons[0].repo])
+    assert.equal(removed.code, 0, removed.stderr)
+    assert.match(removed.stdout, /deleted; holders remove its shards after 10m/)
+    const check = await runCli(['check', cid, '--repo', daemons[0].repo])
+    assert.match(check.stdout, /deleted by .*: its shards are removed at/)
+    assert.equal((await runCli(['status', '--repo', daemons[0].repo, '--json'])).json.deletes.deletesPending, 1)
   })
 
   it('fetch of an unknown CID fails with ERR_NOT_FOUND and leaves no file behind', async () => {

@@ -2,6 +2,7 @@
 // one suite). Implementation-specific behaviour (files on disk, crash recovery) is tested next to the caller.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import type { OwnershipRecord } from '../../../node/ownership.ts'
 import type { ShardStore, ShardWriter } from '../../../node/store/shard-store.ts'
 
 export interface ShardStoreFactoryOptions { capacity?: number | null }
@@ -29,6 +30,14 @@ export function concat (parts: Uint8Array[]): Uint8Array {
     offset += part.byteLength
   }
   return out
+}
+
+/** An ownership record for `cid` (the store checks its shape, not its signatures). */
+export function ownershipOf (cid: string, owners: string[], deletedBy: string[] = []): OwnershipRecord {
+  return {
+    owners: owners.map((owner, i) => ({ cid, owner, issuedAt: 1000 + i, signature: pattern(64, i + 1) })),
+    tombstones: deletedBy.map((owner, i) => ({ cid, owner, issuedAt: 2000 + i, graceMs: 60_000, signature: pattern(64, i + 7) }))
+  }
 }
 
 export function pattern (size: number, seed = 1): Uint8Array {
@@ -364,6 +373,41 @@ export function runShardStoreCompliance (name: string, factory: ShardStoreFactor
         await assert.rejects(store.createShardWriter(500), { code: 'ERR_STORE_FULL' })
         await putShard(store, A, 0, pattern(400))
         assert.equal((await store.stats()).freeBytes, 600)
+      }))
+    })
+
+    describe('ownership records', () => {
+      it('stores, replaces, lists and removes a record per CID, apart from the bytes and their stats', async () => withStore({ capacity: 1000 }, async store => {
+        assert.equal(await store.getOwnership(A), undefined)
+        const record = ownershipOf(A, ['peerA', 'peerB'], ['peerA'])
+        assert.deepEqual(await store.updateOwnership(A, current => { assert.equal(current, undefined); return record }), record)
+        assert.deepEqual(await store.getOwnership(A), record)
+        await store.updateOwnership(B, () => ({ ...ownershipOf(B, ['peerC']), purgeAt: 5 }))
+        assert.deepEqual(await store.listOwnership(), [A, B])
+        const seen = await store.updateOwnership(B, current => ({ ...(current as OwnershipRecord), purgedAt: 6 }))
+        assert.deepEqual(seen, { ...ownershipOf(B, ['peerC']), purgeAt: 5, purgedAt: 6 })
+        // A copy: changing what was read changes nothing stored.
+        const read = await store.getOwnership(A) as OwnershipRecord
+        read.owners.pop()
+        assert.equal((await store.getOwnership(A))?.owners.length, 2)
+        assert.equal(await store.updateOwnership(A, () => undefined), undefined)
+        assert.deepEqual(await store.listOwnership(), [B])
+        assert.deepEqual(await store.stats(), { shards: 0, manifests: 0, bytes: 0, reservedBytes: 0, capacity: 1000, freeBytes: 1000 })
+      }))
+
+      it('serializes concurrent updates of one CID (none is lost)', async () => withStore({}, async store => {
+        await Promise.all(['p1', 'p2', 'p3', 'p4'].map(async (owner) => {
+          await store.updateOwnership(A, current => ({ owners: [...(current?.owners ?? []), ...ownershipOf(A, [owner]).owners], tombstones: [] }))
+        }))
+        assert.deepEqual((await store.getOwnership(A))?.owners.map(o => o.owner).sort(), ['p1', 'p2', 'p3', 'p4'])
+      }))
+
+      it('refuses a malformed record or an invalid CID before anything changes', async () => withStore({}, async store => {
+        await store.updateOwnership(A, () => ownershipOf(A, ['peerA']))
+        await assert.rejects(store.updateOwnership(A, () => ownershipOf(B, ['peerB'])), { code: 'ERR_PROTOCOL' })
+        await assert.rejects(store.updateOwnership(A, () => ({ owners: [{ cid: A, owner: 'x', issuedAt: -1, signature: pattern(64) }], tombstones: [] })), { code: 'ERR_PROTOCOL' })
+        assert.deepEqual(await store.getOwnership(A), ownershipOf(A, ['peerA']))
+        for (const cid of BAD_CIDS) await assert.rejects(store.updateOwnership(cid as string, () => ownershipOf(A, ['x'])), { code: 'ERR_INVALID_ID' })
       }))
     })
 

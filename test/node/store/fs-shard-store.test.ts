@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { FsShardStore } from '../../../node/store/fs-shard-store.ts'
-import { pattern, putShard, readAll, runShardStoreCompliance, testCid } from './compliance.ts'
+import { ownershipOf, pattern, putShard, readAll, runShardStoreCompliance, testCid } from './compliance.ts'
 
 async function tempDir (): Promise<string> {
   return mkdtemp(join(tmpdir(), 'edgemirror-store-'))
@@ -30,11 +30,33 @@ describe('FsShardStore on disk', () => {
   before(async () => { root = await tempDir() })
   after(async () => { await rm(root, { recursive: true, force: true }) })
 
+  it('keeps ownership records across a restart, and ignores a malformed or misnamed one', async () => {
+    const dir = freshDir()
+    const store = new FsShardStore({ dir })
+    await store.start()
+    await store.updateOwnership(A, () => ({ ...ownershipOf(A, ['peerA'], ['peerA']), purgeAt: 7 }))
+    await store.updateOwnership(B, () => ownershipOf(B, ['peerB']))
+    await store.stop()
+    assert.deepEqual((await readdir(join(dir, 'tmp'))), [], 'no temp file left')
+    await writeFile(join(dir, 'ownership', `${B}.json`), '{"version":1,"owners":[{"cid":"x"}]', { mode: 0o600 }) // torn by hand
+    await writeFile(join(dir, 'ownership', 'not-a-cid.json'), JSON.stringify({ version: 1, owners: [], tombstones: [] }))
+    await writeFile(join(dir, 'ownership', `${testCid('cccc')}.json`), 'x'.repeat(70 * 1024))
+    const again = new FsShardStore({ dir })
+    await again.start()
+    assert.deepEqual(await again.getOwnership(A), { ...ownershipOf(A, ['peerA'], ['peerA']), purgeAt: 7 })
+    assert.equal(await again.getOwnership(B), undefined)
+    assert.deepEqual(await again.listOwnership(), [A])
+    const onDisk = JSON.parse(await readFile(join(dir, 'ownership', `${A}.json`), 'utf8'))
+    assert.equal(onDisk.version, 1)
+    assert.equal(typeof onDisk.owners[0].signature, 'string', 'signatures are base64 on disk')
+    await again.stop()
+  })
+
   it('creates the layout with private permissions', async () => {
     const dir = freshDir()
     const store = new FsShardStore({ dir })
     await store.start()
-    assert.deepEqual((await readdir(dir)).sort(), ['manifests', 'quarantine', 'shards', 'tmp'])
+    assert.deepEqual((await readdir(dir)).sort(), ['manifests', 'ownership', 'quarantine', 'shards', 'tmp'])
     await putShard(store, A, 0, pattern(10))
     await store.putManifest(A, pattern(5))
     for (const path of [dir, join(dir, 'shards'), join(dir, 'shards', A), join(dir, 'manifests'), join(dir, 'tmp'), join(dir, 'quarantine')]) {
