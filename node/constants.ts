@@ -14,6 +14,9 @@ export const PROTOCOL_HAS = '/edgemirror/has/2.0.0'
 export const PROTOCOL_HAS_V1 = '/edgemirror/has/1.0.0'
 /** An owner asks a holder to drop a file (a signed tombstone): docs/PROTOCOLS.md, "delete". */
 export const PROTOCOL_DELETE = '/edgemirror/delete/1.0.0'
+/** An owner tells a holder it owns a file too (a signed claim), when its share found every shard already held (dedup)
+ *  and sent no put to carry the claim: docs/PROTOCOLS.md, "claim". */
+export const PROTOCOL_CLAIM = '/edgemirror/claim/1.0.0'
 export const PROTOCOL_MANIFEST = '/edgemirror/manifest/1.0.0'
 export const PROTOCOL_INFO = '/edgemirror/info/1.0.0'
 export const PROTOCOL_PEERS = '/edgemirror/peers/1.0.0'

@@ -22,7 +22,7 @@ import { withClaims, type OwnerClaim } from '../ownership.ts'
 import type { PeerDirectory } from '../membership/peer-directory.ts'
 import { placeShards, type ExplainedPlacement, type PlacementPeer, type PlacementRequest, type ShardReason, type Weights } from '../placement/index.ts'
 import { locate } from '../transfer/locator.ts'
-import type { Dialer } from '../transfer/shard-client.ts'
+import { askClaim, type Dialer } from '../transfer/shard-client.ts'
 import { proveClaims } from '../transfer/shard-proof.ts'
 import { openShardTarget, writeShards, type PlacedTarget } from '../transfer/shard-target.ts'
 import type { ShareRecords } from './share-records.ts'
@@ -134,6 +134,8 @@ export class ShareService {
     await staged?.commit().catch((err) => { log.error('share %s: own copy of the manifest not kept: %s', file.cid, (err as Error).message) })
     // This node's own record of its claim, also when it holds no shard (its receiver keeps it when it does).
     if (claim !== undefined) await store.updateOwnership(file.cid, current => withClaims(current, [claim as OwnerClaim]))
+    // The shards the swarm already held went to no put, so no put carried this share's claim to their holders.
+    const unclaimed = claim !== undefined ? await this.tellHolders(claim, written.skipped.map(t => held.get(t.index) ?? t.peer), signal) : []
     this.components.manifests.remember(file.cid, file.manifest)
     this.components.announce?.(file.cid).catch((err) => { log('announce %s failed: %s', file.cid, (err as Error).message) })
     const recordWarning = await this.record(file, options)
@@ -159,11 +161,28 @@ export class ShareService {
       placement: details,
       warnings: [
         ...recordWarning,
+        ...unclaimed,
         ...(multiplePerPeer ? ['fewer peers than shards: some peers hold several shards of this file, so losing one of them costs more than one shard'] : []),
         ...replaced,
         ...failures.map(f => `not committed (repair will rebuild it): ${f}`)
       ]
     }
+  }
+
+  /**
+   * Send `claim` to the holders of shards this share found already stored (claim protocol), so this node's rm is
+   * needed too before the file goes. Best effort: a holder that did not record it is named in a warning (an rm by the
+   * other owner would drop its copy, and repair would rebuild it from the holders that know this owner).
+   */
+  private async tellHolders (claim: OwnerClaim, holders: string[], signal?: AbortSignal): Promise<string[]> {
+    const peers = [...new Set(holders)].filter(p => p !== this.components.selfId)
+    const answers = await Promise.allSettled(peers.map(async peer => await askClaim(this.components.dial, peer, claim, signal)))
+    return answers.flatMap((a, i) => {
+      if (a.status === 'fulfilled' && a.value.recorded) return []
+      const why = a.status === 'rejected' ? (a.reason as Error).message : 'it no longer holds the file'
+      log.error('share %s: holder %s did not record this node\'s owner claim: %s', claim.cid, peers[i], why)
+      return [`holder ${peers[i]} did not record this node as an owner (${why})`]
+    })
   }
 
   /**

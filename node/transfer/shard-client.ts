@@ -3,12 +3,12 @@ import { logger } from '@libp2p/logger'
 import type { Stream } from '@libp2p/interface'
 import type { Geometry } from '../../coder/layout.ts'
 import { stripeBlockSize } from '../../coder/layout.ts'
-import { MAX_HEADER_FRAME, PROTOCOL_DELETE, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, PUT_ACCEPT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../constants.ts'
+import { MAX_HEADER_FRAME, PROTOCOL_CLAIM, PROTOCOL_DELETE, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, PUT_ACCEPT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../constants.ts'
 import { classifyError, ProtocolError, TimeoutError } from '../errors.ts'
 import { FrameReader } from '../wire/frame-reader.ts'
 import { FrameWriter } from '../wire/frame-writer.ts'
 import type { OwnerClaim, Tombstone } from '../ownership.ts'
-import { parseDeleteResponse, parseGetResponse, parseHasResponse, parseInfoResponse, parseManifestResponse, parsePeersResponse, parseResponse, type DeleteAnswer, type Holding, type KnownPeer, type PeerInfoMessage } from '../wire/messages.ts'
+import { parseClaimResponse, parseDeleteResponse, parseGetResponse, parseHasResponse, parseInfoResponse, parseManifestResponse, parsePeersResponse, parseResponse, type ClaimAnswer, type DeleteAnswer, type Holding, type KnownPeer, type PeerInfoMessage } from '../wire/messages.ts'
 import { encodeMessage, str } from '../wire/schema.ts'
 import { MAX_MANIFEST_BYTES } from '../../coder/constants.ts'
 
@@ -119,6 +119,11 @@ export async function askHas (dial: Dialer, peer: string, cids: string[], signal
 /** Ask `peer` to drop a file: `tombstone` is the owner's signed delete. */
 export async function askDelete (dial: Dialer, peer: string, tombstone: Tombstone, signal?: AbortSignal): Promise<DeleteAnswer> {
   return parseDeleteResponse(await request(dial, peer, PROTOCOL_DELETE, { tombstone }, MAX_HEADER_FRAME, signal))
+}
+
+/** Tell `peer` that the signer of `claim` owns the file too (a share that found every shard already held). */
+export async function askClaim (dial: Dialer, peer: string, claim: OwnerClaim, signal?: AbortSignal): Promise<ClaimAnswer> {
+  return parseClaimResponse(await request(dial, peer, PROTOCOL_CLAIM, { claim }, MAX_HEADER_FRAME, signal))
 }
 
 export async function fetchManifestBytes (dial: Dialer, peer: string, cid: string, signal?: AbortSignal): Promise<Uint8Array> {

@@ -10,19 +10,19 @@ import { isCorruptRead, quarantineBadShard } from '../store/quarantine.ts'
 import { readStoredBlocks } from '../store/read-block.ts'
 import {
   INBOUND_BUDGET_PER_CONNECTION_BYTES, INBOUND_BUDGET_TOTAL_BYTES, MAX_HEADER_FRAME, MAX_INBOUND_REQUEST_STREAMS, MAX_INBOUND_TRANSFERS,
-  MAX_SMALL_REQUEST_FRAME, PROTOCOL_DELETE, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_HAS_V1, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT,
+  MAX_SMALL_REQUEST_FRAME, PROTOCOL_CLAIM, PROTOCOL_DELETE, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_HAS_V1, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT,
   PROTOCOL_PUT_V1, PROTOCOL_PUT_V2,
   READ_HIGH_WATER, STREAM_IDLE_TIMEOUT_MS, YAMUX_MAX_STREAM_WINDOW
 } from '../constants.ts'
-import { classifyError, NotFoundError, TimeoutError } from '../errors.ts'
+import { classifyError, InvalidSignatureError, NotFoundError, TimeoutError } from '../errors.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
 import type { ShardStore } from '../store/shard-store.ts'
 import { FrameReader } from '../wire/frame-reader.ts'
 import { FrameWriter } from '../wire/frame-writer.ts'
 import { InboundBudget, type InboundBudgetLimits, type InboundBudgetUsage, type InboundLease } from '../wire/inbound-budget.ts'
-import type { Tombstone } from '../ownership.ts'
+import { verifyOwnerClaim, withClaims, type Tombstone } from '../ownership.ts'
 import {
-  errorMessage, okMessage, parseDeleteRequest, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutCommit, parsePutRequest, parsePutTrailer,
+  errorMessage, okMessage, parseClaimRequest, parseDeleteRequest, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutCommit, parsePutRequest, parsePutTrailer,
   type DeleteAnswer, type KnownPeer, type PeerInfoMessage
 } from '../wire/messages.ts'
 import type { Startable } from '../startable.ts'
@@ -90,6 +90,7 @@ export class ShardServer implements Startable {
       [PROTOCOL_HAS, async (s, c) => { await this.handleHas(s, c, true) }, MAX_INBOUND_REQUEST_STREAMS],
       [PROTOCOL_HAS_V1, async (s, c) => { await this.handleHas(s, c, false) }, MAX_INBOUND_REQUEST_STREAMS],
       ...(onDelete !== undefined ? [[PROTOCOL_DELETE, async (s: Stream, c: string) => { await this.handleDelete(s, c, onDelete) }, MAX_INBOUND_REQUEST_STREAMS] as [string, Handler, number]] : []),
+      [PROTOCOL_CLAIM, async (s, c) => { await this.handleClaim(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
       [PROTOCOL_MANIFEST, async (s, c) => { await this.handleManifest(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
       [PROTOCOL_INFO, async (s, c) => { await this.handleInfo(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
       [PROTOCOL_PEERS, async (s, c) => { await this.handlePeers(s, c) }, MAX_INBOUND_REQUEST_STREAMS]
@@ -279,6 +280,20 @@ export class ShardServer implements Startable {
     const tombstone = parseDeleteRequest((await this.readRequest(stream, connection, 'delete request', MAX_SMALL_REQUEST_FRAME)).frame)
     const answer = await onDelete(tombstone)
     await this.answer(stream, okMessage({ deleted: answer.deleted, purgeAt: answer.purgeAt, cacheOnly: answer.cacheOnly }))
+  }
+
+  /**
+   * claim: an owner's signed claim on a file this node holds, sent when the owner's share found the file already stored
+   * (dedup) and no put carried it. Kept only beside the bytes it is about, and only when its signature checks: then
+   * this owner's rm is needed too before the file goes (and a claim newer than its own tombstone brings it back).
+   */
+  private async handleClaim (stream: Stream, connection: string): Promise<void> {
+    const { store } = this.components
+    const claim = parseClaimRequest((await this.readRequest(stream, connection, 'claim request', MAX_SMALL_REQUEST_FRAME)).frame)
+    if (!(await verifyOwnerClaim(claim))) throw new InvalidSignatureError(`owner claim of ${claim.owner} for ${claim.cid}`, { cid: claim.cid, owner: claim.owner })
+    const holds = (await store.listShards(claim.cid)).length > 0 || await store.hasManifest(claim.cid)
+    if (holds) await store.updateOwnership(claim.cid, current => withClaims(current, [claim]))
+    await this.answer(stream, okMessage({ recorded: holds }))
   }
 
   private async handleManifest (stream: Stream, connection: string): Promise<void> {

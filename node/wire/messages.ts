@@ -129,6 +129,20 @@ export function parseDeleteResponse (frame: Uint8Array): DeleteAnswer {
   return { deleted: bool(m, 'deleted'), purgeAt: m.purgeAt === null ? null : int(m, 'purgeAt', 0, Number.MAX_SAFE_INTEGER), cacheOnly: bool(m, 'cacheOnly') }
 }
 
+// ---- claim ---------------------------------------------------------------------------------------------------------
+
+/** What a holder did with an owner claim: `recorded` when it holds the file (a shard or the manifest) and kept the
+ *  claim; false when it holds nothing of it (a claim is only worth keeping beside the bytes it is about). */
+export interface ClaimAnswer { recorded: boolean }
+
+export function parseClaimRequest (frame: Uint8Array): OwnerClaim {
+  return parseOwnerClaim(decodeMessage(frame).claim)
+}
+
+export function parseClaimResponse (frame: Uint8Array): ClaimAnswer {
+  return { recorded: bool(parseResponse(frame), 'recorded') }
+}
+
 // ---- manifest ----------------------------------------------------------------------------------------------------
 
 export function parseManifestRequest (frame: Uint8Array): string {

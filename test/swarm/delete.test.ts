@@ -68,6 +68,34 @@ describe('rm on a loopback swarm', () => {
     })
   })
 
+  it('same bytes shared by two nodes are stored once and owned by both: one owner\'s rm releases its claim, the second one\'s reclaims the space', async () => {
+    await withSwarm(5, { deleteGraceMs: 200 }, async (swarm) => {
+      const before = await Promise.all(swarm.nodes.map(storedBytes))
+      const data = randomBytes(140_000)
+      const options = { size: data.byteLength, k: 2, m: 1, blockSize: 16 * 1024 }
+      const first = await swarm.nodes[0].share(chunksOf(data), options)
+      const stored = await Promise.all(swarm.nodes.map(storedBytes))
+      // The second share stores nothing new (dedup), so its claim travels by the claim protocol, not in a put.
+      const second = await swarm.nodes[1].share(chunksOf(data), options)
+      assert.equal(second.cid, first.cid)
+      assert.deepEqual(second.alreadyHeld, [0, 1, 2])
+      assert.deepEqual(second.warnings, [], 'every holder recorded the second owner')
+      assert.deepEqual((await Promise.all(swarm.nodes.map(storedBytes))).map(s => s.shards), stored.map(s => s.shards))
+
+      const released = await swarm.nodes[0].rm(first.cid)
+      assert.equal(released.deleted, false, 'the other owner still owns it')
+      const holders = new Set(first.shards.map(s => s.peer))
+      assert.ok(released.holders.filter(h => holders.has(h.peer)).every(h => h.outcome === 'released'), JSON.stringify(released.holders))
+      assert.ok((await collect((await swarm.nodes[4].fetch(first.cid)).body)).equals(data), 'still whole after one owner\'s rm')
+      assert.equal((await swarm.nodes[2].check(first.cid)).deleted, undefined)
+
+      const removed = await swarm.nodes[1].rm(first.cid)
+      assert.equal(removed.deleted, true)
+      await waitFor(async () => (await Promise.all(swarm.nodes.map(storedBytes))).every((n, i) => n.bytes === before[i].bytes && n.shards === before[i].shards),
+        DEADLINE_MS, 'every store back to its size before the shares once both owners removed the file')
+    })
+  })
+
   it('keeps the file fetchable during the grace; refuses a non-owner, a forged or tampered delete and an unknown CID', async () => {
     await withSwarm(4, {}, async (swarm) => {
       const data = randomBytes(120_000)
