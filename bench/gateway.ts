@@ -116,7 +116,7 @@ async function throughput (url: string, size: number, clients: number): Promise<
   const started = performance.now()
   await Promise.all(Array.from({ length: clients }, async () => {
     const response = await fetch(url)
-    if (response.status !== 200 || response.body === null) throw new Error(`GET ${url}: HTTP ${response.status}`)
+    if (response.status !== 200 || response.body === null) throw new Error(`GET ${url}: HTTP ${response.status} ${await response.text()}`)
     let bytes = 0
     for await (const chunk of response.body) bytes += (chunk as Uint8Array).byteLength
     if (bytes !== size) throw new Error(`GET ${url}: ${bytes} bytes, not ${size}`)
@@ -182,6 +182,10 @@ async function main (): Promise<void> {
         progress(`${label} gateway, ${n} client(s): ${round(rate)} MB/s (${round(100 * rate / ceiling)} % of static)`)
       }
     }
+  } catch (err) {
+    // What the readers' daemons logged (their fetch lines carry the error codes): the why of a failed read.
+    for (const i of [COLD, WARM]) progress(`daemon ${i} stderr (tail):\n${swarm?.daemons[i]?.stderr().slice(-3000) ?? ''}`)
+    throw err
   } finally {
     staticServer?.kill('SIGTERM')
     if (swarm !== undefined) for (const h of await swarm.stop()) progress(`peer ${h.index} did not stop on SIGTERM`)

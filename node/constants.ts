@@ -56,8 +56,11 @@ export const YAMUX_MAX_READ_BUFFER = 4 * 1024 * 1024
  *  connection when a ping fails, and the ping service allows one outbound stream by default: so a peer-directory
  *  RTT probe that overlapped a monitor ping (TooManyOutboundProtocolStreamsError) killed the connection with every
  *  transfer on it (seen as 'Cannot write to a stream that is closed' in bench:transfer under load). Both ends are
- *  edgemirror daemons; 4 covers the directory's one probe per peer plus overlapping monitor pings. */
-export const MAX_PING_STREAMS = 4
+ *  edgemirror daemons. A monitor ping may take up to PING_TIMEOUT_MIN_MS (30 s) on a loaded daemon while a new one
+ *  starts every 10 s: 3 monitor pings plus the directory's probe can be out at once, and 4 was one short of that
+ *  (bench:gateway, 16 cold whole-file readers on 2 cores: every connection of the reader dropped and rejoined within
+ *  2 s, and a read lost three holders at once). 16 leaves room for both ends' pings to pile up; each is 32 bytes. */
+export const MAX_PING_STREAMS = 16
 
 /** The connection monitor's shortest ping timeout (libp2p's default is 5 s). A daemon busy hashing and encoding a large
  *  transfer on a loaded machine can answer a ping late; cutting its connection then loses the transfer. 30 s still

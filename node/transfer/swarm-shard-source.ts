@@ -31,6 +31,8 @@ export const MAX_SKIP_STRIPES = 8
 /** One open read of a shard from one holder; `controller` cuts it off even while a block is still on its way. */
 interface Cursor {
   peer: string
+  /** The stripe the stream was opened at (it has delivered blocks once `next` is past it). */
+  opened: number
   /** The stripe the stream will deliver next. */
   next: number
   /** The stripe after the last one asked of this cursor: reads queue behind each other in stripe order. */
@@ -60,27 +62,40 @@ export class SwarmShardSource implements ShardSource {
 
   async readBlock (index: number, stripe: number): Promise<Uint8Array | null> {
     for (const peer of this.holders.get(index) ?? []) {
-      if (!this.usable(index, peer)) continue
-      let cursor = this.cursors.get(index)
-      if (cursor === undefined || cursor.peer !== peer || stripe < cursor.asked || stripe - cursor.asked > MAX_SKIP_STRIPES) {
-        // A read behind this stream, or far ahead of it (the decoder skipped many stripes): start over.
-        if (cursor !== undefined) supersede(cursor)
-        const controller = new AbortController()
-        cursor = { peer, next: stripe, asked: stripe, tail: Promise.resolve(), superseded: false, controller, blocks: this.open(peer, index, stripe, controller.signal) }
-        this.cursors.set(index, cursor)
-      }
-      try {
-        const block = await readAt(cursor, stripe)
-        this.servedBy.set(index, { stripe, peer })
-        return block
-      } catch (err) {
-        // Superseded by a newer read of this shard: the decoder stopped waiting for this block long ago. Not a verdict
-        // on the holder (null would mark the shard unavailable), so fail this read alone.
-        if (cursor.superseded) throw err
-        log('shard %d of %s from %s failed: %s', index, this.cid, peer, (err as Error).message)
-        // Our own copy is short or unreadable: out of service now, and repair told, not at the next scrub.
-        if (peer === this.components.selfId && isCorruptRead(err)) await this.quarantineOwn(index, (err as Error).message)
-        this.drop(index, peer)
+      let reopened = false
+      while (this.usable(index, peer)) {
+        let cursor = this.cursors.get(index)
+        if (cursor === undefined || cursor.peer !== peer || stripe < cursor.asked || stripe - cursor.asked > MAX_SKIP_STRIPES) {
+          // A read behind this stream, or far ahead of it (the decoder skipped many stripes): start over.
+          if (cursor !== undefined) supersede(cursor)
+          const controller = new AbortController()
+          cursor = { peer, opened: stripe, next: stripe, asked: stripe, tail: Promise.resolve(), superseded: false, controller, blocks: this.open(peer, index, stripe, controller.signal) }
+          this.cursors.set(index, cursor)
+        }
+        try {
+          const block = await readAt(cursor, stripe)
+          this.servedBy.set(index, { stripe, peer })
+          return block
+        } catch (err) {
+          // Superseded by a newer read of this shard: the decoder stopped waiting for this block long ago. Not a verdict
+          // on the holder (null would mark the shard unavailable), so fail this read alone.
+          if (cursor.superseded) throw err
+          log('shard %d of %s from %s failed: %s', index, this.cid, peer, (err as Error).message)
+          // Our own copy is short or unreadable: out of service now, and repair told, not at the next scrub.
+          if (peer === this.components.selfId && isCorruptRead(err)) await this.quarantineOwn(index, (err as Error).message)
+          // A remote stream that had been delivering and broke (its connection dropped and came straight back under
+          // load, or the holder closed it after it sat unread past its idle timeout while the decoder read other
+          // shards) gets one fresh stream before the holder counts as failed for this shard. A stream that never
+          // delivered (no such shard, holder gone) does not: a dead holder costs one attempt, as before.
+          const delivered = cursor.next > cursor.opened
+          if (!reopened && delivered && peer !== this.components.selfId && this.signal?.aborted !== true) {
+            reopened = true
+            this.cursors.delete(index)
+            release(cursor)
+            continue
+          }
+          this.drop(index, peer)
+        }
       }
     }
     return null

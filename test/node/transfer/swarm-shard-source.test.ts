@@ -119,3 +119,40 @@ async function waitUntil (condition: () => Promise<boolean>): Promise<void> {
     await new Promise(resolve => setTimeout(resolve, 10))
   }
 }
+
+describe('a remote stream that breaks after delivering', () => {
+  /** A source whose remote streams (open(), the network's side) come from `streams`: each call to open takes the next
+   *  script, a list of blocks to deliver and whether the stream then breaks. */
+  function scripted (scripts: Array<{ blocks: number, breaks: boolean }>): { source: SwarmShardSource, opened: number[] } {
+    const opened: number[] = []
+    const manifest = { version: 1, codec: 'replica', k: 1, m: 0, blockSize: BLOCK, fileSize: BLOCK * STRIPES, fileHash: new Uint8Array(32), shardHashes: [new Uint8Array(32 * STRIPES)], createdAt: 0 } as Manifest
+    const source = new SwarmShardSource({ selfId: SELF, store: new MemoryShardStore(), dial: async () => { throw new Error('no network in this test') } }, testCid('remote'), manifest, new Map([[0, ['remote']]]))
+    ;(source as unknown as { open: (peer: string, index: number, from: number) => AsyncGenerator<Uint8Array> }).open = async function * (_peer, _index, from) {
+      opened.push(from)
+      const script = scripts.shift() ?? { blocks: 0, breaks: true }
+      for (let s = from; s < from + script.blocks; s++) yield pattern(BLOCK, s)
+      if (script.breaks) throw new Error('stream reset')
+    }
+    return { source, opened }
+  }
+
+  it('is opened again once, where it broke, and the read goes on from the same holder', async () => {
+    const { source, opened } = scripted([{ blocks: 3, breaks: true }, { blocks: STRIPES, breaks: false }])
+    for (let s = 0; s < 6; s++) assert.deepEqual(await source.readBlock(0, s), pattern(BLOCK, s))
+    assert.deepEqual(opened, [0, 3])
+  })
+
+  it('a stream that delivers nothing is not reopened: the holder counts as failed for the shard', async () => {
+    const { source, opened } = scripted([{ blocks: 0, breaks: true }, { blocks: STRIPES, breaks: false }])
+    assert.equal(await source.readBlock(0, 0), null)
+    assert.deepEqual(opened, [0])
+  })
+
+  it('a fresh stream that breaks again before a block arrives drops the holder', async () => {
+    const { source, opened } = scripted([{ blocks: 2, breaks: true }, { blocks: 0, breaks: true }, { blocks: STRIPES, breaks: false }])
+    assert.ok(await source.readBlock(0, 0) !== null)
+    assert.ok(await source.readBlock(0, 1) !== null)
+    assert.equal(await source.readBlock(0, 2), null)
+    assert.deepEqual(opened, [0, 2])
+  })
+})
