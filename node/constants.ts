@@ -151,3 +151,6 @@ export const PROOF_TIMEOUT_MS = 20_000
  *  when the rm is given can finish (a 1 GiB file over a 20 Mbit/s edge uplink takes ~7 min) and the tombstone reaches
  *  every holder through shard reports (every 5 s) long before any bytes go. Until then the file can still be fetched. */
 export const DEFAULT_DELETE_GRACE_MS = 10 * 60_000
+/** Longest grace a tombstone may ask for: 30 days (a holder keeps a deleted file's bytes no longer than that). Here,
+ *  not in ownership.ts, so the CLI's flag table checks it without loading the signature code. */
+export const MAX_DELETE_GRACE_MS = 30 * 24 * 3600_000

@@ -6,6 +6,7 @@
 // docs/STORAGE.md ("Ownership records").
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { MAX_DELETE_GRACE_MS } from './constants.ts'
 import { ProtocolError } from './errors.ts'
 import { bytes, int, list, optInt, record as mapOf, str } from './wire/schema.ts'
 
@@ -29,8 +30,6 @@ export interface OwnershipRecord {
 /** Bounds on what a record may hold, for everything read from the wire or disk: one entry per owner, and a CID is
  *  rarely shared by more than a few nodes; 64 owners keep a record under ~20 KiB. */
 export const MAX_OWNERS = 64
-/** Longest grace a tombstone may ask for: 30 days (a holder keeps a deleted file's bytes no longer than that). */
-export const MAX_DELETE_GRACE_MS = 30 * 24 * 3600_000
 /** An Ed25519 signature is 64 bytes; the bound leaves room for nothing else. */
 export const SIGNATURE_BYTES = 64
 
@@ -192,3 +191,5 @@ export function recordFromJson (cid: string, text: string): OwnershipRecord {
   const purgedAt = optInt(m, 'purgedAt', 0, Number.MAX_SAFE_INTEGER)
   return { owners, tombstones, ...(purgeAt !== undefined ? { purgeAt } : {}), ...(purgedAt !== undefined ? { purgedAt } : {}) }
 }
+
+export { MAX_DELETE_GRACE_MS }
