@@ -184,7 +184,7 @@ async function main (): Promise<void> {
     }
   } catch (err) {
     // What the readers' daemons logged (their fetch lines carry the error codes): the why of a failed read.
-    for (const i of [COLD, WARM]) progress(`daemon ${i} stderr (tail):\n${swarm?.daemons[i]?.stderr().slice(-3000) ?? ''}`)
+    for (const i of [COLD, WARM]) progress(`daemon ${i} stderr (tail):\n${swarm?.daemons[i]?.stderr().slice(-20000) ?? ''}`)
     throw err
   } finally {
     staticServer?.kill('SIGTERM')

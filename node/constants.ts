@@ -75,9 +75,11 @@ export const MAX_INBOUND_TRANSFERS = 64
 
 /** Inbound streams per connection for the small request protocols (has, manifest, info, peers), libp2p's own
  *  per-protocol limit (maxInboundStreams). A peer asks these once per heartbeat, fetch, check or mesh round and closes
- *  the stream when answered; 8 covers several fetches and checks at once with room to spare (the 64 of the transfer
- *  protocols let one peer keep 64 streams per protocol open just to make us buffer, issue #13). */
-export const MAX_INBOUND_REQUEST_STREAMS = 8
+ *  the stream when answered. 32: a gateway serving many files at once sends a `has` per file being opened (reads of
+ *  one file share one lookup, node/fetch/recent-holders.ts), and 8 reset the ninth; each stream holds at most a
+ *  small request frame under the inbound budget (the 64 of the transfer protocols let one peer keep 64 streams per
+ *  protocol open just to make us buffer, issue #13). */
+export const MAX_INBOUND_REQUEST_STREAMS = 32
 
 /** The request of info and peers is an empty map (1 byte of MessagePack); 1 KiB leaves room for fields a later
  *  version may add, and is all such a stream may make us buffer before it is answered. A delete request (one signed

@@ -71,9 +71,10 @@ export class FetchService {
     const { signal, range } = options
     parseCid(cid)
     // Fewer than k shards among the peers we are connected to: look further (DHT providers) before giving up.
-    const located = this.recent.get(cid) ?? await findFile(this.components, cid, m => m.k, signal)
-    this.recent.remember(cid, located)
-    const { manifest, holders } = located
+    // The lookup may be shared with reads that started at the same time, so it does not take this read's signal (its
+    // requests are bounded by REQUEST_TIMEOUT_MS); this read's own streams do.
+    const { manifest, holders } = await this.recent.locate(cid, async () => await findFile(this.components, cid, m => m.k))
+    signal?.throwIfAborted()
     const unheld = Array.from({ length: manifest.k + manifest.m }, (_, i) => i).filter(i => (holders.shards.get(i) ?? []).length === 0)
     const stripeEnd = range === undefined ? undefined : stripesForRange(manifest, range).end
     const source = new SwarmShardSource(this.components, cid, manifest, this.rank(holders), signal, stripeEnd)

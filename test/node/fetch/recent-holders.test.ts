@@ -29,4 +29,19 @@ describe('RecentHolders', () => {
     now = 2 * RECENT_HOLDERS_TTL_MS - 2
     assert.deepEqual(recent.get('a'), located('p2'))
   })
+
+  it('reads that start together share one lookup; a failed lookup is not remembered', async () => {
+    const recent = new RecentHolders(() => 0)
+    let lookups = 0
+    const find = async (): Promise<Located> => {
+      lookups++
+      await new Promise(resolve => setImmediate(resolve))
+      return located(`p${lookups}`)
+    }
+    const answers = await Promise.all(Array.from({ length: 16 }, async () => await recent.locate('a', find)))
+    assert.equal(lookups, 1)
+    assert.ok(answers.every(a => a === answers[0]))
+    await assert.rejects(recent.locate('b', async () => { throw new Error('no holder answered') }), /no holder answered/)
+    assert.deepEqual(await recent.locate('b', find), located('p2'), 'the next read looks again')
+  })
 })
