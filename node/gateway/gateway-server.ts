@@ -73,13 +73,8 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const server: Server = createServer((req, res) => {
     const started = process.hrtime.bigint()
     const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9
-    let sent = 0
-    const write = res.write.bind(res)
-    res.write = ((chunk: Uint8Array | string, ...rest: any[]) => {
-      sent += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength
-      return write(chunk, ...rest)
-    }) as typeof res.write
-    res.once('close', () => { options.observer?.response?.(res.statusCode, sent, seconds()) })
+    const body: BodyCount = { bytes: 0 }
+    res.once('close', () => { options.observer?.response?.(res.statusCode, body.bytes, seconds()) })
     const streaming = req.method === 'GET' && req.url?.startsWith(FILE_PATH_PREFIX) === true
     if (streaming && active >= options.maxStreams) {
       sendError(res, new EdgemirrorError('ERR_BUSY', `busy: ${options.maxStreams} responses are streaming (--gateway-max-streams)`), { 'retry-after': String(RETRY_AFTER_SECONDS) })
@@ -87,7 +82,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     }
     if (streaming) active++
     const done = (): void => { if (streaming) active-- }
-    handle(options, req, res, seconds).then(done, (err) => {
+    handle(options, req, res, seconds, body).then(done, (err) => {
       done()
       sendError(res, err)
     })
@@ -113,7 +108,10 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   }
 }
 
-async function handle (options: GatewayOptions, req: IncomingMessage, res: ServerResponse, seconds: () => number): Promise<void> {
+/** Body bytes a response streamed (the metrics count them). */
+interface BodyCount { bytes: number }
+
+async function handle (options: GatewayOptions, req: IncomingMessage, res: ServerResponse, seconds: () => number, body: BodyCount): Promise<void> {
   const method = req.method ?? 'GET'
   const path = new URL(req.url ?? '/', 'http://gateway').pathname
   if (path === METRICS_PATH && options.observer?.exposition !== undefined) {
@@ -167,21 +165,24 @@ async function handle (options: GatewayOptions, req: IncomingMessage, res: Serve
     const range = ranges[0]
     const [status, length] = range === undefined ? [200, size] : [206, range.end - range.start]
     res.writeHead(status, { ...headers, 'content-type': type, 'content-length': length, ...(range !== undefined ? { 'content-range': `bytes ${range.start}-${range.end - 1}/${size}` } : {}) })
-    if (first === undefined) return endResponse(res)
-    options.observer?.firstByte?.(seconds())
-    await streamBody(first, res, signal)
-    return endResponse(res)
+    if (first !== undefined) {
+      options.observer?.firstByte?.(seconds())
+      await streamBody(first, res, signal, body)
+    }
+    res.end()
+    return
   }
   const plan = planMultipart(ranges as ByteRange[], size, type)
   res.writeHead(206, { ...headers, 'content-type': plan.contentType, 'content-length': plan.length })
-  if (first === undefined) return endResponse(res)
-  options.observer?.firstByte?.(seconds())
-  for (const [i, range] of ranges.entries()) {
-    await writeChunk(res, plan.heads[i], signal)
-    await streamBody(i === 0 ? first : await startBody(await options.files.fetch(cid, { signal, range })), res, signal)
+  if (first !== undefined) {
+    options.observer?.firstByte?.(seconds())
+    for (const [i, range] of ranges.entries()) {
+      await writeChunk(res, plan.heads[i], signal, body)
+      await streamBody(i === 0 ? first : await startBody(await options.files.fetch(cid, { signal, range })), res, signal, body)
+    }
+    await writeChunk(res, plan.tail, signal, body)
   }
-  await writeChunk(res, plan.tail, signal)
-  endResponse(res)
+  res.end()
 }
 
 /** '/f/<cid>' or '/f/<cid>/<name>' → [cid, name]; the CID is checked, the name made safe for a header. */
@@ -219,17 +220,14 @@ async function startBody (read: FetchStart): Promise<StartedBody> {
  * holds one stripe per response, not the file. A block that cannot be had or verified fails the read: the response
  * is cut off short of its Content-Length (the client sees an incomplete body, never wrong bytes).
  */
-async function streamBody (body: StartedBody, res: ServerResponse, signal: AbortSignal): Promise<void> {
-  for (let next = body.first; next.done !== true; next = await body.rest.next()) await writeChunk(res, next.value, signal)
-  await body.read.done
+async function streamBody (started: StartedBody, res: ServerResponse, signal: AbortSignal, count: BodyCount): Promise<void> {
+  for (let next = started.first; next.done !== true; next = await started.rest.next()) await writeChunk(res, next.value, signal, count)
+  await started.read.done
 }
 
-async function writeChunk (res: ServerResponse, chunk: Uint8Array, signal: AbortSignal): Promise<void> {
+async function writeChunk (res: ServerResponse, chunk: Uint8Array, signal: AbortSignal, count: BodyCount): Promise<void> {
+  count.bytes += chunk.byteLength
   if (!res.write(chunk)) await once(res, 'drain', { signal })
-}
-
-function endResponse (res: ServerResponse): void {
-  res.end()
 }
 
 function methodNotAllowed (res: ServerResponse): void {

@@ -18,7 +18,7 @@ const M = 2
 const BLOCK = 16 * 1024
 const STRIPE = K * BLOCK
 const SIZE = 10 * STRIPE + 1234
-/** The node with an edge cache, and the one allowed a single response at a time. */
+/** The node with an edge cache, and the one allowed a single response at a time (and run with --no-metrics). */
 const CACHED = 5
 const ONE_STREAM = 4
 
@@ -33,7 +33,7 @@ describe('HTTP gateway on a 6-node loopback swarm', () => {
     (await Promise.all(swarm.alive().map(async i => (await swarm.nodes[i].status()).shardsSent.bytes))).reduce((a, b) => a + b, 0)
 
   before(async () => {
-    swarm = await startSwarm(6, i => i === CACHED ? { cacheSize: 64 * 1024 * 1024 } : i === ONE_STREAM ? { gatewayMaxStreams: 1 } : {})
+    swarm = await startSwarm(6, i => i === CACHED ? { cacheSize: 64 * 1024 * 1024 } : i === ONE_STREAM ? { gatewayMaxStreams: 1, metrics: false } : {})
     cid = (await swarm.nodes[0].share(chunksOf(data), { size: SIZE, k: K, m: M, blockSize: BLOCK, name: 'clip.mp4' })).cid
   })
   after(async () => { await swarm?.stop() })
@@ -198,6 +198,10 @@ describe('HTTP gateway on a 6-node loopback swarm', () => {
     assert.ok((after.get('edgemirror_store_shards') ?? 0) >= 1)
     assert.equal(after.get('edgemirror_carbon_intensity_grams_per_kilowatt_hour'), 100)
     for (const name of after.keys()) assert.match(name, /^edgemirror_[a-z_]+(\{.*\})?$/)
+    // --no-metrics: no such route.
+    const off = await fetch(`${swarm.nodes[ONE_STREAM].gatewayUrl ?? ''}/metrics`)
+    assert.equal(off.status, 404)
+    assert.equal((await off.json()).error.code, 'ERR_NOT_FOUND')
   })
 
   describe('slow and vanishing clients', () => {
