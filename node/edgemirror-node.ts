@@ -161,7 +161,9 @@ export class EdgemirrorNode implements ControlApi {
       candidates: async () => await this.sharing.candidates(),
       locate: components.domainsOf,
       deletes: this.deletes,
-      carbon: () => ({ current: carbon.current().gco2PerKwh, forecast: carbon.forecast() })
+      carbon: () => ({ current: carbon.current().gco2PerKwh, forecast: carbon.forecast() }),
+      // libp2p's connection monitor does not cut connections (node/host.ts): liveness is decided here, once.
+      onPeerDead: (peer) => { host.hangUp(peerIdFromString(peer)).catch((err: Error) => { log('closing the connections of dead peer %s: %s', peer, err.message) }) }
     }, { heartbeatMs: options.heartbeatMs, deadAfterMs: options.deadAfterMs, graceMs: options.repairGraceMs, repairRate: options.repairRate })
     this.scrubber = new Scrubber({ ...components, onCorrupt: nudge }, { bytesPerSecond: options.scrubRate, intervalMs: options.scrubIntervalMs })
     this.background = [['mesh keeper', this.membership], ['repair service', this.repairs], ['scrubber', this.scrubber], ['delete service', this.deletes]]

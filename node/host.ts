@@ -32,7 +32,11 @@ export async function createHost (options: HostOptions): Promise<Host> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ streamOptions: { initialStreamWindowSize: YAMUX_MAX_STREAM_WINDOW, maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW, maxReadBufferLength: YAMUX_MAX_READ_BUFFER } })],
     peerDiscovery,
-    connectionMonitor: { pingTimeout: { minTimeout: PING_TIMEOUT_MIN_MS } },
+    // The monitor measures RTT but never cuts a connection: a ping that failed under load (the answerer's handler
+    // reset it after 10 s behind megabytes of shard data) aborted the connection with every transfer on it
+    // (bench:gateway, 16 cold readers). Liveness is the failure detector's (shard reports, --dead-after): a peer it
+    // declares dead has its connections closed (edgemirror-node.ts), and every stream has its own timeouts.
+    connectionMonitor: { pingTimeout: { minTimeout: PING_TIMEOUT_MIN_MS }, abortConnectionOnPingFailure: false },
     services: {
       identify: identify(),
       ping: ping({ maxOutboundStreams: MAX_PING_STREAMS, maxInboundStreams: MAX_PING_STREAMS }),

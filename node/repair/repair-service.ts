@@ -58,6 +58,9 @@ export interface RepairComponents {
   now?: () => number
   /** The operator's log: one line per rebuild and per holder declared dead or back (node/event-log.ts). */
   log?: EventLog
+  /** Told when the failure detector declares a peer dead: its connections are closed (a stalled or vanished peer's
+   *  connection would otherwise linger, and new streams on it hang until their own timeouts). */
+  onPeerDead?: (peer: string) => void
 }
 
 export interface RepairInit {
@@ -156,7 +159,10 @@ export class RepairService implements Startable {
     await this.collectReports(cids)
     for (const change of this.detector.poll()) {
       log('peer %s: %s -> %s', change.peer, change.from, change.to)
-      if (change.to === 'dead') this.events.warn('peer.dead', { peer: change.peer })
+      if (change.to === 'dead') {
+        this.events.warn('peer.dead', { peer: change.peer })
+        this.components.onPeerDead?.(change.peer)
+      }
       else if (change.from === 'dead') this.events.info('peer.alive', { peer: change.peer })
     }
     for (const cid of cids) {
