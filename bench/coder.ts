@@ -22,7 +22,7 @@ import { loadRsNative } from '../coder/rs-native-codec.ts'
 import { formatSize, parseSize } from '../node/size.ts'
 import { pseudoRandomBytes, pseudoRandomStream } from './pseudo-random.ts'
 import { FileShardSource, shardFileWriter, shardPath } from './shard-files.ts'
-import { median } from './measure.ts'
+import { median, round } from './measure.ts'
 
 /** The codec-alone runs cycle over at most this much distinct data, so a 1 GiB run does not need 1.4 GiB of RAM;
  *  64 MiB is far beyond any L3 cache, so the cycling does not flatter the figures. */
@@ -95,11 +95,6 @@ function emit (m: Measurement, baselines?: Baselines): number {
 /** Three significant digits: a ratio of 0.0004 must not print as 0. */
 function significant (x: number): number {
   return Number(x.toPrecision(3))
-}
-
-function round (x: number, digits = 1): number {
-  const f = 10 ** digits
-  return Math.round(x * f) / f
 }
 
 /** Run `body` once untimed, then `runs` times timed; `check` must pass after the last run. */

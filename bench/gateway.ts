@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util'
 import { childEnv, CLI_PATH, cleanUpOnInterrupt, nodeCommand, scriptArgs } from '../test/harness/daemon-process.ts'
 import { DaemonSwarm } from '../test/harness/daemon-swarm.ts'
 import { parseSize } from '../node/size.ts'
-import { median, sha256File } from './measure.ts'
+import { median, round, sha256File } from './measure.ts'
 import { pseudoRandomStream } from './pseudo-random.ts'
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -55,11 +55,6 @@ function settings (): Settings {
 
 function progress (text: string): void {
   process.stderr.write(`[bench:gateway] ${text}\n`)
-}
-
-function round (n: number, digits = 1): number {
-  const f = 10 ** digits
-  return Math.round(n * f) / f
 }
 
 function percentile (values: number[], p: number): number {

@@ -5,23 +5,13 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { manifestCid } from '../../coder/manifest.ts'
-import type { DaemonOptions } from '../../node/daemon-options.ts'
 import type { EdgemirrorNode } from '../../node/edgemirror-node.ts'
 import { loadOrCreateIdentity } from '../../node/identity.ts'
 import { signTombstone } from '../../node/ownership.ts'
 import { askDelete } from '../../node/transfer/shard-client.ts'
-import { chunksOf, collect, FAST_DETECTION, startSwarm, type TestSwarm, waitFor } from './swarm.ts'
+import { chunksOf, collect, FAST_DETECTION, type TestSwarm, waitFor, withSwarm } from './swarm.ts'
 
 const DEADLINE_MS = 30_000
-
-async function withSwarm (count: number, options: Partial<DaemonOptions>, body: (swarm: TestSwarm) => Promise<void>): Promise<void> {
-  const swarm = await startSwarm(count, () => options)
-  try {
-    await body(swarm)
-  } finally {
-    await swarm.stop()
-  }
-}
 
 async function storedBytes (node: EdgemirrorNode): Promise<{ bytes: number, shards: number, manifests: number }> {
   const { bytes, shards, manifests } = await node.storeStats()

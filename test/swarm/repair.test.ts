@@ -5,22 +5,12 @@ import { randomBytes } from 'node:crypto'
 import { open, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import type { DaemonOptions } from '../../node/daemon-options.ts'
-import { chunksOf, collect, FAST_DETECTION, startSwarm, type TestSwarm, waitFor } from './swarm.ts'
+import { chunksOf, collect, FAST_DETECTION, type TestSwarm, waitFor, withSwarm } from './swarm.ts'
 
 /** Short settings so a death is noticed in about a second; no grace: a dead holder is rebuilt at once. */
 const K = 4
 const M = 2
 const DEADLINE_MS = 30_000
-
-async function withSwarm (count: number, options: Partial<DaemonOptions>, body: (swarm: TestSwarm) => Promise<void>): Promise<void> {
-  const swarm = await startSwarm(count, () => options)
-  try {
-    await body(swarm)
-  } finally {
-    await swarm.stop()
-  }
-}
 
 async function share (swarm: TestSwarm, data: Uint8Array): Promise<{ cid: string, holders: number[] }> {
   const shared = await swarm.nodes[0].share(chunksOf(data), { size: data.byteLength, k: K, m: M, blockSize: 16 * 1024 })

@@ -82,6 +82,16 @@ export async function startSwarm (count: number, overrides: (i: number) => Parti
   return swarm
 }
 
+/** Run `body` on a swarm of `count` nodes that all get `options`, and stop the swarm whatever happens. */
+export async function withSwarm (count: number, options: Partial<DaemonOptions>, body: (swarm: TestSwarm) => Promise<void>): Promise<void> {
+  const swarm = await startSwarm(count, () => options)
+  try {
+    await body(swarm)
+  } finally {
+    await swarm.stop()
+  }
+}
+
 /** Connect two nodes. Their mesh keepers dial each other too, and a dial that crosses one of theirs can be closed
  *  during the handshake (libp2p's "Remote closed connection during opening", seen on a loaded machine): an existing
  *  connection in either direction will do, and a crossed dial is tried again. */
