@@ -202,3 +202,17 @@ export class FileDeletedError extends EdgemirrorError {
     super('ERR_DELETED', `${cid} was deleted by its owners`, { cid, ...details })
   }
 }
+
+/** A mirror-set address or target that does not parse: PEERID/NAME[@SEQ][/PATH] (docs/MIRRORS.md, "Addresses"). */
+export class InvalidAddressError extends EdgemirrorError {
+  constructor (text: string, why: string) {
+    super('ERR_INVALID_ADDRESS', `invalid mirror address ${JSON.stringify(text.slice(0, 200))}: ${why}`, { address: text.slice(0, 200) })
+  }
+}
+
+/** A publisher this node does not trust (daemon --trust): its records are not kept, its sets not followed or served. */
+export class NotTrustedError extends EdgemirrorError {
+  constructor (publisher: string) {
+    super('ERR_NOT_TRUSTED', `publisher ${publisher} is not trusted by this node (daemon --trust)`, { publisher })
+  }
+}

@@ -35,7 +35,8 @@ export interface ErrorBody {
 export function statusForCode (code: string): number {
   switch (code) {
     case 'ERR_UNAUTHORIZED': return 401
-    case 'ERR_NOT_OWNER': return 403
+    case 'ERR_NOT_OWNER':
+    case 'ERR_NOT_TRUSTED': return 403
     case 'ERR_NOT_FOUND': return 404
     case 'ERR_DELETED': return 410
     case 'ERR_NOT_ENOUGH_PEERS':
@@ -48,6 +49,8 @@ export function statusForCode (code: string): number {
     case 'ERR_SHARE_INCOMPLETE': return 502
     case 'ERR_TIMEOUT': return 504
     case 'ERR_USAGE':
+    case 'ERR_INVALID_ADDRESS':
+    case 'ERR_INVALID_PATH':
     case 'ERR_INVALID_CID':
     case 'ERR_INVALID_ID':
     case 'ERR_INVALID_SIGNATURE':

@@ -10,11 +10,13 @@ import type { RepairResult, RepairStats } from '../repair/types.ts'
 import type { ScrubStats } from '../repair/scrubber.ts'
 import type { SharedFile, ShareOptions } from '../share/types.ts'
 import type { CacheCounters } from '../gateway/edge-cache.ts'
+import type { MirrorFetchStart, MirrorView, PublishOptions, PublishResult, TreeListing, VersionRecordView } from '../mirror/types.ts'
 
 export type { CheckResult, ShardProof } from '../check/types.ts'
 export type { DeleteStats, DeletionView, RmHolder, RmResult } from '../delete/types.ts'
 export type { FetchReport, FetchStart } from '../fetch/types.ts'
 export type { RepairResult, RepairStats, RepairView } from '../repair/types.ts'
+export type { DirectoryEntry, MirrorFetchStart, MirrorView, PublishOptions, PublishResult, SkippedPath, TreeListing, VersionRecordView } from '../mirror/types.ts'
 export type { ShardPlacementView, SharedFile, ShareOptions, ShareResult } from '../share/types.ts'
 
 export interface IdResult { peerId: string, addresses: string[] }
@@ -72,4 +74,18 @@ export interface ControlApi {
   repair (cid: string, options?: { signal?: AbortSignal }): Promise<RepairResult>
   /** Delete a file this node shared: every holder drops it after the grace period. */
   rm (cid: string, options?: { signal?: AbortSignal }): Promise<RmResult>
+  /** Publish DIR (on the daemon's machine, an absolute path) as the next version of mirror set NAME. */
+  publish (options: PublishOptions): Promise<PublishResult>
+  /** Keep `dir` equal to the newest version of `address` (PEERID/NAME); persisted across restarts. */
+  follow (address: string, dir: string): Promise<MirrorView>
+  /** Stop following `address`; the directory and its versions stay on disk. */
+  unfollow (address: string): Promise<MirrorView>
+  /** The sets this node publishes or follows. */
+  mirrors (): Promise<MirrorView[]>
+  /** The version records this node holds for `address`, oldest first. */
+  versions (address: string): Promise<VersionRecordView[]>
+  /** A version's tree, or the directory PATH of it: `target` is PEERID/NAME[@SEQ][/PATH]. */
+  listTree (target: string, options?: { signal?: AbortSignal }): Promise<TreeListing>
+  /** One file of a version: `target` is PEERID/NAME[@SEQ]/PATH. Read from this node's followed copy when it has one. */
+  fetchPath (target: string, options?: { signal?: AbortSignal }): Promise<MirrorFetchStart>
 }
