@@ -20,6 +20,10 @@ export const PROTOCOL_CLAIM = '/edgemirror/claim/1.0.0'
 export const PROTOCOL_MANIFEST = '/edgemirror/manifest/1.0.0'
 export const PROTOCOL_INFO = '/edgemirror/info/1.0.0'
 export const PROTOCOL_PEERS = '/edgemirror/peers/1.0.0'
+/** Mirror sets (docs/MIRRORS.md): a node pushes version records it has just learned to its peers (announce), and
+ *  asks a peer for the records it lacks (records) when it starts, meets a peer, and every MIRROR_RECORDS_SYNC_MS. */
+export const PROTOCOL_MIRROR_ANNOUNCE = '/edgemirror/mirror-announce/1.0.0'
+export const PROTOCOL_MIRROR_RECORDS = '/edgemirror/mirror-records/1.0.0'
 
 /** Largest control frame (request/response headers, has-lists, peer info). 1 MiB is ample: a has-reply for the
  *  maximum 1,000 CIDs is ~70 KiB. */
@@ -156,3 +160,9 @@ export const DEFAULT_DELETE_GRACE_MS = 10 * 60_000
 /** Longest grace a tombstone may ask for: 30 days (a holder keeps a deleted file's bytes no longer than that). Here,
  *  not in ownership.ts, so the CLI's flag table checks it without loading the signature code. */
 export const MAX_DELETE_GRACE_MS = 30 * 24 * 3600_000
+
+/** Mirror sets: how often a node asks each peer for version records it lacks (pull, the safety net behind push):
+ *  a follower that missed a push catches up within this, well inside a human's patience for a missed release. */
+export const MIRROR_RECORDS_SYNC_MS = 30_000
+/** How long a publish waits for its pushes: a record is a few hundred bytes, one round trip on any link. */
+export const MIRROR_ANNOUNCE_TIMEOUT_MS = 5_000

@@ -5,6 +5,7 @@ import type { SavedConfig } from './config.ts'
 import { CarbonDataError, UsageError } from './errors.ts'
 import { countryAverage } from './carbon/country-averages.ts'
 import { parseWeights } from './placement/weights.ts'
+import { assertPublisherId } from './mirror/address.ts'
 import { DEAD_AFTER_MS, HEARTBEAT_INTERVAL_MS, MIN_HEARTBEATS_PER_DEAD_AFTER } from './repair/constants.ts'
 
 export interface DaemonOptions {
@@ -22,6 +23,8 @@ export interface DaemonOptions {
   /** Prometheus metrics at /metrics on the gateway address. */
   metrics: boolean
   bootstrap: string[]
+  /** Mirror-set publishers this node trusts (--trust); empty or absent: every publisher. docs/MIRRORS.md, "Trust". */
+  trust?: string[]
   zone: string
   region: string
   /** Static carbon intensity in gCO2/kWh (--carbon). */
@@ -88,6 +91,13 @@ export async function checkDaemonOptions (options: DaemonOptions): Promise<void>
     const want = 'the address of a peer with its id, e.g. /ip4/192.168.1.10/tcp/4050/p2p/12D3KooW… (`edgemirror id` on that peer prints it)'
     const parts = parse('--bootstrap', text, want)
     if (!parts.some(c => c.name === 'tcp') || !parts.some(c => c.name === 'p2p')) throw new UsageError(`--bootstrap ${JSON.stringify(text)} lacks a /tcp/ port or a /p2p/ peer id; want ${want}`)
+  }
+  for (const peer of options.trust ?? []) {
+    try {
+      assertPublisherId(peer)
+    } catch (err) {
+      throw new UsageError(`--trust ${JSON.stringify(peer)}: not a peer id (\`edgemirror id\` on the publisher prints it): ${(err as Error).message}`)
+    }
   }
   if (options.placement !== undefined) parseWeights(options.placement)
   if (options.carbonCountry !== undefined) {

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
-import type { CheckResult, ControlApi, RepairResult, FetchStart, FileView, IdResult, PeerView, RmResult, ShareOptions, SharedFile, StatusResult } from './api/types.ts'
+import type { CheckResult, ControlApi, RepairResult, FetchStart, FileView, IdResult, MirrorFetchStart, MirrorView, PeerView, PublishOptions, PublishResult, RmResult, ShareOptions, SharedFile, StatusResult, TreeListing, VersionRecordView } from './api/types.ts'
 import type { CarbonProvider } from './carbon/index.ts'
 import { createCarbonProvider } from './carbon/index.ts'
 import type { Manifest } from '../coder/manifest.ts'
@@ -28,6 +28,13 @@ import { loadOrCreateIdentity } from './identity.ts'
 import { ManifestCache } from './manifest-cache.ts'
 import { lockRepo, type RepoLock } from './repo-lock.ts'
 import { Membership } from './membership/membership.ts'
+import { FollowService } from './mirror/follow-service.ts'
+import { MirrorCatalog } from './mirror/mirror-catalog.ts'
+import { PublishService } from './mirror/publish-service.ts'
+import { RecordBook } from './mirror/record-book.ts'
+import { RecordExchange } from './mirror/record-exchange.ts'
+import { TreeReader } from './mirror/tree-reader.ts'
+import { signVersionRecord } from './mirror/version-record.ts'
 import { signOwnerClaim, signTombstone } from './ownership.ts'
 import type { PeerDirectory } from './membership/peer-directory.ts'
 import { selfInfo } from './membership/self-info.ts'
@@ -82,12 +89,17 @@ export class EdgemirrorNode implements ControlApi {
   private readonly membership: Membership
   private readonly server: ShardServer
   private readonly sharing: ShareService
-  private readonly records: ShareRecords
+  private readonly shareRecords: ShareRecords
   private readonly fetching: FetchService
   private readonly checking: CheckService
   private readonly repairs: RepairService
   private readonly scrubber: Scrubber
   private readonly deletes: DeleteService
+  private readonly records: RecordBook
+  private readonly exchange: RecordExchange
+  private readonly publishing: PublishService
+  private readonly follows: FollowService
+  private readonly catalog: MirrorCatalog
   /** This node's facts as its peers get them (info protocol). */
   readonly selfInfo: () => Promise<PeerInfoMessage>
   /** What the gateway reads through: the edge cache in front of the fetch service (or the service alone). */
@@ -137,12 +149,16 @@ export class EdgemirrorNode implements ControlApi {
       inboundBudget: { totalBytes: options.inboundBudgetBytes, perConnectionBytes: options.inboundBudgetPerConnectionBytes },
       // Best effort: a holder that cannot announce is still found by peers that ask their connections (the locator).
       onShardStored: (cid) => { providers.announce(cid).catch((err) => { log('announce %s failed: %s', cid, (err as Error).message) }) },
-      onDeleteRequest: async (tombstone) => await this.deletes.accept(tombstone)
+      onDeleteRequest: async (tombstone) => await this.deletes.accept(tombstone),
+      mirrorRecords: {
+        announced: async (records, from) => { await this.exchange.announced(records, from) },
+        since: (have, max) => this.exchange.since(have, max)
+      }
     })
-    this.records = new ShareRecords(join(options.repo, 'shares'))
+    this.shareRecords = new ShareRecords(join(options.repo, 'shares'))
     this.sharing = new ShareService({
       ...components,
-      records: this.records,
+      records: this.shareRecords,
       announce: providers.announce,
       claimOwnership: async (cid) => await signOwnerClaim(privateKey, selfId, cid, Date.now()),
       // Holders that accepted wait idle while a hung one times out: keep two accept timeouts inside their idle timeout.
@@ -166,7 +182,38 @@ export class EdgemirrorNode implements ControlApi {
       onPeerDead: (peer) => { host.hangUp(peerIdFromString(peer)).catch((err: Error) => { log('closing the connections of dead peer %s: %s', peer, err.message) }) }
     }, { heartbeatMs: options.heartbeatMs, deadAfterMs: options.deadAfterMs, graceMs: options.repairGraceMs, repairRate: options.repairRate })
     this.scrubber = new Scrubber({ ...components, onCorrupt: nudge }, { bytesPerSecond: options.scrubRate, intervalMs: options.scrubIntervalMs })
-    this.background = [['mesh keeper', this.membership], ['repair service', this.repairs], ['scrubber', this.scrubber], ['delete service', this.deletes]]
+    // Mirror sets (docs/MIRRORS.md): records signed with the identity key, pushed and pulled over the mesh; trees and
+    // files read through the fetch service; --keep deletes through the delete service.
+    const trusted = new Set(options.trust ?? [])
+    const trusts = (publisher: string): boolean => trusted.size === 0 || trusted.has(publisher) || publisher === selfId
+    const mirrorsDir = join(options.repo, 'mirrors')
+    this.records = new RecordBook({ dir: join(mirrorsDir, 'records'), trusts, log: events })
+    this.exchange = new RecordExchange({
+      book: this.records,
+      dial,
+      connectedPeers: components.connectedPeers,
+      onPeerConnect: (listener) => {
+        const onConnect = (evt: CustomEvent<{ toString: () => string }>): void => { listener(evt.detail.toString()) }
+        host.addEventListener('peer:connect', onConnect)
+        return () => { host.removeEventListener('peer:connect', onConnect) }
+      }
+    })
+    const fetchFile = async (cid: string, opts: { signal?: AbortSignal }): Promise<FetchStart> => await this.fetching.fetch(cid, opts)
+    const trees = new TreeReader({ fetch: fetchFile })
+    this.publishing = new PublishService({
+      selfId,
+      dir: join(mirrorsDir, 'published'),
+      share: async (body, opts) => await this.sharing.share(body, opts),
+      rm: async (cid, opts) => await this.deletes.rm(cid, opts),
+      sign: async (fields) => await signVersionRecord(privateKey, fields),
+      book: this.records,
+      announce: async (record) => await this.exchange.announce(record),
+      trees,
+      log: events
+    })
+    this.follows = new FollowService({ book: this.records, trees, fetchFile, trusts, stateFile: join(mirrorsDir, 'follows.json'), log: events })
+    this.catalog = new MirrorCatalog({ selfId, book: this.records, trees, follows: this.follows, publishing: this.publishing, trusts, fetchFile })
+    this.background = [['mesh keeper', this.membership], ['repair service', this.repairs], ['scrubber', this.scrubber], ['delete service', this.deletes], ['record exchange', this.exchange], ['follow service', this.follows]]
     const swarmFiles: GatewayFiles = {
       manifest: async (cid, opts) => await this.fetching.manifest(cid, opts),
       fetch: async (cid, opts) => await this.fetching.fetch(cid, opts)
@@ -215,6 +262,7 @@ export class EdgemirrorNode implements ControlApi {
 
   async start (): Promise<void> {
     await this.store.start()
+    await this.records.load()
     await this.carbon.start()
     await this.server.start()
     await this.host.start()
@@ -298,7 +346,7 @@ export class EdgemirrorNode implements ControlApi {
       region: this.options.region,
       carbon: { gco2PerKwh: reading.gco2PerKwh, source: reading.source, stale: reading.stale, ...(reading.note !== undefined ? { note: reading.note } : {}) },
       ...this.repairs.counters(),
-      deletes: this.deletes.counters(),
+      deletes: { ...this.deletes.counters(), bytesReclaimable: await this.deletes.reclaimableBytes() },
       repairJobs: this.repairs.jobs(),
       scrub: this.scrubber.counters(),
       shardsSent: this.server.sentCounters(),
@@ -317,7 +365,7 @@ export class EdgemirrorNode implements ControlApi {
 
   /** The files this node shared (its share records) and those whose manifest it holds, by CID. */
   async ls (): Promise<FileView[]> {
-    const records = new Map((await this.records.list()).map(r => [r.cid, r]))
+    const records = new Map((await this.shareRecords.list()).map(r => [r.cid, r]))
     const cids = [...new Set([...records.keys(), ...await this.store.listManifests()])].sort()
     const files: FileView[] = []
     for (const cid of cids) {
@@ -347,7 +395,7 @@ export class EdgemirrorNode implements ControlApi {
   /** The name in the answer is this node's share record's when it shared the file (fetch/ knows only the manifest). */
   async fetch (cid: string, options: { signal?: AbortSignal, range?: ByteRange } = {}): Promise<FetchStart> {
     const start = await this.fetching.fetch(cid, options)
-    const recorded = (await this.records.get(cid).catch(() => undefined))?.name
+    const recorded = (await this.shareRecords.get(cid).catch(() => undefined))?.name
     return recorded != null ? { ...start, name: recorded } : start
   }
 
@@ -361,6 +409,39 @@ export class EdgemirrorNode implements ControlApi {
 
   async rm (cid: string, options: { signal?: AbortSignal } = {}): Promise<RmResult> {
     return await this.deletes.rm(cid, options)
+  }
+
+  async publish (options: PublishOptions): Promise<PublishResult> {
+    return await this.publishing.publish(options)
+  }
+
+  async follow (address: string, dir: string): Promise<MirrorView> {
+    return await this.follows.follow(address, dir)
+  }
+
+  async unfollow (address: string): Promise<MirrorView> {
+    return await this.follows.unfollow(address)
+  }
+
+  async mirrors (): Promise<MirrorView[]> {
+    return await this.catalog.mirrors()
+  }
+
+  async versions (address: string): Promise<VersionRecordView[]> {
+    return this.catalog.versions(address)
+  }
+
+  async listTree (target: string, options: { signal?: AbortSignal } = {}): Promise<TreeListing> {
+    return await this.catalog.listTree(target, options)
+  }
+
+  async fetchPath (target: string, options: { signal?: AbortSignal } = {}): Promise<MirrorFetchStart> {
+    return await this.catalog.fetchPath(target, options)
+  }
+
+  /** Resolves once this node's followed copy of `address` shows version `seq` or newer (tests, bench). */
+  async mirrorSynced (address: string, seq: number, signal?: AbortSignal): Promise<void> {
+    await this.follows.synced(address, seq, signal)
   }
 
   /** The manifest of `cid`, from this node or any holder (checked against the CID). */

@@ -50,12 +50,12 @@ export function tombstoneBytes (tombstone: Omit<Tombstone, 'signature'>): Uint8A
   return canonical([DELETE_DOMAIN, tombstone.cid, tombstone.owner, integer(tombstone.issuedAt), integer(tombstone.graceMs)])
 }
 
-function canonical (fields: string[]): Uint8Array {
+export function canonical (fields: string[]): Uint8Array {
   for (const f of fields) if (/[\n\r]/.test(f)) throw new TypeError('a signed field cannot hold a line break')
   return new TextEncoder().encode(fields.join('\n') + '\n')
 }
 
-function integer (n: number): string {
+export function integer (n: number): string {
   if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`expected a non-negative integer, got ${n}`)
   return String(n)
 }

@@ -23,7 +23,7 @@ function human (s: StatusResult): string {
     `carbon     ${s.carbon.gco2PerKwh} gCO2/kWh from ${s.carbon.source}${s.carbon.stale ? ' (stale)' : ''}${s.carbon.note !== undefined ? ` — ${s.carbon.note}` : ''}`,
     `repair     ${s.repairsQueued} queued, ${s.repairsDone} done (${formatSize(s.bytesRepaired)} rebuilt), ${s.repairsFailed} failed, ${s.copiesCollected} extra copies collected${s.copiesKept > 0 ? ` (${s.copiesKept} kept: the other holder could not prove its copy)` : ''}${s.filesLost > 0 ? `, ${s.filesLost} FILES LOST` : ''}`,
     ...s.repairJobs.map(j => `  ${j.cid} ${j.state}: ${j.live}/${j.n} live${j.carbonNote !== undefined ? ` (${j.carbonNote})` : ''}${j.lastError !== undefined ? ` last error: ${j.lastError}` : ''}`),
-    `deleted    ${s.deletes.filesDeleted} files removed (${formatSize(s.deletes.bytesReclaimed)} reclaimed), ${s.deletes.deletesPending} in their grace period`,
+    `deleted    ${s.deletes.filesDeleted} files removed (${formatSize(s.deletes.bytesReclaimed)} reclaimed), ${s.deletes.deletesPending} in their grace period (${formatSize(s.deletes.bytesReclaimable ?? 0)} reclaimable)`,
     `scrub      ${s.scrub.passes} passes, ${formatSize(s.scrub.bytesScrubbed)} checked, ${s.scrub.corruptFound} corrupt shards found`,
     `gateway    ${s.gateway ?? 'off'}`,
     `cache      ${s.cache === null ? 'off' : `${formatSize(s.cache.bytes)} of ${formatSize(s.cache.capacity)}, ${hitRate(s.cache.hits, s.cache.misses)} of ${s.cache.hits + s.cache.misses} stripe reads from disk`}`

@@ -70,6 +70,15 @@ export class DeleteService implements Startable {
     return { ...this.stats, deletesPending: this.pending.size }
   }
 
+  /** Bytes of shards this node still stores for deleted files in their grace: what it reclaims when the grace ends. */
+  async reclaimableBytes (): Promise<number> {
+    let bytes = 0
+    for (const cid of this.pending.keys()) {
+      for (const shard of await this.components.store.listShards(cid)) bytes += shard.size
+    }
+    return bytes
+  }
+
   /**
    * `edgemirror rm CID` on this node: sign a tombstone and give it to every holder found (this node included). Fails
    * with ERR_NOT_FOUND when no node holds anything of the file, ERR_NOT_OWNER when every holder that answered refused

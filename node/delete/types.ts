@@ -34,4 +34,6 @@ export interface DeleteStats {
   bytesReclaimed: number
   /** Deleted files whose grace has not ended yet (still stored, still fetchable). */
   deletesPending: number
+  /** Bytes of their shards stored here: reclaimed when their grace ends (status only). */
+  bytesReclaimable?: number
 }

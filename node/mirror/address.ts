@@ -26,17 +26,22 @@ export function assertMirrorName (name: string, text = name): void {
   if (!MIRROR_NAME_PATTERN.test(name)) throw new InvalidAddressError(text, `the name must match ${MIRROR_NAME_PATTERN.source}`)
 }
 
-/** Parse PEERID/NAME[@SEQ][/PATH]. The peer id must be one that carries its key (Ed25519): records are signed with it. */
-export function parseMirrorTarget (text: string): MirrorTarget {
-  if (text.length > 4096) throw new InvalidAddressError(text, 'over 4096 characters')
-  const [publisher, nameAndSeq, ...rest] = text.split('/')
-  if (publisher === undefined || nameAndSeq === undefined || nameAndSeq === '') throw new InvalidAddressError(text, 'expected PEERID/NAME[@SEQ][/PATH]')
+/** A publisher is named by a peer id that carries its key (Ed25519): records are checked against it alone. */
+export function assertPublisherId (publisher: string, text = publisher): void {
   try {
     const key = peerIdFromString(publisher).publicKey
     if (key?.type !== 'Ed25519') throw new Error('not an Ed25519 peer id')
   } catch (err) {
     throw new InvalidAddressError(text, `${JSON.stringify(publisher.slice(0, 80))} is not a publisher's peer id (${(err as Error).message})`)
   }
+}
+
+/** Parse PEERID/NAME[@SEQ][/PATH]. The peer id must be one that carries its key (Ed25519): records are signed with it. */
+export function parseMirrorTarget (text: string): MirrorTarget {
+  if (text.length > 4096) throw new InvalidAddressError(text, 'over 4096 characters')
+  const [publisher, nameAndSeq, ...rest] = text.split('/')
+  if (publisher === undefined || nameAndSeq === undefined || nameAndSeq === '') throw new InvalidAddressError(text, 'expected PEERID/NAME[@SEQ][/PATH]')
+  assertPublisherId(publisher, text)
   const at = nameAndSeq.indexOf('@')
   const name = at === -1 ? nameAndSeq : nameAndSeq.slice(0, at)
   assertMirrorName(name, text)

@@ -10,7 +10,7 @@ import { isCorruptRead, quarantineBadShard } from '../store/quarantine.ts'
 import { readStoredBlocks } from '../store/read-block.ts'
 import {
   INBOUND_BUDGET_PER_CONNECTION_BYTES, INBOUND_BUDGET_TOTAL_BYTES, MAX_HEADER_FRAME, MAX_INBOUND_REQUEST_STREAMS, MAX_INBOUND_TRANSFERS,
-  MAX_SMALL_REQUEST_FRAME, PROTOCOL_CLAIM, PROTOCOL_DELETE, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_HAS_V1, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT,
+  MAX_SMALL_REQUEST_FRAME, PROTOCOL_CLAIM, PROTOCOL_DELETE, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_HAS_V1, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_MIRROR_ANNOUNCE, PROTOCOL_MIRROR_RECORDS, PROTOCOL_PEERS, PROTOCOL_PUT,
   PROTOCOL_PUT_V1, PROTOCOL_PUT_V2,
   READ_HIGH_WATER, STREAM_IDLE_TIMEOUT_MS, YAMUX_MAX_STREAM_WINDOW
 } from '../constants.ts'
@@ -22,15 +22,16 @@ import { FrameWriter } from '../wire/frame-writer.ts'
 import { InboundBudget, type InboundBudgetLimits, type InboundBudgetUsage, type InboundLease } from '../wire/inbound-budget.ts'
 import { verifyOwnerClaim, withClaims, type Tombstone } from '../ownership.ts'
 import {
-  errorMessage, okMessage, parseClaimRequest, parseDeleteRequest, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutCommit, parsePutRequest, parsePutTrailer,
+  errorMessage, MAX_ANSWERED_RECORDS, okMessage, parseAnnounceRequest, parseClaimRequest, parseDeleteRequest, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutCommit, parsePutRequest, parsePutTrailer, parseRecordsRequest,
   type DeleteAnswer, type KnownPeer, type PeerInfoMessage
 } from '../wire/messages.ts'
 import type { Startable } from '../startable.ts'
+import { versionRecordMessage, type VersionRecord } from '../mirror/version-record.ts'
 
 const log = logger('edgemirror:shard-server')
 
 /** What a handler is told of the connection a stream came on (libp2p's Connection has more). */
-export interface InboundConnection { id: string }
+export interface InboundConnection { id: string, remotePeer: { toString: () => string } }
 
 export interface Registrar {
   handle (protocol: string, handler: (stream: Stream, connection: InboundConnection) => void | Promise<void>, options?: { maxInboundStreams?: number }): Promise<void>
@@ -54,6 +55,8 @@ export interface ShardServerComponents {
    *  error for the asker (ERR_INVALID_SIGNATURE, ERR_NOT_OWNER, ERR_NOT_FOUND). Without it the delete protocol is not
    *  served. */
   onDeleteRequest?: (tombstone: Tombstone) => Promise<DeleteAnswer>
+  /** Mirror-set version records (docs/MIRRORS.md): without them the mirror protocols are not served. */
+  mirrorRecords?: MirrorRecordHandlers
   /** Progress window for inbound streams, and how long a peer has to close a stream we answered (default
    *  STREAM_IDLE_TIMEOUT_MS). */
   idleTimeoutMs?: number
@@ -63,7 +66,14 @@ export interface ShardServerComponents {
   inboundBudget?: Partial<InboundBudgetLimits>
 }
 
-type Handler = (stream: Stream, connection: string) => Promise<void>
+type Handler = (stream: Stream, connection: string, remotePeer: string) => Promise<void>
+
+/** What the mirror protocols need of the node: records pushed by `from` (unverified: the book checks each), and the
+ *  records a peer with digest `have` lacks. */
+export interface MirrorRecordHandlers {
+  announced (records: VersionRecord[], from: string): Promise<void>
+  since (have: Map<string, number>, max: number): VersionRecord[]
+}
 
 export class ShardServer implements Startable {
   private readonly protocols: Array<[string, Handler, number]>
@@ -93,14 +103,15 @@ export class ShardServer implements Startable {
       [PROTOCOL_CLAIM, async (s, c) => { await this.handleClaim(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
       [PROTOCOL_MANIFEST, async (s, c) => { await this.handleManifest(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
       [PROTOCOL_INFO, async (s, c) => { await this.handleInfo(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
-      [PROTOCOL_PEERS, async (s, c) => { await this.handlePeers(s, c) }, MAX_INBOUND_REQUEST_STREAMS]
+      [PROTOCOL_PEERS, async (s, c) => { await this.handlePeers(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
+      ...(components.mirrorRecords !== undefined ? this.mirrorHandlers(components.mirrorRecords) : [])
     ]
   }
 
   async start (): Promise<void> {
     this.stopping = false
     for (const [protocol, handler, maxInboundStreams] of this.protocols) {
-      await this.components.registrar.handle(protocol, async (stream, connection) => { await this.accept(protocol, stream, connection.id, handler) }, { maxInboundStreams })
+      await this.components.registrar.handle(protocol, async (stream, connection) => { await this.accept(protocol, stream, connection.id, connection.remotePeer.toString(), handler) }, { maxInboundStreams })
     }
   }
 
@@ -125,12 +136,12 @@ export class ShardServer implements Startable {
     return this.budget.usage()
   }
 
-  private async accept (protocol: string, stream: Stream, connection: string, handler: Handler): Promise<void> {
+  private async accept (protocol: string, stream: Stream, connection: string, remotePeer: string, handler: Handler): Promise<void> {
     if (this.stopping) {
       stream.abort(new AbortedError('the node is stopping'))
       return
     }
-    const served = serve(protocol, stream, async (s) => { await handler(s, connection) }, this.idleTimeoutMs)
+    const served = serve(protocol, stream, async (s) => { await handler(s, connection, remotePeer) }, this.idleTimeoutMs)
       .finally(() => { this.inflight.delete(stream) })
     this.inflight.set(stream, served)
     await served
@@ -294,6 +305,21 @@ export class ShardServer implements Startable {
     const holds = (await store.listShards(claim.cid)).length > 0 || await store.hasManifest(claim.cid)
     if (holds) await store.updateOwnership(claim.cid, current => withClaims(current, [claim]))
     await this.answer(stream, okMessage({ recorded: holds }))
+  }
+
+  /** mirror-announce: records a peer pushes (each checked by the book); mirror-records: the records a peer lacks. */
+  private mirrorHandlers (records: MirrorRecordHandlers): Array<[string, Handler, number]> {
+    return [
+      [PROTOCOL_MIRROR_ANNOUNCE, async (stream, connection, remotePeer) => {
+        const announced = parseAnnounceRequest((await this.readRequest(stream, connection, 'announce request', MAX_HEADER_FRAME)).frame)
+        await records.announced(announced, remotePeer)
+        await this.answer(stream, okMessage())
+      }, MAX_INBOUND_REQUEST_STREAMS],
+      [PROTOCOL_MIRROR_RECORDS, async (stream, connection) => {
+        const have = parseRecordsRequest((await this.readRequest(stream, connection, 'records request', MAX_HEADER_FRAME)).frame)
+        await this.answer(stream, okMessage({ records: records.since(have, MAX_ANSWERED_RECORDS).map(versionRecordMessage) }))
+      }, MAX_INBOUND_REQUEST_STREAMS]
+    ]
   }
 
   private async handleManifest (stream: Stream, connection: string): Promise<void> {
