@@ -5,16 +5,14 @@
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import contentDisposition from 'content-disposition'
-import mime from 'mime-types'
 import { logger } from '@libp2p/logger'
 import type { ByteRange } from '../../coder/layout.ts'
 import { parseCid, sanitizeFileName, type Manifest } from '../../coder/manifest.ts'
 import { classifyError, EdgemirrorError, NotFoundError } from '../errors.ts'
 import type { FetchStart } from '../fetch/types.ts'
-import { decideRanges } from './byte-ranges.ts'
-import { entityTagMatches, entityTagOf } from './entity-tags.ts'
-import { planMultipart } from './multipart-byteranges.ts'
+import { entityTagOf } from './entity-tags.ts'
+import { MIRROR_PATH_PREFIX, serveMirror, type GatewayMirrors } from './mirror-routes.ts'
+import { IMMUTABLE_CACHE_CONTROL, serveFile, type BodyCount, type ServedFile } from './serve-file.ts'
 
 const log = logger('edgemirror:gateway')
 
@@ -55,6 +53,8 @@ export interface GatewayOptions {
   /** A connection with no bytes moving either way for this long is closed (a client that stopped reading). */
   idleTimeoutMs: number
   observer?: GatewayObserver
+  /** Mirror sets (/m/…); no /m/ routes when absent. */
+  mirrors?: GatewayMirrors
 }
 
 export interface Gateway {
@@ -75,7 +75,9 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9
     const body: BodyCount = { bytes: 0 }
     res.once('close', () => { options.observer?.response?.(res.statusCode, body.bytes, seconds()) })
-    const streaming = req.method === 'GET' && req.url?.startsWith(FILE_PATH_PREFIX) === true
+    // A GET of /m/ may be a listing rather than a body; it is counted all the same (a slot is taken before the tree
+    // is resolved, which may itself read from the swarm).
+    const streaming = req.method === 'GET' && (req.url?.startsWith(FILE_PATH_PREFIX) === true || (options.mirrors !== undefined && req.url?.startsWith(MIRROR_PATH_PREFIX) === true))
     if (streaming && active >= options.maxStreams) {
       sendError(res, new EdgemirrorError('ERR_BUSY', `busy: ${options.maxStreams} responses are streaming (--gateway-max-streams)`), { 'retry-after': String(RETRY_AFTER_SECONDS) })
       return
@@ -108,12 +110,10 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   }
 }
 
-/** Body bytes a response streamed (the metrics count them). */
-interface BodyCount { bytes: number }
-
 async function handle (options: GatewayOptions, req: IncomingMessage, res: ServerResponse, seconds: () => number, body: BodyCount): Promise<void> {
   const method = req.method ?? 'GET'
-  const path = new URL(req.url ?? '/', 'http://gateway').pathname
+  const url = new URL(req.url ?? '/', 'http://gateway')
+  const path = url.pathname
   if (path === METRICS_PATH && options.observer?.exposition !== undefined) {
     if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res)
     const { contentType, body } = await options.observer.exposition()
@@ -121,68 +121,37 @@ async function handle (options: GatewayOptions, req: IncomingMessage, res: Serve
     res.end(method === 'HEAD' ? undefined : body)
     return
   }
+  const mirrors = options.mirrors
+  if (mirrors !== undefined && path.startsWith(MIRROR_PATH_PREFIX)) {
+    if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res)
+    await serveMirror(req, res, url, mirrors, options.files, { signal: requestSignal(res), seconds, body, firstByte: firstByteOf(options) })
+    return
+  }
   if (!path.startsWith(FILE_PATH_PREFIX)) throw new NotFoundError(path.slice(0, 200))
   if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res)
   const [cid, name] = fileTarget(path)
 
-  // A client that goes away mid-response stops the work done for it (the holders' streams included).
+  const signal = requestSignal(res)
+  const manifest = await options.files.manifest(cid, { signal })
+  const file: ServedFile = {
+    size: manifest.fileSize,
+    etag: entityTagOf(cid),
+    name,
+    cacheControl: IMMUTABLE_CACHE_CONTROL,
+    read: async range => await options.files.fetch(cid, { signal, range })
+  }
+  await serveFile(req, res, file, { signal, seconds, body, firstByte: firstByteOf(options) })
+}
+
+function firstByteOf (options: GatewayOptions): (seconds: number) => void {
+  return seconds => { options.observer?.firstByte?.(seconds) }
+}
+
+/** A client that goes away mid-response stops the work done for it (the holders' streams included). */
+function requestSignal (res: ServerResponse): AbortSignal {
   const controller = new AbortController()
   res.once('close', () => { if (!res.writableFinished) controller.abort() })
-  const signal = controller.signal
-  const manifest = await options.files.manifest(cid, { signal })
-  const size = manifest.fileSize
-  const etag = entityTagOf(cid)
-  const type = name === undefined ? 'application/octet-stream' : (mime.lookup(name) || 'application/octet-stream')
-  const headers: Record<string, string | number> = {
-    etag,
-    // Content addressed by CID never changes: a year is the longest lifetime RFC 9111 §5.2.2.1 suggests, `immutable`
-    // (RFC 8246) spares the revalidation on reload.
-    'cache-control': 'public, max-age=31536000, immutable',
-    'accept-ranges': 'bytes',
-    'x-content-type-options': 'nosniff',
-    ...(name !== undefined ? { 'content-disposition': contentDisposition(name, { type: 'inline' }) } : {})
-  }
-  const ifNoneMatch = req.headers['if-none-match']
-  if (ifNoneMatch !== undefined && entityTagMatches(ifNoneMatch, etag, 'weak')) {
-    res.writeHead(304, headers)
-    res.end()
-    return
-  }
-  const decision = decideRanges(size, etag, header(req, 'range'), header(req, 'if-range'))
-  if (decision.kind === 'unsatisfiable') {
-    const body = JSON.stringify({ error: { code: 'ERR_RANGE_NOT_SATISFIABLE', message: `no requested range is within the file's ${size} bytes` } })
-    res.writeHead(416, { ...headers, 'content-range': `bytes */${size}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
-    res.end(body)
-    return
-  }
-  const head = method === 'HEAD'
-  const ranges = decision.kind === 'full' ? [undefined] : decision.ranges
-  // The first read starts, and its first block arrives, before the status line: a file that cannot be read now (fewer
-  // than k holders, the first stripe unrebuildable) is a 503 with its code, not a 200 cut off at its first byte.
-  // HEAD reads nothing.
-  const first = head ? undefined : await startBody(await options.files.fetch(cid, { signal, range: ranges[0] }))
-  if (ranges.length === 1) {
-    const range = ranges[0]
-    const [status, length] = range === undefined ? [200, size] : [206, range.end - range.start]
-    res.writeHead(status, { ...headers, 'content-type': type, 'content-length': length, ...(range !== undefined ? { 'content-range': `bytes ${range.start}-${range.end - 1}/${size}` } : {}) })
-    if (first !== undefined) {
-      options.observer?.firstByte?.(seconds())
-      await streamBody(first, res, signal, body)
-    }
-    res.end()
-    return
-  }
-  const plan = planMultipart(ranges as ByteRange[], size, type)
-  res.writeHead(206, { ...headers, 'content-type': plan.contentType, 'content-length': plan.length })
-  if (first !== undefined) {
-    options.observer?.firstByte?.(seconds())
-    for (const [i, range] of ranges.entries()) {
-      await writeChunk(res, plan.heads[i], signal, body)
-      await streamBody(i === 0 ? first : await startBody(await options.files.fetch(cid, { signal, range })), res, signal, body)
-    }
-    await writeChunk(res, plan.tail, signal, body)
-  }
-  res.end()
+  return controller.signal
 }
 
 /** '/f/<cid>' or '/f/<cid>/<name>' → [cid, name]; the CID is checked, the name made safe for a header. */
@@ -202,34 +171,6 @@ function safeDecode (text: string): string {
   }
 }
 
-function header (req: IncomingMessage, name: 'range' | 'if-range'): string | undefined {
-  const value = req.headers[name]
-  return Array.isArray(value) ? value.join(',') : value
-}
-
-/** A read whose first chunk has arrived (or that turned out empty), and the rest of it. */
-interface StartedBody { read: FetchStart, first: IteratorResult<Uint8Array>, rest: AsyncIterator<Uint8Array> }
-
-async function startBody (read: FetchStart): Promise<StartedBody> {
-  const rest = read.body[Symbol.asyncIterator]()
-  return { read, first: await rest.next(), rest }
-}
-
-/**
- * Stream a read with backpressure: the next block is read only as the client takes the last one, so a slow client
- * holds one stripe per response, not the file. A block that cannot be had or verified fails the read: the response
- * is cut off short of its Content-Length (the client sees an incomplete body, never wrong bytes).
- */
-async function streamBody (started: StartedBody, res: ServerResponse, signal: AbortSignal, count: BodyCount): Promise<void> {
-  for (let next = started.first; next.done !== true; next = await started.rest.next()) await writeChunk(res, next.value, signal, count)
-  await started.read.done
-}
-
-async function writeChunk (res: ServerResponse, chunk: Uint8Array, signal: AbortSignal, count: BodyCount): Promise<void> {
-  count.bytes += chunk.byteLength
-  if (!res.write(chunk)) await once(res, 'drain', { signal })
-}
-
 function methodNotAllowed (res: ServerResponse): void {
   const body = JSON.stringify({ error: { code: 'ERR_METHOD_NOT_ALLOWED', message: 'the gateway is read-only: GET and HEAD' } })
   res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
@@ -239,7 +180,10 @@ function methodNotAllowed (res: ServerResponse): void {
 /** HTTP status of a gateway error: what a client or a cache in front should do about it. */
 export function gatewayStatusFor (code: string): number {
   switch (code) {
-    case 'ERR_INVALID_CID': return 400
+    case 'ERR_INVALID_CID':
+    case 'ERR_INVALID_ADDRESS': return 400
+    // The set's publisher is not one this node serves (daemon --trust).
+    case 'ERR_NOT_TRUSTED': return 403
     case 'ERR_NOT_FOUND': return 404
     // The file exists but cannot be rebuilt now: a client may come back (a holder restarts, repair runs).
     case 'ERR_NOT_ENOUGH_SHARDS':
