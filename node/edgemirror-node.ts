@@ -272,7 +272,7 @@ export class EdgemirrorNode implements ControlApi {
       const { host, port } = splitHostPort('--gateway', this.options.gateway)
       const cache = this.cache
       const metrics = this.options.metrics ? new NodeMetrics({ status: async () => await this.status(), cache: cache !== undefined ? () => cache.counters() : undefined }) : undefined
-      this.gateway = await startGateway({ files: this.gatewayFiles, host, port, maxStreams: this.options.gatewayMaxStreams, idleTimeoutMs: GATEWAY_IDLE_TIMEOUT_MS, observer: metrics })
+      this.gateway = await startGateway({ files: this.gatewayFiles, host, port, maxStreams: this.options.gatewayMaxStreams, idleTimeoutMs: GATEWAY_IDLE_TIMEOUT_MS, observer: metrics, mirrors: this.catalog })
     }
   }
 
