@@ -82,7 +82,9 @@ const MAX_CID_LENGTH = 128
 const MAX_INDEX_BYTES = 64 * 1024 * 1024
 const INDEX_VERSION = 1
 const DIR_MODE = 0o755
+// O_NOFOLLOW: a symlink planted in DIR.versions (where our state files live) is refused, not followed.
 const READ_FLAGS = fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0)
+const APPEND_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_APPEND | (fsConstants.O_NOFOLLOW ?? 0)
 const SEQ_NAME = /^[1-9][0-9]{0,15}$/
 const DECIMAL = /^[0-9]{1,30}$/
 
@@ -304,7 +306,7 @@ export class MirrorDirectory {
     progress()
 
     const oldIndex = current !== undefined ? await this.#index(current) : undefined
-    const journal = await open(journalPath, 'a', 0o644)
+    const journal = await open(journalPath, APPEND_FLAGS, 0o644)
     const made = new Set<string>([''])
     const abort = new AbortController()
     const signal = options.signal !== undefined ? AbortSignal.any([options.signal, abort.signal]) : abort.signal

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { lstat, mkdir, mkdtemp, open, readdir, readFile, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, mkdtemp, open, readdir, readFile, readlink, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -229,6 +229,25 @@ describe('MirrorDirectory', () => {
     assert.equal(result.fetched, newCids.size - journaled, 'only the files missing at the kill are fetched')
     assert.deepEqual(await readTree(dir), next)
     assert.deepEqual((await readdir(`${dir}.versions`)).sort(), ['1', '1.index.json', '2', '2.index.json'])
+  })
+
+  it('a version renamed into place but never switched to (a crash between the two) is checked and switched to', async () => {
+    const dir = await freshDir()
+    const blobs = new Map<string, Uint8Array>()
+    const mirror = new MirrorDirectory(dir)
+    await mirror.materialize(1, entriesOf(V1, blobs), new FakeFetcher(blobs))
+    await mirror.materialize(2, entriesOf(V2, blobs), new FakeFetcher(blobs))
+    await symlink('site.versions/1', `${dir}.back`)
+    await rename(`${dir}.back`, dir) // DIR back on 1, as if the switch to 2 never happened
+    await writeFile(join(`${dir}.versions`, '2', 'new/c.txt'), 'charlie, damaged') // another size: mtime alone may not move within a jiffy
+    const reopened = new MirrorDirectory(dir)
+    assert.equal(await reopened.current(), 1)
+    const fetcher = new FakeFetcher(blobs)
+    const result = await reopened.materialize(2, entriesOf(V2, blobs), fetcher)
+    assert.deepEqual(fetcher.calls, [cidOf('charlie')])
+    assert.equal(result.reused, 6)
+    assert.equal(await reopened.current(), 2)
+    assert.deepEqual(await readTree(dir), V2)
   })
 
   it('a locally edited file is neither served nor reused, and is fetched again', async () => {
