@@ -216,3 +216,19 @@ export class NotTrustedError extends EdgemirrorError {
     super('ERR_NOT_TRUSTED', `publisher ${publisher} is not trusted by this node (daemon --trust)`, { publisher })
   }
 }
+
+/** A path in a mirror set's tree that could leave the directory it belongs in or cannot be a file name ('..', an
+ *  absolute path, an empty segment, a NUL byte…): docs/MIRRORS.md, "Paths". */
+export class InvalidPathError extends EdgemirrorError {
+  constructor (path: string, why: string) {
+    super('ERR_INVALID_PATH', `invalid path ${JSON.stringify(path.slice(0, 200))}: ${why}`, { path: path.slice(0, 200) })
+  }
+}
+
+/** Two paths of one tree that cannot both exist: the same path twice, or a file that another path needs as a
+ *  directory ('a' and 'a/b'). */
+export class PathConflictError extends EdgemirrorError {
+  constructor (path: string, other: string) {
+    super('ERR_PATH_CONFLICT', `paths ${JSON.stringify(path.slice(0, 200))} and ${JSON.stringify(other.slice(0, 200))} conflict: one file cannot also be a directory, or appear twice`, { path: path.slice(0, 200), other: other.slice(0, 200) })
+  }
+}
