@@ -20,7 +20,7 @@ import { parseMirrorAddress } from './address.ts'
 import { MirrorDirectory } from './mirror-directory.ts'
 import type { RecordBook } from './record-book.ts'
 import type { TreeReader } from './tree-reader.ts'
-import type { MirrorView } from './types.ts'
+import type { MirrorView, SwitchStats } from './types.ts'
 
 const log = logger('edgemirror:mirror:follow')
 
@@ -60,6 +60,7 @@ export class FollowService implements Startable {
   private readonly again = new Set<string>()
   private readonly errors = new Map<string, { code: string, message: string, failures: number }>()
   private readonly retries = new Map<string, NodeJS.Timeout>()
+  private readonly switches = new Map<string, SwitchStats>()
   private readonly controller = new AbortController()
   private unsubscribe: (() => void) | undefined
 
@@ -151,7 +152,8 @@ export class FollowService implements Startable {
       bytes: f.bytes,
       lastSync: f.lastSync,
       state: this.running.has(f.address) ? 'syncing' : error !== undefined ? 'error' : 'idle',
-      ...(error !== undefined ? { error: { code: error.code, message: error.message } } : {})
+      ...(error !== undefined ? { error: { code: error.code, message: error.message } } : {}),
+      ...(this.switches.has(f.address) ? { lastSwitch: this.switches.get(f.address) } : {})
     }
   }
 
@@ -193,6 +195,7 @@ export class FollowService implements Startable {
     const signal = this.controller.signal
     const started = Date.now()
     const entries = await this.components.trees.entries(record.root, { signal })
+    const treeRead = Date.now()
     const bytes = entries.reduce((n, e) => n + e.size, 0)
     if (entries.length !== record.files || bytes !== record.bytes) {
       throw new ManifestInvalidError(`version ${record.seq} of ${address}: its directory lists ${entries.length} files of ${bytes} bytes, its signed record ${record.files} of ${record.bytes}`)
@@ -205,7 +208,11 @@ export class FollowService implements Startable {
       const known = hashes[e.cid] ?? followed.hashes[e.cid]
       if (known !== undefined) hashes[e.cid] = known
     }
+    const switchedAt = Date.now()
     Object.assign(followed, { seq: record.seq, bytes, lastSync: this.now(), hashes })
+    this.switches.set(address, {
+      seq: record.seq, fetchedFiles: result.fetched, fetchedBytes: result.fetchedBytes, reusedFiles: result.reused, startedAt: started, switchedAt, treeMs: treeRead - started, buildMs: switchedAt - treeRead
+    })
     this.errors.delete(address)
     await this.save()
     ;(this.components.log ?? silentLog).info('mirror switched', {

@@ -75,6 +75,22 @@ export interface MirrorView {
   /** 'syncing' while a version is being built beside the current one; 'error' after a failed sync (retried). */
   state: 'idle' | 'syncing' | 'error'
   error?: { code: string, message: string }
+  /** The last switch of a follower (since the daemon started): what it fetched and reused, and where the time went. */
+  lastSwitch?: SwitchStats
+}
+
+export interface SwitchStats {
+  seq: number
+  /** Files and bytes fetched from the swarm; files reused from the version before (hard links or copies). */
+  fetchedFiles: number
+  fetchedBytes: number
+  reusedFiles: number
+  /** When the sync began and when DIR switched (Unix ms), and the time spent reading the directory manifest and
+   *  building the tree (fetching, linking, fsync, rename). */
+  startedAt: number
+  switchedAt: number
+  treeMs: number
+  buildMs: number
 }
 
 /** One version's tree, or the part of it under `path`. */
