@@ -216,3 +216,10 @@ export class NotTrustedError extends EdgemirrorError {
     super('ERR_NOT_TRUSTED', `publisher ${publisher} is not trusted by this node (daemon --trust)`, { publisher })
   }
 }
+
+/** A directory to publish holds more files than a directory manifest may list (coder/directory-manifest.ts). */
+export class TreeTooLargeError extends EdgemirrorError {
+  constructor (dir: string, max: number) {
+    super('ERR_TREE_TOO_LARGE', `${dir} holds more than ${max} files, the most a mirror set version may list`, { dir, max })
+  }
+}
