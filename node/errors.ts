@@ -217,9 +217,10 @@ export class NotTrustedError extends EdgemirrorError {
   }
 }
 
-/** A directory to publish holds more files than a directory manifest may list (coder/directory-manifest.ts). */
+/** A directory to publish holds more files than a directory manifest may list (coder/directory-manifest.ts), or more
+ *  paths it would leave out than a walk keeps in memory. */
 export class TreeTooLargeError extends EdgemirrorError {
-  constructor (dir: string, max: number) {
-    super('ERR_TREE_TOO_LARGE', `${dir} holds more than ${max} files, the most a mirror set version may list`, { dir, max })
+  constructor (dir: string, max: number, what = 'files') {
+    super('ERR_TREE_TOO_LARGE', `${dir} holds more than ${max} ${what}, the most a mirror set version may have`, { dir, max })
   }
 }
