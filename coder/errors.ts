@@ -67,3 +67,10 @@ export class SizeMismatchError extends EdgemirrorError {
     super('ERR_SIZE_MISMATCH', message, details)
   }
 }
+
+/** A path of a mirror set that is not a safe relative POSIX path (coder/directory-manifest.ts assertMirrorPath). */
+export class InvalidPathError extends EdgemirrorError {
+  constructor (path: string, reason: string) {
+    super('ERR_INVALID_PATH', `invalid path ${JSON.stringify(path.slice(0, 200))}: ${reason}`, { path: path.slice(0, 200), reason })
+  }
+}

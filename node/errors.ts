@@ -217,18 +217,22 @@ export class NotTrustedError extends EdgemirrorError {
   }
 }
 
-/** A path in a mirror set's tree that could leave the directory it belongs in or cannot be a file name ('..', an
- *  absolute path, an empty segment, a NUL byte…): docs/MIRRORS.md, "Paths". */
-export class InvalidPathError extends EdgemirrorError {
-  constructor (path: string, why: string) {
-    super('ERR_INVALID_PATH', `invalid path ${JSON.stringify(path.slice(0, 200))}: ${why}`, { path: path.slice(0, 200) })
-  }
-}
+/** A path in a mirror set's tree that could leave the directory it belongs in or cannot be a file name: the coder's
+ *  (coder/directory-manifest.ts checks paths), re-exported for node/mirror/. */
+export { InvalidPathError } from '../coder/errors.ts'
 
 /** Two paths of one tree that cannot both exist: the same path twice, or a file that another path needs as a
  *  directory ('a' and 'a/b'). */
 export class PathConflictError extends EdgemirrorError {
   constructor (path: string, other: string) {
     super('ERR_PATH_CONFLICT', `paths ${JSON.stringify(path.slice(0, 200))} and ${JSON.stringify(other.slice(0, 200))} conflict: one file cannot also be a directory, or appear twice`, { path: path.slice(0, 200), other: other.slice(0, 200) })
+  }
+}
+
+/** A directory to publish holds more files than a directory manifest may list (coder/directory-manifest.ts), or more
+ *  paths it would leave out than a walk keeps in memory. */
+export class TreeTooLargeError extends EdgemirrorError {
+  constructor (dir: string, max: number, what = 'files') {
+    super('ERR_TREE_TOO_LARGE', `${dir} holds more than ${max} ${what}, the most a mirror set version may have`, { dir, max })
   }
 }

@@ -51,6 +51,8 @@ export function statusForCode (code: string): number {
     case 'ERR_USAGE':
     case 'ERR_INVALID_ADDRESS':
     case 'ERR_INVALID_PATH':
+    case 'ERR_PATH_CONFLICT':
+    case 'ERR_TREE_TOO_LARGE':
     case 'ERR_INVALID_CID':
     case 'ERR_INVALID_ID':
     case 'ERR_INVALID_SIGNATURE':

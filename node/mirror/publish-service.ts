@@ -3,10 +3,11 @@
 // manifest is stored in the swarm like any file, and a version record pointing at it is signed, kept and pushed to
 // the peers. With --keep N, versions older than the newest N are expired: their files that no kept version lists get
 // the owner's signed delete (node/delete/), so holders reclaim the space after the grace. docs/MIRRORS.md.
-import { createReadStream } from 'node:fs'
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { mkdir, open, readdir, readFile, stat, type FileHandle } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import { encodeDirectoryPage, encodeDirectoryRoot, planDirectory, type DirectoryEntry, type PageRef } from '../../coder/directory-manifest.ts'
+import { directoryRootOf, encodeDirectoryPage, encodeDirectoryRoot, planDirectory, type DirectoryEntry } from '../../coder/directory-manifest.ts'
+import { SizeMismatchError } from '../../coder/errors.ts'
 import type { ProgressEvent } from '../../coder/progress.ts'
 import { EdgemirrorError, UsageError } from '../errors.ts'
 import { logOutcome, silentLog, type EventLog } from '../event-log.ts'
@@ -101,10 +102,15 @@ export class PublishService {
       if (cid !== undefined) cids.set(f.path, cid)
     }
     await eachLimited(toShare, PUBLISH_CONCURRENCY, async (file) => {
-      const result = await this.components.share(createReadStream(file.absolute), {
-        size: file.size, name: basename(file.path), k: options.k, m: options.m, allowFewerPeers: options.allowFewerPeers, signal, onProgress: progress.of(file)
-      })
-      cids.set(file.path, result.cid)
+      const handle = await openWalked(file)
+      try {
+        const result = await this.components.share(handle.createReadStream({ autoClose: false }), {
+          size: file.size, name: basename(file.path), k: options.k, m: options.m, allowFewerPeers: options.allowFewerPeers, signal, onProgress: progress.of(file)
+        })
+        cids.set(file.path, result.cid)
+      } finally {
+        await handle.close()
+      }
       progress.done(file)
     })
     const entries: DirectoryEntry[] = walked.files.map(f => ({ path: f.path, cid: cids.get(f.path) as string, size: f.size, mode: f.mode }))
@@ -147,15 +153,9 @@ export class PublishService {
   /** Share the directory manifest (its pages first when the tree is large): the root's CID names the version. */
   private async storeDirectory (entries: DirectoryEntry[], options: PublishOptions): Promise<string> {
     const plan = planDirectory(entries)
-    const files = entries.length
-    const bytes = entries.reduce((n, e) => n + e.size, 0)
-    if (plan.inline) return await this.shareBytes(encodeDirectoryRoot({ version: 1, files, bytes, entries: plan.pages[0] ?? [] }), options)
-    const pages: PageRef[] = []
-    for (const page of plan.pages) {
-      const cid = await this.shareBytes(encodeDirectoryPage(page), options)
-      pages.push({ cid, files: page.length, bytes: page.reduce((n, e) => n + e.size, 0), first: page[0].path, last: page[page.length - 1].path })
-    }
-    return await this.shareBytes(encodeDirectoryRoot({ version: 1, files, bytes, pages }), options)
+    const pageCids: string[] = []
+    if (!plan.inline) for (const page of plan.pages) pageCids.push(await this.shareBytes(encodeDirectoryPage(page), options))
+    return await this.shareBytes(encodeDirectoryRoot(directoryRootOf(plan, pageCids)), options)
   }
 
   private async shareBytes (bytes: Uint8Array, options: PublishOptions): Promise<string> {
@@ -235,6 +235,24 @@ export class PublishService {
 
   private now (): number {
     return (this.components.now ?? Date.now)()
+  }
+}
+
+/**
+ * Open a file the walk found, as the walk saw it: not through a symlink put in its place since (O_NOFOLLOW), and still
+ * the same file (device, inode) of the same size. A file changed meanwhile fails the publish with ERR_SIZE_MISMATCH
+ * or ERR_FILE_CHANGED rather than publishing something the walk did not see; the share also checks the size it reads.
+ */
+async function openWalked (file: WalkedFile): Promise<FileHandle> {
+  const handle = await open(file.absolute, constants.O_RDONLY | constants.O_NOFOLLOW)
+  try {
+    const info = await handle.stat()
+    if (!info.isFile() || info.ino !== file.ino || info.dev !== file.dev) throw new EdgemirrorError('ERR_FILE_CHANGED', `${file.path} was replaced while the publish ran; publish again`, { path: file.path })
+    if (info.size !== file.size) throw new SizeMismatchError(`${file.path} changed size while the publish ran (${file.size} → ${info.size} bytes); publish again`, { path: file.path })
+    return handle
+  } catch (err) {
+    await handle.close()
+    throw err
   }
 }
 

@@ -2,7 +2,7 @@
 // like any file, so it is read through the fetch service, which checks every block against the file's manifest and
 // that manifest against its CID: a tampered directory manifest never decodes. Decoded trees are kept in a small cache
 // by root CID (a root never changes).
-import { decodeDirectoryPage, decodeDirectoryRoot, MAX_DIRECTORY_PAGE_BYTES, type DirectoryEntry } from '../../coder/directory-manifest.ts'
+import { decodeDirectoryPage, decodeDirectoryRoot, joinPages, MAX_DIRECTORY_PAGE_BYTES, MAX_DIRECTORY_ROOT_BYTES, type DirectoryEntry } from '../../coder/directory-manifest.ts'
 import { ManifestInvalidError } from '../../coder/errors.ts'
 import type { FetchStart } from '../fetch/types.ts'
 
@@ -28,33 +28,21 @@ export class TreeReader {
 
   /** The files, and the CIDs of the directory manifest's pages (a version's own storage, besides its files). */
   async tree (root: string, options: { signal?: AbortSignal } = {}): Promise<{ entries: DirectoryEntry[], pages: string[] }> {
-    const decoded = decodeDirectoryRoot(await this.read(root, options.signal))
-    let entries: DirectoryEntry[]
-    if (decoded.entries !== undefined) {
-      entries = decoded.entries
-    } else {
-      entries = []
-      for (const page of decoded.pages ?? []) {
-        const pageEntries = decodeDirectoryPage(await this.read(page.cid, options.signal))
-        const bytes = pageEntries.reduce((n, e) => n + e.size, 0)
-        // The root vouches for each page (its CID), and each page for its entries; the summary must agree with both.
-        if (pageEntries.length !== page.files || bytes !== page.bytes || pageEntries[0]?.path !== page.first || pageEntries.at(-1)?.path !== page.last) {
-          throw new ManifestInvalidError(`directory page ${page.cid} does not match its summary in root ${root}`)
-        }
-        for (const entry of pageEntries) entries.push(entry)
-      }
-      if (entries.length !== decoded.files) throw new ManifestInvalidError(`directory ${root} lists ${decoded.files} files, its pages ${entries.length}`)
-    }
+    const decoded = decodeDirectoryRoot(await this.read(root, MAX_DIRECTORY_ROOT_BYTES, options.signal))
+    const pages: DirectoryEntry[][] = []
+    // The root vouches for each page (its CID and summary), each page for its entries; joinPages checks they agree.
+    for (const page of decoded.pages ?? []) pages.push(decodeDirectoryPage(await this.read(page.cid, MAX_DIRECTORY_PAGE_BYTES, options.signal)))
+    const entries = joinPages(decoded, pages)
     this.remember(root, entries)
     return { entries, pages: (decoded.pages ?? []).map(p => p.cid) }
   }
 
-  private async read (cid: string, signal?: AbortSignal): Promise<Uint8Array> {
+  private async read (cid: string, max: number, signal?: AbortSignal): Promise<Uint8Array> {
     const start = await this.components.fetch(cid, { signal })
-    if (start.size > MAX_DIRECTORY_PAGE_BYTES) {
+    if (start.size > max) {
       // Not read: a directory manifest is never that large (a tree that big is paged).
       for await (const _ of start.body) break
-      throw new ManifestInvalidError(`directory manifest ${cid} is ${start.size} bytes, over ${MAX_DIRECTORY_PAGE_BYTES}`)
+      throw new ManifestInvalidError(`directory manifest ${cid} is ${start.size} bytes, over ${max}`)
     }
     const bytes = new Uint8Array(start.size)
     let at = 0
