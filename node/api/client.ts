@@ -4,8 +4,15 @@ import { request, type IncomingMessage } from 'node:http'
 import type { Readable } from 'node:stream'
 import { DaemonNotRunningError, EdgemirrorError, ProtocolError } from '../errors.ts'
 import { API_FILE, readEndpoint, type ApiEndpoint } from './endpoint.ts'
-import { HEADER_NAME, HEADER_SHA256, HEADER_SIZE, ROUTES, TRAILER_RESULT, type ErrorBody } from './routes.ts'
-import type { CheckResult, FetchReport, FileView, IdResult, PeerView, RepairResult, RmResult, SharedFile, StatusResult } from './types.ts'
+import type { ProgressEvent } from '../../coder/progress.ts'
+import {
+  HEADER_ADDRESS, HEADER_CID, HEADER_LOCAL, HEADER_NAME, HEADER_PATH, HEADER_PUBLISHER, HEADER_SEQ, HEADER_SHA256, HEADER_SIZE, ROUTES, TRAILER_RESULT,
+  type ErrorBody, type PublishLine, type PublishRequestBody
+} from './routes.ts'
+import type {
+  CheckResult, FetchReport, FileView, IdResult, MirrorView, PeerView, PublishResult, RepairResult, RmResult, SharedFile, StatusResult, TreeListing,
+  VersionRecordView
+} from './types.ts'
 
 /** JSON answers are small (the largest, `ls`, is ~200 bytes per file); refuse anything absurd from the socket. */
 const MAX_JSON_RESPONSE = 64 * 1024 * 1024
@@ -21,6 +28,7 @@ export interface ShareRequest {
 }
 
 export interface FetchResponse {
+  cid: string
   size: number
   sha256: string
   name: string | null
@@ -28,6 +36,18 @@ export interface FetchResponse {
   /** Resolves with the report once the body has been read to its end; rejects if the daemon could not rebuild. */
   result: Promise<FetchReport>
 }
+
+/** A file of a mirror set being read (GET /v1/fetch-path): the fetch, plus the version and publisher it came from. */
+export interface MirrorFetchResponse extends FetchResponse {
+  address: string
+  publisher: string
+  seq: number
+  path: string
+  /** True when the daemon read it from its followed copy (no swarm traffic). */
+  local: boolean
+}
+
+export type PublishRequest = PublishRequestBody
 
 export class ApiClient {
   private constructor (private readonly endpoint: ApiEndpoint, private readonly repo: string) {}
@@ -52,45 +72,65 @@ export class ApiClient {
     return await readJson(res)
   }
 
-  async fetch (cid: string): Promise<FetchResponse> {
-    const res = await this.send('GET', `${ROUTES.fetch}/${encodeURIComponent(cid)}`)
+  async follow (address: string, dir: string): Promise<MirrorView> { return await this.json('POST', ROUTES.follow, { address, dir }) }
+  async unfollow (address: string): Promise<MirrorView> { return await this.json('POST', ROUTES.unfollow, { address }) }
+  async mirrors (): Promise<MirrorView[]> { return await this.json('GET', ROUTES.mirrors) }
+  async versions (address: string): Promise<VersionRecordView[]> { return await this.json('GET', `${ROUTES.versions}?${new URLSearchParams({ address }).toString()}`) }
+  async listTree (target: string): Promise<TreeListing> { return await this.json('GET', `${ROUTES.tree}?${new URLSearchParams({ target }).toString()}`) }
+
+  /** Publish a directory on the daemon's machine; `onProgress` sees the daemon's progress (at most ~10 a second). */
+  async publish (request: PublishRequest, options: { onProgress?: (event: ProgressEvent) => void } = {}): Promise<PublishResult> {
+    const res = await this.send('POST', ROUTES.publish, jsonBody(request))
     if (res.statusCode !== 200) return await readJson(res)
-    const name = res.headers[HEADER_NAME]
-    const result = new Promise<FetchReport>((resolve, reject) => {
-      res.once('end', () => {
-        const trailer = res.trailers[TRAILER_RESULT]
-        if (trailer === undefined) {
-          reject(new ProtocolError('the daemon ended the fetch without a result'))
-          return
-        }
-        try {
-          const parsed = JSON.parse(trailer) as FetchReport | ErrorBody
-          if ('error' in parsed) reject(toError(parsed))
-          else resolve(parsed)
-        } catch (err) {
-          reject(new ProtocolError(`unreadable fetch result: ${(err as Error).message}`))
-        }
-      })
-      res.once('error', reject)
-      res.once('aborted', () => { reject(new ProtocolError('the daemon went away during the fetch')) })
-    })
-    result.catch(() => {}) // the caller awaits it after reading the body; don't crash on an early failure
+    for await (const line of ndjsonLines(res)) {
+      let parsed: PublishLine
+      try {
+        parsed = JSON.parse(line)
+      } catch {
+        throw new ProtocolError('the daemon sent a publish line that is not JSON')
+      }
+      if (typeof parsed !== 'object' || parsed === null) throw new ProtocolError('the daemon sent a publish line that is not an object')
+      if ('progress' in parsed) {
+        options.onProgress?.(parsed.progress)
+        continue
+      }
+      // The last line: leaving the loop closes the answer.
+      if ('result' in parsed) return parsed.result
+      throw toError(parsed)
+    }
+    throw new ProtocolError('the daemon ended the publish without a result')
+  }
+
+  async fetch (cid: string): Promise<FetchResponse> {
+    return await fileResponse(await this.send('GET', `${ROUTES.fetch}/${encodeURIComponent(cid)}`))
+  }
+
+  /** One file of a mirror set: `target` is PEERID/NAME[@SEQ]/PATH. */
+  async fetchPath (target: string): Promise<MirrorFetchResponse> {
+    const res = await this.send('GET', `${ROUTES.fetchPath}?${new URLSearchParams({ target }).toString()}`)
+    const file = await fileResponse(res)
     return {
-      size: Number(res.headers[HEADER_SIZE]),
-      sha256: String(res.headers[HEADER_SHA256]),
-      name: typeof name === 'string' ? decodeURIComponent(name) : null,
-      body: res,
-      result
+      ...file,
+      address: decodeURIComponent(header(res, HEADER_ADDRESS)),
+      publisher: header(res, HEADER_PUBLISHER),
+      seq: Number(header(res, HEADER_SEQ)),
+      path: decodeURIComponent(header(res, HEADER_PATH)),
+      local: header(res, HEADER_LOCAL) === 'true'
     }
   }
 
-  private async json<T> (method: string, path: string): Promise<T> {
-    return await readJson(await this.send(method, path))
+  private async json<T> (method: string, path: string, body?: unknown): Promise<T> {
+    return await readJson(await this.send(method, path, body === undefined ? undefined : jsonBody(body)))
   }
 
-  private async send (method: string, path: string, body?: Readable): Promise<IncomingMessage> {
+  private async send (method: string, path: string, body?: Readable | JsonBody): Promise<IncomingMessage> {
     return await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = request(`${this.endpoint.url}${path}`, { method, headers: { authorization: `Bearer ${this.endpoint.token}` } }, resolve)
+      const headers: Record<string, string | number> = { authorization: `Bearer ${this.endpoint.token}` }
+      if (body instanceof JsonBody) {
+        headers['content-type'] = 'application/json'
+        headers['content-length'] = body.bytes.length
+      }
+      const req = request(`${this.endpoint.url}${path}`, { method, headers }, resolve)
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'ECONNREFUSED') reject(new DaemonNotRunningError(this.repo, `nothing listens at ${this.endpoint.url} (stale ${API_FILE}?)`))
         else reject(err)
@@ -99,10 +139,83 @@ export class ApiClient {
         req.end()
         return
       }
+      if (body instanceof JsonBody) {
+        req.end(body.bytes)
+        return
+      }
       body.on('error', (err) => { req.destroy(err) })
       body.pipe(req)
     })
   }
+}
+
+class JsonBody {
+  constructor (readonly bytes: Buffer) {}
+}
+
+function jsonBody (value: unknown): JsonBody {
+  return new JsonBody(Buffer.from(JSON.stringify(value)))
+}
+
+/** The lines of an NDJSON answer, each at most MAX_JSON_RESPONSE bytes. */
+async function * ndjsonLines (res: IncomingMessage): AsyncGenerator<string> {
+  let pending: Buffer = Buffer.alloc(0)
+  for await (const chunk of res) {
+    pending = pending.length === 0 ? chunk as Buffer : Buffer.concat([pending, chunk as Buffer])
+    let end
+    while ((end = pending.indexOf(0x0a)) !== -1) {
+      const line = pending.subarray(0, end).toString('utf8')
+      pending = pending.subarray(end + 1)
+      if (line.trim() !== '') yield line
+    }
+    if (pending.length > MAX_JSON_RESPONSE) {
+      res.destroy()
+      throw new ProtocolError(`control API line over ${MAX_JSON_RESPONSE} bytes`)
+    }
+  }
+  if (pending.toString('utf8').trim() !== '') yield pending.toString('utf8')
+}
+
+/** A streamed file answer (fetch, fetch-path): the headers to check it against, the body, and the trailer's report. */
+async function fileResponse (res: IncomingMessage): Promise<FetchResponse> {
+  if (res.statusCode !== 200) return await readJson(res)
+  const name = res.headers[HEADER_NAME]
+  const result = new Promise<FetchReport>((resolve, reject) => {
+    res.once('end', () => {
+      const trailer = res.trailers[TRAILER_RESULT]
+      if (trailer === undefined) {
+        reject(new ProtocolError('the daemon ended the fetch without a result'))
+        return
+      }
+      try {
+        const parsed = JSON.parse(trailer) as FetchReport | ErrorBody
+        if ('error' in parsed) reject(toError(parsed))
+        else resolve(parsed)
+      } catch (err) {
+        reject(new ProtocolError(`unreadable fetch result: ${(err as Error).message}`))
+      }
+    })
+    res.once('error', reject)
+    res.once('aborted', () => { reject(new ProtocolError('the daemon went away during the fetch')) })
+  })
+  result.catch(() => {}) // the caller awaits it after reading the body; don't crash on an early failure
+  return {
+    cid: header(res, HEADER_CID),
+    size: Number(header(res, HEADER_SIZE)),
+    sha256: header(res, HEADER_SHA256),
+    name: typeof name === 'string' ? decodeURIComponent(name) : null,
+    body: res,
+    result
+  }
+}
+
+function header (res: IncomingMessage, name: string): string {
+  const value = res.headers[name]
+  if (typeof value !== 'string') {
+    res.destroy()
+    throw new ProtocolError(`the daemon's file answer lacks ${name}`)
+  }
+  return value
 }
 
 async function readJson<T> (res: IncomingMessage): Promise<T> {

@@ -1,5 +1,7 @@
 // The control API's HTTP surface, shared by server and client so the two cannot drift apart: paths, headers, the
 // error body, and how an error code maps to an HTTP status.
+import type { ProgressEvent } from '../../coder/progress.ts'
+import type { PublishResult } from '../mirror/types.ts'
 
 export const API_VERSION_PREFIX = '/v1'
 
@@ -16,13 +18,48 @@ export const ROUTES = {
   /** + '/<cid>' */
   repair: `${API_VERSION_PREFIX}/repair`,
   /** + '/<cid>' */
-  rm: `${API_VERSION_PREFIX}/rm`
+  rm: `${API_VERSION_PREFIX}/rm`,
+  /** POST, a PublishRequestBody; answers NDJSON (PublishLine). */
+  publish: `${API_VERSION_PREFIX}/publish`,
+  /** POST {address, dir} */
+  follow: `${API_VERSION_PREFIX}/follow`,
+  /** POST {address} */
+  unfollow: `${API_VERSION_PREFIX}/unfollow`,
+  mirrors: `${API_VERSION_PREFIX}/mirrors`,
+  // Mirror addresses and targets hold '/', so they travel in the query rather than as a path segment.
+  /** + '?address=PEERID/NAME' */
+  versions: `${API_VERSION_PREFIX}/versions`,
+  /** + '?target=PEERID/NAME[@SEQ][/PATH]' */
+  tree: `${API_VERSION_PREFIX}/tree`,
+  /** + '?target=PEERID/NAME[@SEQ]/PATH'; streams like fetch, with the mirror headers below. */
+  fetchPath: `${API_VERSION_PREFIX}/fetch-path`
 } as const
+
+/** Largest JSON request body (publish, follow, unfollow): a name, an address and a path (4096 bytes at most on Linux,
+ *  PATH_MAX) fit many times over. */
+export const MAX_JSON_REQUEST = 64 * 1024
+
+/** The JSON body of POST /v1/publish: PublishOptions without what cannot cross HTTP (signal, onProgress). */
+export interface PublishRequestBody { dir: string, name: string, keep?: number, k: number, m: number, allowFewerPeers?: boolean }
+
+/** A publish answers `application/x-ndjson`: progress lines as the daemon reports them, then one result or error line. */
+export const NDJSON_TYPE = 'application/x-ndjson'
+export type PublishLine = { progress: ProgressEvent } | { result: PublishResult } | ErrorBody
+/** At most 10 progress lines a second: enough for a smooth bar, few enough to cost nothing next to the publish. */
+export const PROGRESS_INTERVAL_MS = 100
 
 /** Response headers of a fetch: what the client needs before the body to check what it writes. */
 export const HEADER_SIZE = 'x-edgemirror-size'
 export const HEADER_SHA256 = 'x-edgemirror-sha256'
 export const HEADER_NAME = 'x-edgemirror-name'
+export const HEADER_CID = 'x-edgemirror-cid'
+/** Headers of a fetch-path: which set, publisher, version and path the bytes are, and whether they came from this
+ *  node's followed copy ('true') or the swarm ('false'). Path and address are percent-encoded (UTF-8 names). */
+export const HEADER_ADDRESS = 'x-edgemirror-address'
+export const HEADER_PUBLISHER = 'x-edgemirror-publisher'
+export const HEADER_SEQ = 'x-edgemirror-seq'
+export const HEADER_PATH = 'x-edgemirror-path'
+export const HEADER_LOCAL = 'x-edgemirror-local'
 /** Trailer of a fetch: the FetchReport as JSON, or an `ErrorBody` when the file could not be rebuilt mid-stream. */
 export const TRAILER_RESULT = 'x-edgemirror-result'
 

@@ -7,13 +7,18 @@ import { once } from 'node:events'
 import { rm } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { isAbsolute } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { classifyError, EdgemirrorError, NotFoundError, UnauthorizedError, UsageError } from '../errors.ts'
 import { writeFileAtomic } from '../fs-atomic.ts'
 import { parseIntegerIn } from '../integer.ts'
+import { assertMirrorName } from '../mirror/address.ts'
 import { API_FILE, type ApiEndpoint } from './endpoint.ts'
-import { HEADER_NAME, HEADER_SHA256, HEADER_SIZE, ROUTES, statusForCode, TRAILER_RESULT, type ErrorBody } from './routes.ts'
-import type { ControlApi, ShareOptions } from './types.ts'
+import {
+  HEADER_ADDRESS, HEADER_CID, HEADER_LOCAL, HEADER_NAME, HEADER_PATH, HEADER_PUBLISHER, HEADER_SEQ, HEADER_SHA256, HEADER_SIZE, MAX_JSON_REQUEST,
+  NDJSON_TYPE, PROGRESS_INTERVAL_MS, ROUTES, statusForCode, TRAILER_RESULT, type ErrorBody, type PublishLine, type PublishRequestBody
+} from './routes.ts'
+import type { ControlApi, FetchStart, MirrorFetchStart, PublishOptions, ShareOptions } from './types.ts'
 
 const log = logger('edgemirror:api')
 
@@ -77,7 +82,23 @@ async function handle (api: ControlApi, expected: Buffer, req: IncomingMessage, 
   if (method === 'POST' && route === ROUTES.repair && arg !== undefined) return sendJson(res, await api.repair(arg, { signal }))
   if (method === 'POST' && route === ROUTES.rm && arg !== undefined) return sendJson(res, await api.rm(arg, { signal }))
   if (method === 'POST' && route === ROUTES.share) return sendJson(res, await api.share(req, { ...shareOptions(url.searchParams), signal }))
-  if (method === 'GET' && route === ROUTES.fetch && arg !== undefined) return await streamFetch(api, arg, res, signal)
+  if (method === 'GET' && route === ROUTES.fetch && arg !== undefined) return await streamFetch(arg, await api.fetch(arg, { signal }), {}, res, signal)
+  if (method === 'POST' && route === ROUTES.publish) return await streamPublish(api, publishOptions(await readJsonBody(req)), res, signal)
+  if (method === 'POST' && route === ROUTES.follow) {
+    const body = objectWith(await readJsonBody(req), ['address', 'dir'], [])
+    return sendJson(res, await api.follow(stringField(body, 'address'), absolutePath(body, 'dir')))
+  }
+  if (method === 'POST' && route === ROUTES.unfollow) {
+    return sendJson(res, await api.unfollow(stringField(objectWith(await readJsonBody(req), ['address'], []), 'address')))
+  }
+  if (method === 'GET' && route === ROUTES.mirrors) return sendJson(res, await api.mirrors())
+  if (method === 'GET' && route === ROUTES.versions) return sendJson(res, await api.versions(queryParam(url.searchParams, 'address')))
+  if (method === 'GET' && route === ROUTES.tree) return sendJson(res, await api.listTree(queryParam(url.searchParams, 'target'), { signal }))
+  if (method === 'GET' && route === ROUTES.fetchPath) {
+    const target = queryParam(url.searchParams, 'target')
+    const start = await api.fetchPath(target, { signal })
+    return await streamFetch(target, start, mirrorHeaders(start), res, signal)
+  }
   throw new NotFoundError(`${method} ${url.pathname}`)
 }
 
@@ -107,13 +128,15 @@ function integerParam (params: URLSearchParams, name: string, min: number, max: 
   return text === null ? undefined : parseIntegerIn(name, text, min, max)
 }
 
-async function streamFetch (api: ControlApi, cid: string, res: ServerResponse, signal: AbortSignal): Promise<void> {
-  const start = await api.fetch(cid, { signal })
+/** A file's bytes (fetch by CID, fetch-path), the headers the client checks them against, and the report as a trailer. */
+async function streamFetch (what: string, start: FetchStart, headers: Record<string, string>, res: ServerResponse, signal: AbortSignal): Promise<void> {
   res.writeHead(200, {
     'content-type': 'application/octet-stream',
+    [HEADER_CID]: start.cid,
     [HEADER_SIZE]: String(start.size),
     [HEADER_SHA256]: start.sha256,
     ...(start.name !== null ? { [HEADER_NAME]: encodeURIComponent(start.name) } : {}),
+    ...headers,
     trailer: TRAILER_RESULT
   })
   let result: unknown
@@ -123,12 +146,136 @@ async function streamFetch (api: ControlApi, cid: string, res: ServerResponse, s
     }
     result = await start.done
   } catch (err) {
-    log('fetch %s failed mid-stream: %s', cid, (err as Error).message)
+    log('fetch %s failed mid-stream: %s', what, (err as Error).message)
     result = errorBody(err)
   }
   if (res.destroyed) return
   res.addTrailers({ [TRAILER_RESULT]: JSON.stringify(result) })
   res.end()
+}
+
+function mirrorHeaders (start: MirrorFetchStart): Record<string, string> {
+  return {
+    [HEADER_ADDRESS]: encodeURIComponent(start.address),
+    [HEADER_PUBLISHER]: start.publisher,
+    [HEADER_SEQ]: String(start.seq),
+    [HEADER_PATH]: encodeURIComponent(start.path),
+    [HEADER_LOCAL]: String(start.local)
+  }
+}
+
+/**
+ * A publish as NDJSON: progress lines (at most one per PROGRESS_INTERVAL_MS; the ones between are dropped, the next
+ * carries their bytes), then the result or the error. Until the first line the status is still open, so a publish
+ * refused at once (a missing DIR, too few peers) answers with its HTTP status and error body like any other route.
+ */
+async function streamPublish (api: ControlApi, options: PublishOptions, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  const line = (value: PublishLine): void => {
+    if (!res.headersSent) res.writeHead(200, { 'content-type': NDJSON_TYPE, 'cache-control': 'no-store' })
+    // Lines are small and few: no waiting for 'drain' (a progress line must never hold up the publish).
+    if (!res.destroyed) res.write(JSON.stringify(value) + '\n')
+  }
+  let lastProgress = -Infinity
+  let result
+  try {
+    result = await api.publish({
+      ...options,
+      signal,
+      onProgress: (progress) => {
+        const now = performance.now()
+        if (now - lastProgress < PROGRESS_INTERVAL_MS) return
+        lastProgress = now
+        line({ progress })
+      }
+    })
+  } catch (err) {
+    if (!res.headersSent) throw err
+    log('publish %s failed: %s', options.name, (err as Error).message)
+    line(errorBody(err))
+    res.end()
+    return
+  }
+  line({ result })
+  res.end()
+}
+
+/** A JSON request body, at most MAX_JSON_REQUEST bytes. */
+async function readJsonBody (req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = []
+  let length = 0
+  // Read to the end even past the limit (keeping nothing more): leaving the loop early would destroy the socket, and
+  // the 400 with it.
+  for await (const chunk of req) {
+    length += (chunk as Buffer).length
+    if (length <= MAX_JSON_REQUEST) chunks.push(chunk as Buffer)
+  }
+  if (length > MAX_JSON_REQUEST) throw new UsageError(`request body over ${MAX_JSON_REQUEST} bytes`)
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch (err) {
+    throw new UsageError(`request body is not JSON: ${(err as Error).message}`)
+  }
+}
+
+/** `value` as an object holding every key of `required`, others only from `optional`, nothing else. */
+function objectWith (value: unknown, required: string[], optional: string[]): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError('request body must be a JSON object')
+  const body = value as Record<string, unknown>
+  for (const key of required) if (body[key] === undefined) throw new UsageError(`request body lacks "${key}"`)
+  for (const key of Object.keys(body)) {
+    if (!required.includes(key) && !optional.includes(key)) throw new UsageError(`request body has an unknown field "${key.slice(0, 40)}"`)
+  }
+  return body
+}
+
+/** Longest string field: a path (PATH_MAX is 4096 on Linux) or a target (parseMirrorTarget's own bound). */
+const MAX_STRING_FIELD = 4096
+
+function stringField (body: Record<string, unknown>, key: string): string {
+  const value = body[key]
+  if (typeof value !== 'string' || value === '' || value.length > MAX_STRING_FIELD || value.includes('\0')) {
+    throw new UsageError(`"${key}" must be a non-empty string of at most ${MAX_STRING_FIELD} characters`)
+  }
+  return value
+}
+
+/** A directory on the daemon's machine: the client resolves it, since the daemon's working directory means nothing to it. */
+function absolutePath (body: Record<string, unknown>, key: string): string {
+  const value = stringField(body, key)
+  if (!isAbsolute(value)) throw new UsageError(`"${key}" must be an absolute path, got ${JSON.stringify(value.slice(0, 200))}`)
+  return value
+}
+
+function integerField (body: Record<string, unknown>, key: string, min: number, max: number): number {
+  const value = body[key]
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) throw new UsageError(`"${key}" must be an integer in ${min}..${max}`)
+  return value
+}
+
+function publishOptions (value: unknown): PublishOptions {
+  const keys: Array<keyof PublishRequestBody> = ['dir', 'name', 'k', 'm']
+  const body = objectWith(value, keys, ['keep', 'allowFewerPeers'] satisfies Array<keyof PublishRequestBody>)
+  if (body.allowFewerPeers !== undefined && typeof body.allowFewerPeers !== 'boolean') throw new UsageError('"allowFewerPeers" must be a boolean')
+  return {
+    dir: absolutePath(body, 'dir'),
+    name: mirrorName(body),
+    keep: body.keep === undefined ? undefined : integerField(body, 'keep', 1, Number.MAX_SAFE_INTEGER),
+    k: integerField(body, 'k', 1, MAX_TOTAL_SHARDS - 1),
+    m: integerField(body, 'm', 1, MAX_TOTAL_SHARDS - 1),
+    allowFewerPeers: body.allowFewerPeers
+  }
+}
+
+function mirrorName (body: Record<string, unknown>): string {
+  const name = stringField(body, 'name')
+  assertMirrorName(name)
+  return name
+}
+
+function queryParam (params: URLSearchParams, name: string): string {
+  const value = params.get(name)
+  if (value === null || value === '' || value.length > MAX_STRING_FIELD) throw new UsageError(`needs ?${name}= (at most ${MAX_STRING_FIELD} characters)`)
+  return value
 }
 
 function sendJson (res: ServerResponse, value: unknown, status = 200): void {

@@ -4,8 +4,9 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Argument, Option, type Command } from 'commander'
 import { parseCid } from '../../coder/manifest.ts'
-import { classifyError, EdgemirrorError, UsageError } from '../errors.ts'
+import { classifyError, EdgemirrorError, InvalidAddressError, UsageError } from '../errors.ts'
 import { parseIntegerIn } from '../integer.ts'
+import { parseMirrorAddress, parseMirrorTarget } from '../mirror/address.ts'
 
 export const EXIT_OK = 0
 export const EXIT_FAILURE = 1
@@ -52,18 +53,44 @@ export function reportError (raw: unknown, json: boolean): void {
   if (json) process.stderr.write(JSON.stringify({ error: { code, message } }) + '\n')
   else process.stderr.write(`edgemirror: ${code}: ${message}\n`)
   if (code === 'ERR_INTERNAL' && process.env.EDGEMIRROR_DEBUG !== undefined) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`)
-  process.exitCode = err instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE
+  process.exitCode = isUsageError(err) ? EXIT_USAGE : EXIT_FAILURE
+}
+
+/** A bad argument found here, before any work: exit 2. A mirror address that does not parse keeps its own code
+ *  (ERR_INVALID_ADDRESS, as the daemon would answer) but is a usage error all the same. Errors from the daemon are
+ *  rebuilt as plain EdgemirrorErrors (node/api/client.ts), so they exit 1 whatever their code. */
+function isUsageError (err: unknown): boolean {
+  return err instanceof UsageError || err instanceof InvalidAddressError
 }
 
 /** The <cid> argument of a verb, checked before any work: not a CID is a usage error (exit 2). */
 export function cidArgument (description = 'the file id printed by share'): Argument {
-  return new Argument('<cid>', description).argParser((text: string) => {
-    try {
-      return parseCid(text).toString()
-    } catch (err) {
-      throw new UsageError(`<cid>: ${(err as Error).message}`)
-    }
+  return new Argument('<cid>', description).argParser(parseCidArgument)
+}
+
+function parseCidArgument (text: string): string {
+  try {
+    return parseCid(text).toString()
+  } catch (err) {
+    throw new UsageError(`<cid>: ${(err as Error).message}`)
+  }
+}
+
+/** What fetch and cat read: a file by CID, or a file of a mirror set by PEERID/NAME[@SEQ]/PATH. */
+export type FetchSource = { kind: 'cid', cid: string } | { kind: 'mirror', target: string }
+
+/** fetch's and cat's <cid> argument: a CID, or (when it holds a '/', which no CID does) a mirror target with a path. */
+export function fetchSourceArgument (): Argument {
+  return new Argument('<cid>', 'the file id printed by share, or PEERID/NAME[@SEQ]/PATH: a file of a mirror set').argParser((text: string): FetchSource => {
+    if (!text.includes('/')) return { kind: 'cid', cid: parseCidArgument(text) }
+    if (parseMirrorTarget(text).path === '') throw new InvalidAddressError(text, 'expected PEERID/NAME[@SEQ]/PATH: a file, not the whole set (list it with edgemirror ls)')
+    return { kind: 'mirror', target: text }
   })
+}
+
+/** A mirror set's <address>: PEERID/NAME, checked before any work (ERR_INVALID_ADDRESS, exit 2). */
+export function mirrorAddressArgument (): Argument {
+  return new Argument('<address>', 'the mirror set, PEERID/NAME (as publish prints it)').argParser((text: string) => parseMirrorAddress(text).address)
 }
 
 /** Parse an integer option with bounds, as a commander argParser. */
@@ -76,4 +103,9 @@ export function table (header: string[], rows: Array<Array<string | number | nul
   const cells = [header, ...rows.map(r => r.map(c => c == null ? '-' : String(c)))]
   const widths = header.map((_, i) => Math.max(...cells.map(r => r[i].length)))
   return cells.map(r => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n')
+}
+
+/** Unix ms as 'YYYY-MM-DD HH:MM' (UTC): the listings' time column. */
+export function utcMinute (ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString().slice(0, 16).replace('T', ' ')
 }

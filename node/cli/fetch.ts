@@ -1,5 +1,6 @@
-// `edgemirror fetch CID -o OUT`: get a file back from the swarm. The bytes go to a temp file beside OUT, which is
-// moved into place only when its size and SHA-256 match the manifest: OUT is never a partial or wrong file.
+// `edgemirror fetch CID -o OUT`: get a file back from the swarm; `fetch PEERID/NAME[@SEQ]/PATH -o OUT` gets a file of
+// a mirror set (from the daemon's followed copy when it has one) the same way. The bytes go to a temp file beside OUT,
+// which is moved into place only when its size and SHA-256 match the manifest: OUT is never a partial or wrong file.
 // OUT must be a new path (an existing regular file only with --force; never a symlink or a device), checked before
 // anything is fetched; `-o -` (and `edgemirror cat CID`) streams to standard output.
 import { createHash, randomBytes } from 'node:crypto'
@@ -9,13 +10,13 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Command } from 'commander'
-import { ApiClient } from '../api/client.ts'
+import { ApiClient, type FetchResponse, type MirrorFetchResponse } from '../api/client.ts'
 import { fsyncPath, renameDurably } from '../fs-atomic.ts'
 import type { FetchReport } from '../api/types.ts'
 import { HashMismatchError } from '../../coder/errors.ts'
 import { UsageError } from '../errors.ts'
 import { formatSize } from '../size.ts'
-import { action, cidArgument, output, repoDir, withCommonOptions, type CommonOptions } from './common.ts'
+import { action, fetchSourceArgument, output, repoDir, withCommonOptions, type CommonOptions, type FetchSource } from './common.ts'
 import { byteProgress } from './progress.ts'
 
 interface FetchFlags extends CommonOptions {
@@ -32,21 +33,36 @@ export interface FetchOutcome extends FetchReport {
   path: string
 }
 
+/** A file of a mirror set: which set, publisher, version and path it is (`path` above is where it was written). */
+export interface MirrorFetchOutcome extends FetchOutcome {
+  address: string
+  publisher: string
+  seq: number
+  mirrorPath: string
+  /** Read from the daemon's followed copy, no swarm traffic. */
+  local: boolean
+}
+
 export function registerFetch (program: Command): void {
-  withCommonOptions(program.command('fetch').addArgument(cidArgument()).description('get a file back from the swarm, verified, rebuilding lost shards as needed'))
+  withCommonOptions(program.command('fetch').addArgument(fetchSourceArgument()).description('get a file back from the swarm (or a mirror set), verified, rebuilding lost shards as needed'))
     .requiredOption('-o, --output <path>', 'where to write the file: a new path (an existing file only with --force), written atomically once verified; - for standard output')
     .option('-f, --force', 'replace the output file if it exists')
     .option('--no-progress', 'no progress bar')
-    .action(action(async (cid: string, options: FetchFlags) => {
+    .addHelpText('after', `
+Examples:
+  $ edgemirror fetch bafkrei... -o photo.jpg
+  $ edgemirror fetch 12D3KooW.../site/docs/index.html -o index.html     newest version
+  $ edgemirror fetch 12D3KooW.../site@3/docs/index.html -o - | less     version 3, to standard output`)
+    .action(action(async (source: FetchSource, options: FetchFlags) => {
       if (options.output === '-') {
-        await fetchToStdout(cid, options)
+        await fetchToStdout(source, options)
         return
       }
       // Checked before anything is fetched: a refused target costs nothing and is never touched.
       const target = resolve(options.output)
       await assertWritableTarget(target, options.force === true)
       const api = await ApiClient.connect(repoDir(options))
-      const response = await api.fetch(cid)
+      const response = await open(api, source)
       const hasher = sha256Counter()
       const progress = byteProgress('fetch', response.size, options.progress && options.json !== true)
       const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.part`)
@@ -55,14 +71,13 @@ export function registerFetch (program: Command): void {
         // 1 GiB fetch 1.95 -> 1.7 s, A/B of 2 runs each).
         await pipeline(response.body, progress.counter, hasher.stream, createWriteStream(tmp, { flags: 'wx', mode: 0o644, highWaterMark: 1024 * 1024 }))
         const report = await response.result
-        const digest = hasher.verify(cid, response.sha256)
+        const digest = hasher.verify(response.cid, response.sha256)
         await fsyncPath(tmp)
         // Checked again: the target may have been replaced by a symlink or a device while the file came in.
         await assertWritableTarget(target, options.force === true)
         await moveIntoPlace(tmp, target, options.force === true)
         progress.stop()
-        const outcome: FetchOutcome = { cid, size: response.size, sha256: digest, name: response.name, path: target, ...report }
-        output(options, outcome, human)
+        output(options, outcomeOf(response, digest, target, report), human)
       } catch (err) {
         await rm(tmp, { force: true })
         throw err
@@ -73,25 +88,36 @@ export function registerFetch (program: Command): void {
 }
 
 /**
- * The bytes of `cid` on standard output (`fetch CID -o -`, `cat CID`): they stream as they are verified block by block,
- * and the whole-file hash is checked at the end (a mismatch exits 1 with ERR_HASH_MISMATCH, after the bytes went out).
- * Nothing else goes to stdout: the summary (JSON with --json) goes to stderr.
+ * The bytes of a file on standard output (`fetch CID -o -`, `cat CID`, or a mirror target instead of the CID): they
+ * stream as they are verified block by block, and the whole-file hash is checked at the end (a mismatch exits 1 with
+ * ERR_HASH_MISMATCH, after the bytes went out). Nothing else goes to stdout: the summary (JSON with --json) goes to stderr.
  */
-export async function fetchToStdout (cid: string, options: CommonOptions & { progress: boolean }): Promise<void> {
+export async function fetchToStdout (source: FetchSource, options: CommonOptions & { progress: boolean }): Promise<void> {
   const api = await ApiClient.connect(repoDir(options))
-  const response = await api.fetch(cid)
+  const response = await open(api, source)
   const hasher = sha256Counter()
   const progress = byteProgress('fetch', response.size, options.progress && options.json !== true)
   try {
     await pipeline(response.body, progress.counter, hasher.stream, process.stdout, { end: false })
     const report = await response.result
-    const digest = hasher.verify(cid, response.sha256)
+    const digest = hasher.verify(response.cid, response.sha256)
     progress.stop()
-    const outcome: FetchOutcome = { cid, size: response.size, sha256: digest, name: response.name, path: '-', ...report }
+    const outcome = outcomeOf(response, digest, '-', report)
     process.stderr.write(options.json === true ? JSON.stringify(outcome) + '\n' : human(outcome) + '\n')
   } finally {
     progress.stop()
   }
+}
+
+async function open (api: ApiClient, source: FetchSource): Promise<FetchResponse | MirrorFetchResponse> {
+  return source.kind === 'cid' ? await api.fetch(source.cid) : await api.fetchPath(source.target)
+}
+
+/** What fetch prints: the file, where it went, the fetch's report, and for a mirror set's file which version it is. */
+function outcomeOf (response: FetchResponse | MirrorFetchResponse, sha256: string, path: string, report: FetchReport): FetchOutcome | MirrorFetchOutcome {
+  const outcome: FetchOutcome = { cid: response.cid, size: response.size, sha256, name: response.name, path, ...report }
+  if (!('publisher' in response)) return outcome
+  return { ...outcome, address: response.address, publisher: response.publisher, seq: response.seq, mirrorPath: response.path, local: response.local }
 }
 
 /** A pass-through that hashes what flows through it, and the check of that hash against the manifest's. */
@@ -150,8 +176,9 @@ async function assertWritableTarget (target: string, force: boolean): Promise<vo
   await access(dir, constants.W_OK | constants.X_OK).catch(() => { throw new UsageError(`-o ${target}: cannot write to ${dir}`) })
 }
 
-function human (r: FetchOutcome): string {
-  const lines = [`fetched ${formatSize(r.size)} to ${r.path}`, `sha256 ${r.sha256} (verified)`]
+function human (r: FetchOutcome | MirrorFetchOutcome): string {
+  const from = 'publisher' in r ? ` from ${r.publisher}'s ${r.address.slice(r.publisher.length + 1)}@${r.seq}/${r.mirrorPath}${r.local ? ' (this node\'s copy)' : ''}` : ''
+  const lines = [`fetched ${formatSize(r.size)} to ${r.path}${from}`, `sha256 ${r.sha256} (verified)`]
   if (r.rebuilt.length > 0) lines.push(`rebuilt data shards ${r.rebuilt.join(', ')} from parity`)
   if (r.missing.length > 0) lines.push(`unavailable shards: ${r.missing.join(', ')}`)
   if (r.corrupt.length > 0) lines.push(`corrupt shards found (reported for repair): ${r.corrupt.join(', ')}`)

@@ -7,13 +7,18 @@ import { registerCat } from './cat.ts'
 import { registerCheck } from './check.ts'
 import { registerDaemon } from './daemon.ts'
 import { registerFetch } from './fetch.ts'
+import { registerFollow } from './follow.ts'
 import { registerId } from './id.ts'
 import { registerLs } from './ls.ts'
+import { registerMirrors } from './mirrors.ts'
 import { registerPeers } from './peers.ts'
+import { registerPublish } from './publish.ts'
 import { registerRepair } from './repair.ts'
 import { registerRm } from './rm.ts'
 import { registerShare } from './share.ts'
 import { registerStatus } from './status.ts'
+import { registerUnfollow } from './unfollow.ts'
+import { registerVersions } from './versions.ts'
 
 export function buildProgram (): Command {
   const program = new Command('edgemirror')
@@ -23,7 +28,8 @@ export function buildProgram (): Command {
     // commander's own parse errors (unknown option, missing argument, bad choice) are reported by main() like every
     // other error: with the ERR_USAGE code, as JSON under --json, exit 2. Help and --version still print as usual.
     .configureOutput({ outputError: () => {} })
-  for (const register of [registerDaemon, registerId, registerShare, registerFetch, registerCat, registerStatus, registerPeers, registerLs, registerCheck, registerRepair, registerRm]) {
+  for (const register of [registerDaemon, registerId, registerShare, registerFetch, registerCat, registerStatus, registerPeers, registerLs, registerCheck, registerRepair, registerRm,
+    registerPublish, registerFollow, registerUnfollow, registerMirrors, registerVersions]) {
     register(program)
   }
   for (const command of program.commands) command.exitOverride()

@@ -1,6 +1,7 @@
 // Progress bars for long transfers, on a TTY only: pipes and --json output stay clean.
 import { Transform } from 'node:stream'
 import cliProgress from 'cli-progress'
+import type { ProgressEvent } from '../../coder/progress.ts'
 
 export interface ByteProgress {
   /** A pass-through stream that counts the bytes flowing through it. */
@@ -16,7 +17,6 @@ export function byteProgress (label: string, total: number, enabled: boolean): B
       hideCursor: true
     }, cliProgress.Presets.shades_classic)
     : undefined
-  const mib = (n: number): number => Math.round(n / 1048576 * 10) / 10
   const started = Date.now()
   let done = 0
   bar?.start(mib(total), 0, { speed: '0' })
@@ -29,4 +29,43 @@ export function byteProgress (label: string, total: number, enabled: boolean): B
     }
   })
   return { counter, stop: () => bar?.stop() }
+}
+
+export interface EventProgress {
+  /** Show the daemon's latest progress event (its phase may change: the bar then restarts its count). */
+  update (event: ProgressEvent): void
+  stop (): void
+}
+
+/** A bar fed by progress events rather than bytes flowing through this process (publish: the daemon reads the files). */
+export function eventProgress (label: string, enabled: boolean): EventProgress {
+  const bar = enabled && process.stderr.isTTY
+    ? new cliProgress.SingleBar({
+      stream: process.stderr,
+      format: `${label} {phase} [{bar}] {percentage}% | {value}/{total} MiB`,
+      hideCursor: true
+    }, cliProgress.Presets.shades_classic)
+    : undefined
+  let started = false
+  return {
+    update (event) {
+      if (bar === undefined) return
+      const total = mib(Math.max(event.total ?? event.bytes, event.bytes))
+      if (!started) {
+        bar.start(total, mib(event.bytes), { phase: event.phase })
+        started = true
+        return
+      }
+      bar.setTotal(total)
+      bar.update(mib(event.bytes), { phase: event.phase })
+    },
+    stop () {
+      if (started) bar?.stop()
+      started = false
+    }
+  }
+}
+
+function mib (n: number): number {
+  return Math.round(n / 1048576 * 10) / 10
 }

@@ -6,19 +6,17 @@ import { rm, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { Option, type Command } from 'commander'
-import { BLOCK_ALIGNMENT, DEFAULT_K, DEFAULT_M, MAX_BLOCK_SIZE, MAX_TOTAL_SHARDS, RS_NATIVE_CODEC_ID, RS_WASM_CODEC_ID } from '../../coder/constants.ts'
+import { BLOCK_ALIGNMENT, MAX_BLOCK_SIZE, RS_NATIVE_CODEC_ID, RS_WASM_CODEC_ID } from '../../coder/constants.ts'
 import { ApiClient } from '../api/client.ts'
 import type { SharedFile } from '../api/types.ts'
 import { UsageError } from '../errors.ts'
 import { zoneLabel } from '../placement/domains.ts'
 import { formatSize } from '../size.ts'
 import { action, integerIn, output, repoDir, table, withCommonOptions, type CommonOptions } from './common.ts'
+import { geometryOf, withGeometryOptions, type GeometryFlags } from './geometry.ts'
 import { byteProgress } from './progress.ts'
 
-interface ShareFlags extends CommonOptions {
-  k?: number
-  m?: number
-  replicas?: number
+interface ShareFlags extends CommonOptions, GeometryFlags {
   codec?: string
   blockSize?: number
   allowFewerPeers?: boolean
@@ -27,18 +25,14 @@ interface ShareFlags extends CommonOptions {
 }
 
 export function registerShare (program: Command): void {
-  withCommonOptions(program.command('share').argument('<file>', 'the file to share, or - for standard input').description('erasure-code a file and spread its shards over the swarm; prints its CID'))
-    .addOption(new Option('--k <n>', `data shards (default ${DEFAULT_K})`).argParser(integerIn('--k', 1, MAX_TOTAL_SHARDS - 1)))
-    .addOption(new Option('--m <n>', `parity shards: how many lost peers the file survives (default ${DEFAULT_M})`).argParser(integerIn('--m', 1, MAX_TOTAL_SHARDS - 1)))
-    .addOption(new Option('--replicas <r>', 'plain replication instead: r full copies (k=1, m=r-1)').argParser(integerIn('--replicas', 2, 256)).conflicts(['k', 'm']))
+  withGeometryOptions(withCommonOptions(program.command('share').argument('<file>', 'the file to share, or - for standard input').description('erasure-code a file and spread its shards over the swarm; prints its CID')))
     .addOption(new Option('--codec <id>', 'Reed-Solomon backend: rs-wasm-1 (default, everywhere) or rs-native-1 (where the addon built)').choices([RS_WASM_CODEC_ID, RS_NATIVE_CODEC_ID]))
     .addOption(new Option('--block-size <bytes>', `block size in bytes, a multiple of ${BLOCK_ALIGNMENT} (default 1 MiB)`).argParser(blockSize))
     .option('--allow-fewer-peers', 'with fewer peers than k+m, place several shards on one peer (and say so)')
     .option('--explain', 'print why each shard went where it went')
     .option('--no-progress', 'no progress bar')
     .action(action(async (file: string, options: ShareFlags) => {
-      const k = options.replicas !== undefined ? 1 : options.k ?? DEFAULT_K
-      const m = options.replicas !== undefined ? options.replicas - 1 : options.m ?? DEFAULT_M
+      const { k, m } = geometryOf(options)
       const repo = repoDir(options)
       if (file !== '-') {
         const info = await stat(file).catch((err: NodeJS.ErrnoException) => { throw new UsageError(`cannot read ${file}: ${err.code ?? err.message}`) })
