@@ -155,7 +155,7 @@ async function main (): Promise<void> {
     }
 
     progress(`starting ${STORAGE} storage daemons and ${FOLLOWERS.length} followers (--capacity 0)`)
-    swarm = await DaemonSwarm.start({ root: join(root, 'swarm'), count: STORAGE + FOLLOWERS.length, flags: i => FOLLOWERS.includes(i) ? ['--capacity', '0'] : [], progress })
+    swarm = await DaemonSwarm.start({ root: join(root, 'swarm'), count: STORAGE + FOLLOWERS.length, flags: i => FOLLOWERS.includes(i) ? ['--capacity', '0B'] : [], progress })
     const address = `${swarm.daemons[PUBLISHER].peerId}/${NAME}`
     const mirrors = FOLLOWERS.map(i => join(root, `mirror-${i}`))
     for (const [j, i] of FOLLOWERS.entries()) {

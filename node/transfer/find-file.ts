@@ -17,7 +17,7 @@ export interface FindFileComponents extends LocatorComponents {
 }
 
 /** The manifest of `cid`: from this node's store, else from a holder (located unless given), always checked against
- *  the CID; a manifest fetched from a peer is kept. */
+ *  the CID; a manifest fetched from a peer is kept when the store has room. */
 export async function loadManifest (components: FindFileComponents, cid: string, holders?: Holders, signal?: AbortSignal): Promise<Manifest> {
   parseCid(cid)
   const local = await components.manifests.get(cid)
@@ -28,8 +28,10 @@ export async function loadManifest (components: FindFileComponents, cid: string,
     try {
       const bytes = await fetchManifestBytes(components.dial, peer, cid, signal)
       const manifest = await decodeManifestFor(cid, bytes)
-      await components.store.putManifest(cid, bytes)
       components.manifests.remember(cid, manifest)
+      // Kept when the store has room: a reader with no room (--capacity 0B, a full disk) still reads the file. Before
+      // this was best effort, such a node found every holder's manifest "failed" and nothing readable.
+      await components.store.putManifest(cid, bytes).catch((err: Error) => { log('keeping manifest %s: %s', cid, err.message) })
       return manifest
     } catch (err) {
       log('manifest %s from %s failed: %s', cid, peer, (err as Error).message)

@@ -40,3 +40,19 @@ describe('share and fetch on a 6-node loopback swarm', () => {
     assert.deepEqual((await start.done).rebuilt, [0, 1])
   })
 })
+
+describe('a node that stores nothing', () => {
+  it('reads files (--capacity 0B: the manifest it fetches is used, not kept)', async () => {
+    const swarm = await startSwarm(4, i => i === 3 ? { capacity: 0 } : {})
+    try {
+      const data = randomBytes(100_000)
+      const shared = await swarm.nodes[0].share(chunksOf(data), { size: data.byteLength, k: 2, m: 1 })
+      const start = await swarm.nodes[3].fetch(shared.cid)
+      assert.deepEqual(await collect(start.body), data)
+      await start.done
+      assert.equal((await swarm.nodes[3].storeStats()).manifests, 0, 'nothing kept')
+    } finally {
+      await swarm.stop()
+    }
+  })
+})
