@@ -33,6 +33,7 @@ import { MirrorCatalog } from './mirror/mirror-catalog.ts'
 import { PublishService } from './mirror/publish-service.ts'
 import { RecordBook } from './mirror/record-book.ts'
 import { RecordExchange } from './mirror/record-exchange.ts'
+import { recordProtocols } from './mirror/record-protocol.ts'
 import { TreeReader } from './mirror/tree-reader.ts'
 import { signVersionRecord } from './mirror/version-record.ts'
 import { signOwnerClaim, signTombstone } from './ownership.ts'
@@ -150,10 +151,10 @@ export class EdgemirrorNode implements ControlApi {
       // Best effort: a holder that cannot announce is still found by peers that ask their connections (the locator).
       onShardStored: (cid) => { providers.announce(cid).catch((err) => { log('announce %s failed: %s', cid, (err as Error).message) }) },
       onDeleteRequest: async (tombstone) => await this.deletes.accept(tombstone),
-      mirrorRecords: {
+      requestProtocols: recordProtocols({
         announced: async (records, from) => { await this.exchange.announced(records, from) },
         since: (have, max) => this.exchange.since(have, max)
-      }
+      })
     })
     this.shareRecords = new ShareRecords(join(options.repo, 'shares'))
     this.sharing = new ShareService({

@@ -14,7 +14,7 @@ import { stripeBlockSize, stripeDataBytes, stripesForRange, type ByteRange } fro
 import type { Manifest } from '../../coder/manifest.ts'
 import type { FetchReport, FetchStart } from '../fetch/types.ts'
 import type { Startable } from '../startable.ts'
-import type { GatewayFiles } from './gateway-server.ts'
+import type { GatewayFiles } from './gateway-files.ts'
 
 const log = logger('edgemirror:edge-cache')
 

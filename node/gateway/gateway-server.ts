@@ -6,13 +6,14 @@ import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { logger } from '@libp2p/logger'
-import type { ByteRange } from '../../coder/layout.ts'
-import { parseCid, sanitizeFileName, type Manifest } from '../../coder/manifest.ts'
+import { parseCid, sanitizeFileName } from '../../coder/manifest.ts'
 import { classifyError, EdgemirrorError, NotFoundError } from '../errors.ts'
-import type { FetchStart } from '../fetch/types.ts'
 import { entityTagOf } from './entity-tags.ts'
+import type { GatewayFiles } from './gateway-files.ts'
 import { MIRROR_PATH_PREFIX, serveMirror, type GatewayMirrors } from './mirror-routes.ts'
 import { IMMUTABLE_CACHE_CONTROL, serveFile, type BodyCount, type ServedFile } from './serve-file.ts'
+
+export type { GatewayFiles } from './gateway-files.ts'
 
 const log = logger('edgemirror:gateway')
 
@@ -24,14 +25,6 @@ export const METRICS_PATH = '/metrics'
 export function fileUrl (base: string, cid: string, name?: string): string {
   const safe = name === undefined ? '' : sanitizeFileName(name)
   return `${base}${FILE_PATH_PREFIX}${cid}${safe === '' ? '' : `/${encodeURIComponent(safe)}`}`
-}
-
-/** What the gateway reads files through: the node, or an edge cache in front of it. */
-export interface GatewayFiles {
-  /** The file's manifest, checked against its CID. */
-  manifest (cid: string, options: { signal?: AbortSignal }): Promise<Manifest>
-  /** The file's bytes, or only `range` of them; every block verified before it is yielded. */
-  fetch (cid: string, options: { signal?: AbortSignal, range?: ByteRange }): Promise<FetchStart>
 }
 
 /** Told about each response (metrics). */

@@ -10,7 +10,7 @@ import { parseMirrorTarget, type MirrorTarget } from '../mirror/address.ts'
 import type { DirectoryEntry, TreeListing } from '../mirror/types.ts'
 import { classifyPath, listDirectory, listingFormat, renderListingHtml } from './directory-listing.ts'
 import { entityTagMatches, entityTagOf } from './entity-tags.ts'
-import type { GatewayFiles } from './gateway-server.ts'
+import type { GatewayFiles } from './gateway-files.ts'
 import { openLocalCopy } from './local-copy.ts'
 import { IMMUTABLE_CACHE_CONTROL, REVALIDATE_CACHE_CONTROL, serveFile, type ServeContext, type ServedFile } from './serve-file.ts'
 

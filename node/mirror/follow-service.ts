@@ -181,7 +181,7 @@ export class FollowService implements Startable {
     const failures = (this.errors.get(address)?.failures ?? 0) + 1
     this.errors.set(address, { code, message: (err as Error).message, failures })
     const delay = backoffDelay(failures, RETRY_BASE_MS, RETRY_MAX_MS)
-    ;(this.components.log ?? silentLog).warn('mirror sync failed', { address, code, message: (err as Error).message, retryInMs: delay })
+    ;(this.components.log ?? silentLog).warn('mirror.sync.failed', { address, code, message: (err as Error).message, retryInMs: delay })
     const timer = setTimeout(() => { this.retries.delete(address); this.kick(address) }, delay)
     timer.unref()
     this.retries.set(address, timer)
@@ -215,7 +215,7 @@ export class FollowService implements Startable {
     })
     this.errors.delete(address)
     await this.save()
-    ;(this.components.log ?? silentLog).info('mirror switched', {
+    ;(this.components.log ?? silentLog).info('mirror.switch', {
       address, seq: record.seq, files: entries.length, fetched: result.fetched, fetchedBytes: result.fetchedBytes, reused: result.reused, ms: Date.now() - started
     })
   }

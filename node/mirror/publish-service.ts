@@ -202,12 +202,12 @@ export class PublishService {
             result.bytes += size
           } catch (err) {
             complete = false
-            events.warn('mirror expiry: delete failed', { address, seq: r.seq, cid, code: (err as { code?: string }).code ?? 'ERR_INTERNAL', message: (err as Error).message })
+            events.warn('mirror.expire.failed', { address, seq: r.seq, cid, code: (err as { code?: string }).code ?? 'ERR_INTERNAL', message: (err as Error).message })
           }
         }
       } catch (err) {
         complete = false
-        events.warn('mirror expiry: version unreadable', { address, seq: r.seq, message: (err as Error).message })
+        events.warn('mirror.expire.failed', { address, seq: r.seq, message: (err as Error).message })
       }
       if (!complete) break
       result.versions.push(r.seq)

@@ -133,27 +133,27 @@ export class RecordBook {
     const events = this.init.log ?? silentLog
     const fields = { address, seq: record.seq, via }
     if (this.init.trusts?.(record.publisher) === false) {
-      events.warn('mirror record dropped', { ...fields, reason: 'publisher not trusted' })
+      events.warn('mirror.record.dropped', { ...fields, reason: 'publisher not trusted' })
       return 'untrusted'
     }
     if (!await verifyVersionRecord(record)) {
-      events.warn('mirror record dropped', { ...fields, reason: 'bad signature' })
+      events.warn('mirror.record.dropped', { ...fields, reason: 'bad signature' })
       return 'invalid'
     }
     const held = this.get(address, record.seq)
     if (held !== undefined) {
       if (Buffer.from(held.signature).equals(record.signature) || sameFields(held, record)) return 'known'
-      events.warn('mirror record dropped', { ...fields, reason: 'the publisher signed another record with this number' })
+      events.warn('mirror.record.dropped', { ...fields, reason: 'the publisher signed another record with this number' })
       return 'conflict'
     }
     const newest = this.newest(address)
     const isNewest = newest === undefined || record.seq > newest.seq
     if (!isNewest && via === 'push') {
-      events.warn('mirror record dropped', { ...fields, reason: `replay: not above the newest held (${newest.seq})` })
+      events.warn('mirror.record.dropped', { ...fields, reason: `replay: not above the newest held (${newest.seq})` })
       return 'replay'
     }
     if (!this.byAddress.has(address) && this.byAddress.size >= MAX_MIRROR_ADDRESSES) {
-      events.warn('mirror record dropped', { ...fields, reason: `this node keeps at most ${MAX_MIRROR_ADDRESSES} mirror sets` })
+      events.warn('mirror.record.dropped', { ...fields, reason: `this node keeps at most ${MAX_MIRROR_ADDRESSES} mirror sets` })
       return 'full'
     }
     const dir = join(this.init.dir, record.publisher, record.name)
@@ -161,7 +161,7 @@ export class RecordBook {
     await writeFileAtomic(join(dir, `${record.seq}.json`), JSON.stringify(versionRecordView(record), null, 2) + '\n')
     this.remember(record)
     if (!isNewest) return 'history'
-    events.info('mirror record', { ...fields, root: record.root, files: record.files, bytes: record.bytes })
+    events.info('mirror.record', { ...fields, root: record.root, files: record.files, bytes: record.bytes })
     for (const listener of this.listeners) {
       try {
         listener(record)

@@ -6,8 +6,8 @@
 import { logger } from '@libp2p/logger'
 import { MIRROR_ANNOUNCE_TIMEOUT_MS, MIRROR_RECORDS_SYNC_MS } from '../constants.ts'
 import type { Startable } from '../startable.ts'
-import { announceRecords, askRecords, type Dialer } from '../transfer/shard-client.ts'
-import type { MirrorRecordHandlers } from '../transfer/shard-server.ts'
+import type { Dialer } from '../transfer/shard-client.ts'
+import { announceRecords, askRecords, type RecordHandlers } from './record-protocol.ts'
 import type { RecordBook } from './record-book.ts'
 import type { VersionRecord } from './version-record.ts'
 
@@ -21,7 +21,7 @@ export interface RecordExchangeComponents {
   onPeerConnect: (listener: (peer: string) => void) => () => void
 }
 
-export class RecordExchange implements Startable, MirrorRecordHandlers {
+export class RecordExchange implements Startable, RecordHandlers {
   private timer: NodeJS.Timeout | undefined
   private unsubscribe: (() => void) | undefined
   private readonly controller = new AbortController()

@@ -3,13 +3,12 @@ import { logger } from '@libp2p/logger'
 import type { Stream } from '@libp2p/interface'
 import type { Geometry } from '../../coder/layout.ts'
 import { stripeBlockSize } from '../../coder/layout.ts'
-import { MAX_HEADER_FRAME, PROTOCOL_CLAIM, PROTOCOL_DELETE, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_MIRROR_ANNOUNCE, PROTOCOL_MIRROR_RECORDS, PROTOCOL_PEERS, PROTOCOL_PUT, PUT_ACCEPT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../constants.ts'
+import { MAX_HEADER_FRAME, PROTOCOL_CLAIM, PROTOCOL_DELETE, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, PUT_ACCEPT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../constants.ts'
 import { classifyError, ProtocolError, TimeoutError } from '../errors.ts'
 import { FrameReader } from '../wire/frame-reader.ts'
 import { FrameWriter } from '../wire/frame-writer.ts'
 import type { OwnerClaim, Tombstone } from '../ownership.ts'
-import { versionRecordMessage, type VersionRecord } from '../mirror/version-record.ts'
-import { parseClaimResponse, parseDeleteResponse, parseGetResponse, parseHasResponse, parseInfoResponse, parseManifestResponse, parsePeersResponse, parseRecordsResponse, parseResponse, type ClaimAnswer, type DeleteAnswer, type Holding, type KnownPeer, type PeerInfoMessage } from '../wire/messages.ts'
+import { parseClaimResponse, parseDeleteResponse, parseGetResponse, parseHasResponse, parseInfoResponse, parseManifestResponse, parsePeersResponse, parseResponse, type ClaimAnswer, type DeleteAnswer, type Holding, type KnownPeer, type PeerInfoMessage } from '../wire/messages.ts'
 import { encodeMessage, str } from '../wire/schema.ts'
 import { MAX_MANIFEST_BYTES } from '../../coder/constants.ts'
 
@@ -97,8 +96,8 @@ export async function * getShardBlocks (dial: Dialer, peer: string, cid: string,
   }
 }
 
-/** One request frame, one response frame. */
-async function request (dial: Dialer, peer: string, protocol: string, message: Record<string, unknown>, maxResponse: number, signal?: AbortSignal): Promise<Uint8Array> {
+/** One request frame, one response frame (also for protocols whose messages live with their service: mirror/). */
+export async function request (dial: Dialer, peer: string, protocol: string, message: Record<string, unknown>, maxResponse: number, signal?: AbortSignal): Promise<Uint8Array> {
   const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
   const combined = signal != null ? AbortSignal.any([signal, timeout]) : timeout
   const stream = await dial(peer, protocol, { signal: combined })
@@ -139,12 +138,3 @@ export async function askPeers (dial: Dialer, peer: string, signal?: AbortSignal
   return parsePeersResponse(await request(dial, peer, PROTOCOL_PEERS, {}, MAX_HEADER_FRAME, signal))
 }
 
-/** Push version records to `peer` (docs/PROTOCOLS.md, "mirror-announce"). */
-export async function announceRecords (dial: Dialer, peer: string, records: VersionRecord[], signal?: AbortSignal): Promise<void> {
-  parseResponse(await request(dial, peer, PROTOCOL_MIRROR_ANNOUNCE, { records: records.map(versionRecordMessage) }, MAX_HEADER_FRAME, signal))
-}
-
-/** Ask `peer` for the version records above `have` (this node's newest seq per address). */
-export async function askRecords (dial: Dialer, peer: string, have: Map<string, number>, signal?: AbortSignal): Promise<VersionRecord[]> {
-  return parseRecordsResponse(await request(dial, peer, PROTOCOL_MIRROR_RECORDS, { have: [...have].map(([address, seq]) => ({ address, seq })) }, MAX_HEADER_FRAME, signal))
-}

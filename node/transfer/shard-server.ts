@@ -10,7 +10,7 @@ import { isCorruptRead, quarantineBadShard } from '../store/quarantine.ts'
 import { readStoredBlocks } from '../store/read-block.ts'
 import {
   INBOUND_BUDGET_PER_CONNECTION_BYTES, INBOUND_BUDGET_TOTAL_BYTES, MAX_HEADER_FRAME, MAX_INBOUND_REQUEST_STREAMS, MAX_INBOUND_TRANSFERS,
-  MAX_SMALL_REQUEST_FRAME, PROTOCOL_CLAIM, PROTOCOL_DELETE, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_HAS_V1, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_MIRROR_ANNOUNCE, PROTOCOL_MIRROR_RECORDS, PROTOCOL_PEERS, PROTOCOL_PUT,
+  MAX_SMALL_REQUEST_FRAME, PROTOCOL_CLAIM, PROTOCOL_DELETE, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_HAS_V1, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT,
   PROTOCOL_PUT_V1, PROTOCOL_PUT_V2,
   READ_HIGH_WATER, STREAM_IDLE_TIMEOUT_MS, YAMUX_MAX_STREAM_WINDOW
 } from '../constants.ts'
@@ -22,11 +22,10 @@ import { FrameWriter } from '../wire/frame-writer.ts'
 import { InboundBudget, type InboundBudgetLimits, type InboundBudgetUsage, type InboundLease } from '../wire/inbound-budget.ts'
 import { verifyOwnerClaim, withClaims, type Tombstone } from '../ownership.ts'
 import {
-  errorMessage, MAX_ANSWERED_RECORDS, okMessage, parseAnnounceRequest, parseClaimRequest, parseDeleteRequest, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutCommit, parsePutRequest, parsePutTrailer, parseRecordsRequest,
+  errorMessage, okMessage, parseClaimRequest, parseDeleteRequest, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutCommit, parsePutRequest, parsePutTrailer,
   type DeleteAnswer, type KnownPeer, type PeerInfoMessage
 } from '../wire/messages.ts'
 import type { Startable } from '../startable.ts'
-import { versionRecordMessage, type VersionRecord } from '../mirror/version-record.ts'
 
 const log = logger('edgemirror:shard-server')
 
@@ -55,8 +54,8 @@ export interface ShardServerComponents {
    *  error for the asker (ERR_INVALID_SIGNATURE, ERR_NOT_OWNER, ERR_NOT_FOUND). Without it the delete protocol is not
    *  served. */
   onDeleteRequest?: (tombstone: Tombstone) => Promise<DeleteAnswer>
-  /** Mirror-set version records (docs/MIRRORS.md): without them the mirror protocols are not served. */
-  mirrorRecords?: MirrorRecordHandlers
+  /** More one-request, one-answer protocols served with the same limits (mirror sets' record exchange). */
+  requestProtocols?: RequestProtocol[]
   /** Progress window for inbound streams, and how long a peer has to close a stream we answered (default
    *  STREAM_IDLE_TIMEOUT_MS). */
   idleTimeoutMs?: number
@@ -68,11 +67,14 @@ export interface ShardServerComponents {
 
 type Handler = (stream: Stream, connection: string, remotePeer: string) => Promise<void>
 
-/** What the mirror protocols need of the node: records pushed by `from` (unverified: the book checks each), and the
- *  records a peer with digest `have` lacks. */
-export interface MirrorRecordHandlers {
-  announced (records: VersionRecord[], from: string): Promise<void>
-  since (have: Map<string, number>, max: number): VersionRecord[]
+/** A protocol of one request frame and one answer, served by this server with its limits (inbound budget, idle
+ *  timeout, minimum rate, error answers): the service that owns the messages parses and answers them. */
+export interface RequestProtocol {
+  protocol: string
+  /** Largest request frame accepted. */
+  maxRequestBytes: number
+  /** The fields of the ok answer to `request` (an untrusted frame) from `remotePeer`; a throw answers its error. */
+  answer (request: Uint8Array, remotePeer: string): Promise<Record<string, unknown>>
 }
 
 export class ShardServer implements Startable {
@@ -104,7 +106,10 @@ export class ShardServer implements Startable {
       [PROTOCOL_MANIFEST, async (s, c) => { await this.handleManifest(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
       [PROTOCOL_INFO, async (s, c) => { await this.handleInfo(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
       [PROTOCOL_PEERS, async (s, c) => { await this.handlePeers(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
-      ...(components.mirrorRecords !== undefined ? this.mirrorHandlers(components.mirrorRecords) : [])
+      ...(components.requestProtocols ?? []).map((p): [string, Handler, number] => [p.protocol, async (stream, connection, remotePeer) => {
+        const { frame } = await this.readRequest(stream, connection, `${p.protocol} request`, p.maxRequestBytes)
+        await this.answer(stream, okMessage(await p.answer(frame, remotePeer)))
+      }, MAX_INBOUND_REQUEST_STREAMS])
     ]
   }
 
@@ -305,21 +310,6 @@ export class ShardServer implements Startable {
     const holds = (await store.listShards(claim.cid)).length > 0 || await store.hasManifest(claim.cid)
     if (holds) await store.updateOwnership(claim.cid, current => withClaims(current, [claim]))
     await this.answer(stream, okMessage({ recorded: holds }))
-  }
-
-  /** mirror-announce: records a peer pushes (each checked by the book); mirror-records: the records a peer lacks. */
-  private mirrorHandlers (records: MirrorRecordHandlers): Array<[string, Handler, number]> {
-    return [
-      [PROTOCOL_MIRROR_ANNOUNCE, async (stream, connection, remotePeer) => {
-        const announced = parseAnnounceRequest((await this.readRequest(stream, connection, 'announce request', MAX_HEADER_FRAME)).frame)
-        await records.announced(announced, remotePeer)
-        await this.answer(stream, okMessage())
-      }, MAX_INBOUND_REQUEST_STREAMS],
-      [PROTOCOL_MIRROR_RECORDS, async (stream, connection) => {
-        const have = parseRecordsRequest((await this.readRequest(stream, connection, 'records request', MAX_HEADER_FRAME)).frame)
-        await this.answer(stream, okMessage({ records: records.since(have, MAX_ANSWERED_RECORDS).map(versionRecordMessage) }))
-      }, MAX_INBOUND_REQUEST_STREAMS]
-    ]
   }
 
   private async handleManifest (stream: Stream, connection: string): Promise<void> {

@@ -6,7 +6,6 @@ import { MAX_EXCHANGED_ADDRESSES, MAX_EXCHANGED_PEERS, MAX_HAS_CIDS } from '../c
 import { ProtocolError } from '../errors.ts'
 import { MAX_OWNERS, parseOwnerClaim, parseTombstone, type OwnerClaim, type Tombstone } from '../ownership.ts'
 import type { VivaldiCoordinate } from '../placement/vivaldi.ts'
-import { parseVersionRecord, type VersionRecord } from '../mirror/version-record.ts'
 import { bool, bytes, decodeMessage, encodeMessage, int, list, num, optInt, optStr, record, str } from './schema.ts'
 
 const MAX_CID_LENGTH = 128
@@ -223,28 +222,3 @@ export function parsePeersResponse (frame: Uint8Array): KnownPeer[] {
   })
 }
 
-// ---- mirror records ------------------------------------------------------------------------------------------------
-
-/** Records in one announce: a publish announces one; a forwarder passes on what it just accepted. */
-export const MAX_ANNOUNCED_RECORDS = 16
-/** Addresses in a records request (the asker's digest) and records in an answer: a record is ~400 bytes on the wire,
- *  so 512 of them stay under 256 KiB, and a digest of 4096 addresses (RecordBook's bound) under 1 MiB. */
-export const MAX_DIGEST_ADDRESSES = 4096
-export const MAX_ANSWERED_RECORDS = 512
-
-export function parseAnnounceRequest (frame: Uint8Array): VersionRecord[] {
-  return list(decodeMessage(frame), 'records', MAX_ANNOUNCED_RECORDS, parseVersionRecord)
-}
-
-/** The asker's newest seq per address it holds. */
-export function parseRecordsRequest (frame: Uint8Array): Map<string, number> {
-  const have = list(decodeMessage(frame), 'have', MAX_DIGEST_ADDRESSES, (v) => {
-    const m = record(v, 'digest entry')
-    return [str(m, 'address', 256), int(m, 'seq', 0, Number.MAX_SAFE_INTEGER)] as const
-  })
-  return new Map(have)
-}
-
-export function parseRecordsResponse (frame: Uint8Array): VersionRecord[] {
-  return list(parseResponse(frame), 'records', MAX_ANSWERED_RECORDS, parseVersionRecord)
-}

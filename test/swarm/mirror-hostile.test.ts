@@ -13,7 +13,8 @@ import { Packr } from 'msgpackr'
 import { EdgemirrorNode } from '../../node/edgemirror-node.ts'
 import { loadOrCreateIdentity } from '../../node/identity.ts'
 import { signVersionRecord, versionRecordFromView, type VersionRecord } from '../../node/mirror/version-record.ts'
-import { announceRecords, type Dialer } from '../../node/transfer/shard-client.ts'
+import { announceRecords } from '../../node/mirror/record-protocol.ts'
+import type { Dialer } from '../../node/transfer/shard-client.ts'
 import { chunksOf, waitFor, withSwarm } from './swarm.ts'
 
 const DEADLINE_MS = 30_000
