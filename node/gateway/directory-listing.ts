@@ -13,15 +13,9 @@ export interface ListingEntry {
   mode?: number
 }
 
-/** The JSON answer for a directory (`?format=json` or `Accept: application/json`). */
-export interface DirectoryListing {
-  address: string
-  publisher: string
-  seq: number
-  root: string
-  publishedAt: number
-  /** The directory: '' for the root, else without leading or trailing '/'. */
-  path: string
+/** The JSON answer for a directory (`?format=json` or `Accept: application/json`): the version's facts as `ls`
+ *  gives them, with its immediate children. */
+export interface DirectoryListing extends Omit<TreeListing, 'entries'> {
   entries: ListingEntry[]
 }
 

@@ -3,24 +3,15 @@
 import type { ProgressEvent } from '../../coder/progress.ts'
 import type { DirectoryEntry } from '../../coder/directory-manifest.ts'
 import type { FetchStart } from '../fetch/types.ts'
+import type { VersionRecord } from './version-record.ts'
 
 export type { DirectoryEntry } from '../../coder/directory-manifest.ts'
 
-/** A version record as JSON shows it: the signed fields, and the signature in base64. */
-export interface VersionRecordView {
+/** A version record as JSON shows it: the signed fields (node/mirror/version-record.ts), its address, and the
+ *  signature in base64. */
+export interface VersionRecordView extends Omit<VersionRecord, 'signature'> {
   /** PEERID/NAME */
   address: string
-  publisher: string
-  name: string
-  seq: number
-  /** CID of the directory manifest (its root page). */
-  root: string
-  /** Root CID of the version before, or null for the first. */
-  prev: string | null
-  /** The publisher's clock, Unix ms. */
-  publishedAt: number
-  files: number
-  bytes: number
   signature: string
 }
 

@@ -4,30 +4,17 @@
 // them back, the gateway serves /m/ from a follower's copy, and a follower SIGKILLed mid-sync never shows a half tree
 // and finishes when it restarts.
 import assert from 'node:assert/strict'
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join, relative } from 'node:path'
+import { dirname, join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { DaemonSwarm, FAST_REPAIR_FLAGS } from '../harness/daemon-swarm.ts'
 import { cleanUpOnInterrupt } from '../harness/daemon-process.ts'
 import { waitFor } from '../harness/poll.ts'
+import { treeHashes } from '../harness/tree-hashes.ts'
 
 const DEADLINE_MS = 60_000
-
-/** path → SHA-256 of every regular file under `dir` (through DIR's symlink, as a reader sees it). */
-async function treeHashes (dir: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>()
-  const walk = async (at: string): Promise<void> => {
-    for (const entry of await readdir(at, { withFileTypes: true })) {
-      const path = join(at, entry.name)
-      if (entry.isDirectory()) await walk(path)
-      else if (entry.isFile()) out.set(relative(dir, path), createHash('sha256').update(await readFile(path)).digest('hex'))
-    }
-  }
-  await walk(dir)
-  return new Map([...out].sort())
-}
 
 async function put (root: string, path: string, data: Uint8Array | string): Promise<void> {
   await mkdir(dirname(join(root, path)), { recursive: true })

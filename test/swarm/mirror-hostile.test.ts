@@ -3,10 +3,9 @@
 // does not trust are all refused, and the follower's directory never shows anything but a complete, genuine version.
 // Real nodes on loopback; the attacker is a node of the swarm speaking the mirror protocols as any peer can.
 import assert from 'node:assert/strict'
-import { createHash } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, relative } from 'node:path'
+import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Packr } from 'msgpackr'
@@ -16,25 +15,12 @@ import { signVersionRecord, versionRecordFromView, type VersionRecord } from '..
 import { announceRecords } from '../../node/mirror/record-protocol.ts'
 import type { Dialer } from '../../node/transfer/shard-client.ts'
 import { chunksOf, waitFor, withSwarm } from './swarm.ts'
+import { treeHashes } from '../harness/tree-hashes.ts'
 
 const DEADLINE_MS = 30_000
 
 function dialFrom (node: EdgemirrorNode): Dialer {
   return async (peer, protocol, opts) => await node.host.dialProtocol(peerIdFromString(peer), protocol, { signal: opts?.signal })
-}
-
-/** path → SHA-256 of every regular file under `dir` (following the top-level symlink, as a reader of DIR does). */
-async function treeHashes (dir: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>()
-  const walk = async (at: string): Promise<void> => {
-    for (const entry of await readdir(at, { withFileTypes: true })) {
-      const path = join(at, entry.name)
-      if (entry.isDirectory()) await walk(path)
-      else if (entry.isFile()) out.set(relative(dir, path), createHash('sha256').update(await readFile(path)).digest('hex'))
-    }
-  }
-  await walk(dir)
-  return new Map([...out].sort())
 }
 
 async function seqShown (node: EdgemirrorNode, address: string): Promise<number | null> {
