@@ -12,7 +12,7 @@ import type { CarbonProvider } from './carbon/index.ts'
 import { createCarbonProvider } from './carbon/index.ts'
 import type { Manifest } from '../coder/manifest.ts'
 import { CheckService } from './check/check-service.ts'
-import { PUT_ACCEPT_TIMEOUT_MS, SERVICE_STOP_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS } from './constants.ts'
+import { MAX_MESH_PEERS, PUT_ACCEPT_TIMEOUT_MS, SERVICE_STOP_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS } from './constants.ts'
 import { EdgemirrorError, TimeoutError } from './errors.ts'
 import { silentLog, type EventLog } from './event-log.ts'
 import type { DaemonOptions } from './daemon-options.ts'
@@ -47,6 +47,7 @@ import { ShareService } from './share/share-service.ts'
 import type { Startable } from './startable.ts'
 import { FsShardStore } from './store/fs-shard-store.ts'
 import type { ShardStore, StoreStats } from './store/shard-store.ts'
+import { AnnounceQueue } from './transfer/announce-queue.ts'
 import { dhtProviders } from './transfer/providers.ts'
 import type { Dialer } from './transfer/shard-client.ts'
 import { ShardServer } from './transfer/shard-server.ts'
@@ -97,6 +98,7 @@ export class EdgemirrorNode implements ControlApi {
   private readonly scrubber: Scrubber
   private readonly deletes: DeleteService
   private readonly records: RecordBook
+  private readonly announces: AnnounceQueue
   private readonly exchange: RecordExchange
   private readonly publishing: PublishService
   private readonly follows: FollowService
@@ -114,6 +116,11 @@ export class EdgemirrorNode implements ControlApi {
     const selfId = host.peerId.toString()
     const dial: Dialer = async (peer, protocol, opts) => await host.dialProtocol(peerIdFromString(peer), protocol, { signal: opts?.signal })
     const providers = dhtProviders(host)
+    this.announces = new AnnounceQueue({
+      provide: providers.announce,
+      meshFull: () => host.getPeers().length < MAX_MESH_PEERS,
+      held: async () => await store.listManifests()
+    })
     this.manifests = new ManifestCache(store)
     const events = runtime.log ?? silentLog
     this.membership = new Membership({ host, dial, bootstrap: options.bootstrap, log: events })
@@ -149,7 +156,7 @@ export class EdgemirrorNode implements ControlApi {
       minBytesPerSecond: options.streamMinBytesPerSecond,
       inboundBudget: { totalBytes: options.inboundBudgetBytes, perConnectionBytes: options.inboundBudgetPerConnectionBytes },
       // Best effort: a holder that cannot announce is still found by peers that ask their connections (the locator).
-      onShardStored: (cid) => { providers.announce(cid).catch((err) => { log('announce %s failed: %s', cid, (err as Error).message) }) },
+      onShardStored: (cid) => { this.announces.announce(cid) },
       onDeleteRequest: async (tombstone) => await this.deletes.accept(tombstone),
       requestProtocols: recordProtocols({
         announced: async (records, from) => { await this.exchange.announced(records, from) },
@@ -160,7 +167,7 @@ export class EdgemirrorNode implements ControlApi {
     this.sharing = new ShareService({
       ...components,
       records: this.shareRecords,
-      announce: providers.announce,
+      announce: async (cid) => { this.announces.announce(cid) },
       claimOwnership: async (cid) => await signOwnerClaim(privateKey, selfId, cid, Date.now()),
       // Holders that accepted wait idle while a hung one times out: keep two accept timeouts inside their idle timeout.
       // Tests shorten the idle timeout; below 3 s the 1 s floor wins, so a loaded machine does not re-place healthy
@@ -214,7 +221,7 @@ export class EdgemirrorNode implements ControlApi {
     })
     this.follows = new FollowService({ book: this.records, trees, fetchFile, trusts, stateFile: join(mirrorsDir, 'follows.json'), log: events })
     this.catalog = new MirrorCatalog({ selfId, book: this.records, trees, follows: this.follows, publishing: this.publishing, trusts, fetchFile })
-    this.background = [['mesh keeper', this.membership], ['repair service', this.repairs], ['scrubber', this.scrubber], ['delete service', this.deletes], ['record exchange', this.exchange], ['follow service', this.follows]]
+    this.background = [['mesh keeper', this.membership], ['repair service', this.repairs], ['scrubber', this.scrubber], ['delete service', this.deletes], ['record exchange', this.exchange], ['follow service', this.follows], ['DHT announces', this.announces]]
     const swarmFiles: GatewayFiles = {
       manifest: async (cid, opts) => await this.fetching.manifest(cid, opts),
       fetch: async (cid, opts) => await this.fetching.fetch(cid, opts)
