@@ -17,7 +17,7 @@ import { EdgemirrorError, TimeoutError } from './errors.ts'
 import { silentLog, type EventLog } from './event-log.ts'
 import type { DaemonOptions } from './daemon-options.ts'
 import { DeleteService } from './delete/delete-service.ts'
-import { FetchService } from './fetch/fetch-service.ts'
+import { FetchService, type FetchOptions } from './fetch/fetch-service.ts'
 import { EdgeCache } from './gateway/edge-cache.ts'
 import { fileUrl, startGateway, type Gateway, type GatewayFiles } from './gateway/gateway-server.ts'
 import { NodeMetrics } from './gateway/node-metrics.ts'
@@ -206,7 +206,7 @@ export class EdgemirrorNode implements ControlApi {
         return () => { host.removeEventListener('peer:connect', onConnect) }
       }
     })
-    const fetchFile = async (cid: string, opts: { signal?: AbortSignal }): Promise<FetchStart> => await this.fetching.fetch(cid, opts)
+    const fetchFile = async (cid: string, opts: FetchOptions): Promise<FetchStart> => await this.fetching.fetch(cid, opts)
     const trees = new TreeReader({ fetch: fetchFile })
     this.publishing = new PublishService({
       selfId,
@@ -219,7 +219,7 @@ export class EdgemirrorNode implements ControlApi {
       trees,
       log: events
     })
-    this.follows = new FollowService({ book: this.records, trees, fetchFile, trusts, stateFile: join(mirrorsDir, 'follows.json'), log: events })
+    this.follows = new FollowService({ book: this.records, trees, fetchFile, locateMany: async (cids, opts) => await this.fetching.locateMany(cids, opts), trusts, stateFile: join(mirrorsDir, 'follows.json'), log: events })
     this.catalog = new MirrorCatalog({ selfId, book: this.records, trees, follows: this.follows, publishing: this.publishing, trusts, fetchFile })
     this.background = [['mesh keeper', this.membership], ['repair service', this.repairs], ['scrubber', this.scrubber], ['delete service', this.deletes], ['record exchange', this.exchange], ['follow service', this.follows], ['DHT announces', this.announces]]
     const swarmFiles: GatewayFiles = {

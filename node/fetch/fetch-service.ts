@@ -8,7 +8,7 @@ import type { FetchReport, FetchStart } from './types.ts'
 import { Channel } from './channel.ts'
 import { failureFields, logOutcome, silentLog, type EventLog } from '../event-log.ts'
 import { findFile, loadManifest, type FindFileComponents } from '../transfer/find-file.ts'
-import type { Holders } from '../transfer/locator.ts'
+import { locateMany, type Holders } from '../transfer/locator.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
 import type { Dialer } from '../transfer/shard-client.ts'
 import type { ShardStore } from '../store/shard-store.ts'
@@ -37,6 +37,13 @@ export interface FetchComponents extends FindFileComponents {
   log?: EventLog
 }
 
+export interface FetchOptions {
+  signal?: AbortSignal
+  range?: ByteRange
+  /** Where the file was found moments ago (locateMany), to skip the lookup. */
+  holders?: Holders
+}
+
 export class FetchService {
   private readonly recent: RecentHolders
 
@@ -49,8 +56,15 @@ export class FetchService {
     return await loadManifest(this.components, cid, undefined, options.signal)
   }
 
-  /** The file's bytes, or only `range` of them (then only the stripes that hold the range are read). */
-  async fetch (cid: string, options: { signal?: AbortSignal, range?: ByteRange } = {}): Promise<FetchStart> {
+  /** Where each of `cids` is among this node's connections, one `has` per peer per batch: a caller about to read many
+   *  files (a mirror sync) hands each read its holders (`fetch(cid, { holders })`) instead of a lookup per file. */
+  async locateMany (cids: string[], options: { signal?: AbortSignal } = {}): Promise<Map<string, Holders>> {
+    return await locateMany(this.components, cids, options)
+  }
+
+  /** The file's bytes, or only `range` of them (then only the stripes that hold the range are read). `holders`: where
+   *  the file was found moments ago (locateMany); a file they hold fewer than k shards of is looked up afresh. */
+  async fetch (cid: string, options: FetchOptions = {}): Promise<FetchStart> {
     const log = this.components.log ?? silentLog
     const started = Date.now()
     let start: FetchStart & { k: number, m: number }
@@ -67,13 +81,18 @@ export class FetchService {
     return { ...fetching, done }
   }
 
-  private async start (cid: string, options: { signal?: AbortSignal, range?: ByteRange }): Promise<FetchStart & { k: number, m: number }> {
+  private async start (cid: string, options: FetchOptions): Promise<FetchStart & { k: number, m: number }> {
     const { signal, range } = options
     parseCid(cid)
     // Fewer than k shards among the peers we are connected to: look further (DHT providers) before giving up.
     // The lookup may be shared with reads that started at the same time, so it does not take this read's signal (its
     // requests are bounded by REQUEST_TIMEOUT_MS); this read's own streams do.
-    const { manifest, holders } = await this.recent.locate(cid, async () => await findFile(this.components, cid, m => m.k))
+    const { manifest, holders } = await this.recent.locate(cid, async () => {
+      const given = options.holders
+      if (given === undefined || given.manifest.length === 0) return await findFile(this.components, cid, m => m.k)
+      const manifest = await loadManifest(this.components, cid, given, signal)
+      return given.shards.size >= manifest.k ? { manifest, holders: given } : await findFile(this.components, cid, m => m.k)
+    })
     signal?.throwIfAborted()
     const unheld = Array.from({ length: manifest.k + manifest.m }, (_, i) => i).filter(i => (holders.shards.get(i) ?? []).length === 0)
     const stripeEnd = range === undefined ? undefined : stripesForRange(manifest, range).end

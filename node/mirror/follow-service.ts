@@ -14,9 +14,11 @@ import { backoffDelay } from '../backoff.ts'
 import { EdgemirrorError, NotFoundError, NotTrustedError, UsageError } from '../errors.ts'
 import { silentLog, type EventLog } from '../event-log.ts'
 import type { FetchStart } from '../fetch/types.ts'
+import type { Holders } from '../transfer/locator.ts'
 import { writeFileAtomic } from '../fs-atomic.ts'
 import type { Startable } from '../startable.ts'
 import { parseMirrorAddress } from './address.ts'
+import { HolderBatches, type LocateMany } from './holder-batches.ts'
 import { MirrorDirectory } from './mirror-directory.ts'
 import type { RecordBook } from './record-book.ts'
 import type { TreeReader } from './tree-reader.ts'
@@ -33,8 +35,10 @@ const MAX_FOLLOWS_BYTES = 64 * 1024 * 1024
 export interface FollowComponents {
   book: RecordBook
   trees: Pick<TreeReader, 'entries'>
-  /** Read a file from the swarm, every block verified (the fetch service). */
-  fetchFile: (cid: string, options: { signal?: AbortSignal }) => Promise<FetchStart>
+  /** Read a file from the swarm, every block verified (the fetch service); `holders` from `locateMany` skip its lookup. */
+  fetchFile: (cid: string, options: { signal?: AbortSignal, holders?: Holders }) => Promise<FetchStart>
+  /** Where each of many files is, one request per peer (the fetch service's locateMany). */
+  locateMany?: LocateMany
   /** Whether this node follows sets of `publisher` (daemon --trust). */
   trusts: (publisher: string) => boolean
   /** <repo>/mirrors/follows.json */
@@ -201,8 +205,11 @@ export class FollowService implements Startable {
       throw new ManifestInvalidError(`version ${record.seq} of ${address}: its directory lists ${entries.length} files of ${bytes} bytes, its signed record ${record.files} of ${record.bytes}`)
     }
     const hashes: Record<string, string> = {}
+    // The files the version DIR shows lacks, in entry order (materialize fetches in that order): located in batches.
+    const toFetch = [...new Set(entries.map(e => e.cid).filter(cid => followed.hashes[cid] === undefined))]
+    const batches = this.components.locateMany !== undefined ? new HolderBatches(this.components.locateMany, toFetch) : undefined
     const result = await directory.materialize(record.seq, entries, {
-      fetchTo: async (cid, size, path, options) => { hashes[cid] = await this.fetchTo(cid, size, path, options.signal) }
+      fetchTo: async (cid, size, path, options) => { hashes[cid] = await this.fetchTo(cid, size, path, options.signal, await batches?.holdersOf(cid, options.signal)) }
     }, { signal })
     for (const e of entries) {
       const known = hashes[e.cid] ?? followed.hashes[e.cid]
@@ -221,8 +228,8 @@ export class FollowService implements Startable {
   }
 
   /** Fetch `cid` into `path` (a new file), verified block by block and then whole: returns its SHA-256. */
-  private async fetchTo (cid: string, size: number, path: string, signal?: AbortSignal): Promise<string> {
-    const start = await this.components.fetchFile(cid, { signal })
+  private async fetchTo (cid: string, size: number, path: string, signal?: AbortSignal, holders?: Holders): Promise<string> {
+    const start = await this.components.fetchFile(cid, { signal, holders })
     if (start.size !== size) {
       for await (const _ of start.body) break
       throw new SizeMismatchError(`file ${cid} is ${start.size} bytes, the directory says ${size}`)
