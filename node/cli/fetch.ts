@@ -71,7 +71,10 @@ Examples:
       if (options.local && source.kind === 'cid') {
         const place = async (): Promise<void> => { await assertWritableTarget(target, options.force === true); await moveIntoPlace(tmp, target, options.force === true) }
         const local = await fetchLocally(api, source.cid, tmp, { showProgress: options.progress && options.json !== true, place })
-        if (local !== undefined) return output(options, { ...local, path: target }, human)
+        if (local !== undefined) {
+          output(options, { ...local, path: target }, human)
+          return
+        }
       }
       const response = await open(api, source)
       const hasher = sha256Counter()
