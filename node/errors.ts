@@ -236,3 +236,12 @@ export class TreeTooLargeError extends EdgemirrorError {
     super('ERR_TREE_TOO_LARGE', `${dir} holds more than ${max} ${what}, the most a mirror set version may have`, { dir, max })
   }
 }
+
+/** The control API's local fast path (share-local, fetch-local) found at the path something other than the file the
+ *  client described (another inode, size or time, not a regular file, a symlink, or nothing it may open): the client
+ *  streams the bytes over the API instead. docs/ARCHITECTURE.md, "The local fast path". */
+export class LocalPathMismatchError extends EdgemirrorError {
+  constructor (path: string, why: string) {
+    super('ERR_LOCAL_PATH_MISMATCH', `${path.slice(0, 200)}: ${why}`, { path: path.slice(0, 200) })
+  }
+}

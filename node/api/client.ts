@@ -7,7 +7,7 @@ import { API_FILE, readEndpoint, type ApiEndpoint } from './endpoint.ts'
 import type { ProgressEvent } from '../../coder/progress.ts'
 import {
   HEADER_ADDRESS, HEADER_CID, HEADER_LOCAL, HEADER_NAME, HEADER_PATH, HEADER_PUBLISHER, HEADER_SEQ, HEADER_SHA256, HEADER_SIZE, ROUTES, TRAILER_RESULT,
-  type ErrorBody, type PublishLine, type PublishRequestBody
+  type ErrorBody, type FetchLocalRequestBody, type FetchLocalResult, type ProgressLine, type PublishRequestBody, type ShareLocalRequestBody
 } from './routes.ts'
 import type {
   CheckResult, FetchReport, FileView, IdResult, MirrorView, PeerView, PublishResult, RepairResult, RmResult, SharedFile, StatusResult, TreeListing,
@@ -79,26 +79,20 @@ export class ApiClient {
   async listTree (target: string): Promise<TreeListing> { return await this.json('GET', `${ROUTES.tree}?${new URLSearchParams({ target }).toString()}`) }
 
   /** Publish a directory on the daemon's machine; `onProgress` sees the daemon's progress (at most ~10 a second). */
-  async publish (request: PublishRequest, options: { onProgress?: (event: ProgressEvent) => void } = {}): Promise<PublishResult> {
-    const res = await this.send('POST', ROUTES.publish, jsonBody(request))
-    if (res.statusCode !== 200) return await readJson(res)
-    for await (const line of ndjsonLines(res)) {
-      let parsed: PublishLine
-      try {
-        parsed = JSON.parse(line)
-      } catch {
-        throw new ProtocolError('the daemon sent a publish line that is not JSON')
-      }
-      if (typeof parsed !== 'object' || parsed === null) throw new ProtocolError('the daemon sent a publish line that is not an object')
-      if ('progress' in parsed) {
-        options.onProgress?.(parsed.progress)
-        continue
-      }
-      // The last line: leaving the loop closes the answer.
-      if ('result' in parsed) return parsed.result
-      throw toError(parsed)
-    }
-    throw new ProtocolError('the daemon ended the publish without a result')
+  async publish (request: PublishRequest, options: ProgressCallback = {}): Promise<PublishResult> {
+    return await progressResult(await this.send('POST', ROUTES.publish, jsonBody(request)), 'publish', options)
+  }
+
+  /** Have the daemon read and share a file on this machine (the local fast path, docs/ARCHITECTURE.md); fails with
+   *  ERR_LOCAL_PATH_MISMATCH when the daemon cannot open that very file, and the caller streams it with `share`. */
+  async shareLocal (request: ShareLocalRequestBody, options: ProgressCallback = {}): Promise<SharedFile> {
+    return await progressResult(await this.send('POST', ROUTES.shareLocal, jsonBody(request)), 'share', options)
+  }
+
+  /** Have the daemon fetch a file into the empty file `request.path` this client created (the local fast path);
+   *  fails with ERR_LOCAL_PATH_MISMATCH when the daemon cannot open that very file, and the caller streams with `fetch`. */
+  async fetchLocal (request: FetchLocalRequestBody, options: ProgressCallback = {}): Promise<FetchLocalResult> {
+    return await progressResult(await this.send('POST', ROUTES.fetchLocal, jsonBody(request)), 'fetch', options)
   }
 
   async fetch (cid: string): Promise<FetchResponse> {
@@ -155,6 +149,30 @@ class JsonBody {
 
 function jsonBody (value: unknown): JsonBody {
   return new JsonBody(Buffer.from(JSON.stringify(value)))
+}
+
+export interface ProgressCallback { onProgress?: (event: ProgressEvent) => void }
+
+/** The result of an NDJSON answer (publish, share-local, fetch-local), its progress lines handed to `onProgress`. */
+async function progressResult<T> (res: IncomingMessage, what: string, options: ProgressCallback): Promise<T> {
+  if (res.statusCode !== 200) return await readJson(res)
+  for await (const line of ndjsonLines(res)) {
+    let parsed: ProgressLine<T>
+    try {
+      parsed = JSON.parse(line)
+    } catch {
+      throw new ProtocolError(`the daemon sent a ${what} line that is not JSON`)
+    }
+    if (typeof parsed !== 'object' || parsed === null) throw new ProtocolError(`the daemon sent a ${what} line that is not an object`)
+    if ('progress' in parsed) {
+      options.onProgress?.(parsed.progress)
+      continue
+    }
+    // The last line: leaving the loop closes the answer.
+    if ('result' in parsed) return parsed.result
+    throw toError(parsed)
+  }
+  throw new ProtocolError(`the daemon ended the ${what} without a result`)
 }
 
 /** The lines of an NDJSON answer, each at most MAX_JSON_RESPONSE bytes. */

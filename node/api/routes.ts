@@ -1,6 +1,7 @@
 // The control API's HTTP surface, shared by server and client so the two cannot drift apart: paths, headers, the
 // error body, and how an error code maps to an HTTP status.
 import type { ProgressEvent } from '../../coder/progress.ts'
+import type { FetchReport } from '../fetch/types.ts'
 import type { PublishResult } from '../mirror/types.ts'
 
 export const API_VERSION_PREFIX = '/v1'
@@ -11,6 +12,10 @@ export const ROUTES = {
   peers: `${API_VERSION_PREFIX}/peers`,
   ls: `${API_VERSION_PREFIX}/ls`,
   share: `${API_VERSION_PREFIX}/share`,
+  /** POST, a ShareLocalRequestBody: the daemon reads the file itself; answers NDJSON (ProgressLine<SharedFile>). */
+  shareLocal: `${API_VERSION_PREFIX}/share-local`,
+  /** POST, a FetchLocalRequestBody: the daemon fills a file the client created; answers NDJSON (ProgressLine<FetchLocalResult>). */
+  fetchLocal: `${API_VERSION_PREFIX}/fetch-local`,
   /** + '/<cid>' */
   fetch: `${API_VERSION_PREFIX}/fetch`,
   /** + '/<cid>' */
@@ -35,17 +40,45 @@ export const ROUTES = {
   fetchPath: `${API_VERSION_PREFIX}/fetch-path`
 } as const
 
-/** Largest JSON request body (publish, follow, unfollow): a name, an address and a path (4096 bytes at most on Linux,
+/** Largest JSON request body (publish, follow, unfollow, share-local, fetch-local): a name, an address and a path (4096 bytes at most on Linux,
  *  PATH_MAX) fit many times over. */
 export const MAX_JSON_REQUEST = 64 * 1024
 
 /** The JSON body of POST /v1/publish: PublishOptions without what cannot cross HTTP (signal, onProgress). */
 export interface PublishRequestBody { dir: string, name: string, keep?: number, k: number, m: number, allowFewerPeers?: boolean }
 
-/** A publish answers `application/x-ndjson`: progress lines as the daemon reports them, then one result or error line. */
+/**
+ * Which file the client means, as its own fstat(2) of it saw it, for the local fast path (docs/ARCHITECTURE.md, "The
+ * local fast path"). `dev`, `ino` and `mtimeNs` are decimal strings: an inode number may exceed 2^53, past what a JSON
+ * number holds exactly.
+ */
+export interface LocalFileClaim { path: string, dev: string, ino: string }
+
+/** The JSON body of POST /v1/share-local: the file to share (its size and modification time too, so a file changed
+ *  in place is not taken for the one the client saw) and the ShareOptions that can cross HTTP. */
+export interface ShareLocalRequestBody extends LocalFileClaim {
+  size: number
+  mtimeNs: string
+  name?: string
+  k: number
+  m: number
+  codec?: string
+  blockSize?: number
+  allowFewerPeers?: boolean
+}
+
+/** The JSON body of POST /v1/fetch-local: the file to read and the empty temp file the client created to hold it. */
+export interface FetchLocalRequestBody extends LocalFileClaim { cid: string }
+
+/** What a fetch-local answers: the fetch's report, and the file's size and manifest SHA-256 (the header of a streamed fetch). */
+export interface FetchLocalResult extends FetchReport { cid: string, size: number, sha256: string, name: string | null }
+
+/** Publish, share-local and fetch-local answer `application/x-ndjson`: progress lines as the daemon reports them, then
+ *  one result or error line. */
 export const NDJSON_TYPE = 'application/x-ndjson'
-export type PublishLine = { progress: ProgressEvent } | { result: PublishResult } | ErrorBody
-/** At most 10 progress lines a second: enough for a smooth bar, few enough to cost nothing next to the publish. */
+export type ProgressLine<T> = { progress: ProgressEvent } | { result: T } | ErrorBody
+export type PublishLine = ProgressLine<PublishResult>
+/** At most 10 progress lines a second: enough for a smooth bar, few enough to cost nothing next to the transfer. */
 export const PROGRESS_INTERVAL_MS = 100
 
 /** Response headers of a fetch: what the client needs before the body to check what it writes. */
@@ -76,6 +109,7 @@ export function statusForCode (code: string): number {
     case 'ERR_NOT_TRUSTED': return 403
     case 'ERR_NOT_FOUND': return 404
     case 'ERR_DELETED': return 410
+    case 'ERR_LOCAL_PATH_MISMATCH': return 409
     case 'ERR_NOT_ENOUGH_PEERS':
     case 'ERR_PLACEMENT_INFEASIBLE':
     case 'ERR_NOT_ENOUGH_SHARDS': return 409

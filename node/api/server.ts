@@ -13,12 +13,15 @@ import { classifyError, EdgemirrorError, NotFoundError, UnauthorizedError, Usage
 import { writeFileAtomic } from '../fs-atomic.ts'
 import { parseIntegerIn } from '../integer.ts'
 import { assertMirrorName } from '../mirror/address.ts'
+import type { ProgressEvent } from '../../coder/progress.ts'
 import { API_FILE, type ApiEndpoint } from './endpoint.ts'
+import { openClaimedSource, openClaimedTarget, writeFetchInto } from './local-files.ts'
 import {
   HEADER_ADDRESS, HEADER_CID, HEADER_LOCAL, HEADER_NAME, HEADER_PATH, HEADER_PUBLISHER, HEADER_SEQ, HEADER_SHA256, HEADER_SIZE, MAX_JSON_REQUEST,
-  NDJSON_TYPE, PROGRESS_INTERVAL_MS, ROUTES, statusForCode, TRAILER_RESULT, type ErrorBody, type PublishLine, type PublishRequestBody
+  NDJSON_TYPE, PROGRESS_INTERVAL_MS, ROUTES, statusForCode, TRAILER_RESULT, type ErrorBody, type FetchLocalRequestBody, type FetchLocalResult,
+  type LocalFileClaim, type ProgressLine, type PublishRequestBody, type ShareLocalRequestBody
 } from './routes.ts'
-import type { ControlApi, FetchStart, MirrorFetchStart, PublishOptions, ShareOptions } from './types.ts'
+import type { ControlApi, FetchStart, MirrorFetchStart, PublishOptions, SharedFile, ShareOptions } from './types.ts'
 
 const log = logger('edgemirror:api')
 
@@ -83,7 +86,18 @@ async function handle (api: ControlApi, expected: Buffer, req: IncomingMessage, 
   if (method === 'POST' && route === ROUTES.rm && arg !== undefined) return sendJson(res, await api.rm(arg, { signal }))
   if (method === 'POST' && route === ROUTES.share) return sendJson(res, await api.share(req, { ...shareOptions(url.searchParams), signal }))
   if (method === 'GET' && route === ROUTES.fetch && arg !== undefined) return await streamFetch(arg, await api.fetch(arg, { signal }), {}, res, signal)
-  if (method === 'POST' && route === ROUTES.publish) return await streamPublish(api, publishOptions(await readJsonBody(req)), res, signal)
+  if (method === 'POST' && route === ROUTES.publish) {
+    const options = publishOptions(await readJsonBody(req))
+    return await streamProgress(res, `publish ${options.name}`, async (onProgress) => await api.publish({ ...options, signal, onProgress }))
+  }
+  if (method === 'POST' && route === ROUTES.shareLocal) {
+    const body = shareLocalRequest(await readJsonBody(req))
+    return await streamProgress(res, `share-local ${body.path}`, async (onProgress) => await shareLocal(api, body, { signal, onProgress }))
+  }
+  if (method === 'POST' && route === ROUTES.fetchLocal) {
+    const body = fetchLocalRequest(await readJsonBody(req))
+    return await streamProgress(res, `fetch-local ${body.cid}`, async (onProgress) => await fetchLocal(api, body, { signal, onProgress }))
+  }
   if (method === 'POST' && route === ROUTES.follow) {
     const body = objectWith(await readJsonBody(req), ['address', 'dir'], [])
     return sendJson(res, await api.follow(stringField(body, 'address'), absolutePath(body, 'dir')))
@@ -165,38 +179,62 @@ function mirrorHeaders (start: MirrorFetchStart): Record<string, string> {
 }
 
 /**
- * A publish as NDJSON: progress lines (at most one per PROGRESS_INTERVAL_MS; the ones between are dropped, the next
- * carries their bytes), then the result or the error. Until the first line the status is still open, so a publish
- * refused at once (a missing DIR, too few peers) answers with its HTTP status and error body like any other route.
+ * A long operation (publish, share-local, fetch-local) as NDJSON: progress lines (at most one per
+ * PROGRESS_INTERVAL_MS; the ones between are dropped, the next carries their bytes), then the result or the error.
+ * Until the first line the status is still open, so a request refused at once (a missing DIR, too few peers, a local
+ * path that is not the client's file) answers with its HTTP status and error body like any other route.
  */
-async function streamPublish (api: ControlApi, options: PublishOptions, res: ServerResponse, signal: AbortSignal): Promise<void> {
-  const line = (value: PublishLine): void => {
+async function streamProgress<T> (res: ServerResponse, what: string, run: (onProgress: (event: ProgressEvent) => void) => Promise<T>): Promise<void> {
+  const line = (value: ProgressLine<T>): void => {
     if (!res.headersSent) res.writeHead(200, { 'content-type': NDJSON_TYPE, 'cache-control': 'no-store' })
-    // Lines are small and few: no waiting for 'drain' (a progress line must never hold up the publish).
+    // Lines are small and few: no waiting for 'drain' (a progress line must never hold up the work).
     if (!res.destroyed) res.write(JSON.stringify(value) + '\n')
   }
   let lastProgress = -Infinity
-  let result
+  let result: T
   try {
-    result = await api.publish({
-      ...options,
-      signal,
-      onProgress: (progress) => {
-        const now = performance.now()
-        if (now - lastProgress < PROGRESS_INTERVAL_MS) return
-        lastProgress = now
-        line({ progress })
-      }
+    result = await run((progress) => {
+      const now = performance.now()
+      if (now - lastProgress < PROGRESS_INTERVAL_MS) return
+      lastProgress = now
+      line({ progress })
     })
   } catch (err) {
     if (!res.headersSent) throw err
-    log('publish %s failed: %s', options.name, (err as Error).message)
+    log('%s failed: %s', what, (err as Error).message)
     line(errorBody(err))
     res.end()
     return
   }
   line({ result })
   res.end()
+}
+
+/** Share a file the daemon reads itself, once it proved to be the one the client described. */
+async function shareLocal (api: ControlApi, body: ShareLocalRequestBody, options: { signal: AbortSignal, onProgress: (event: ProgressEvent) => void }): Promise<SharedFile> {
+  const handle = await openClaimedSource(body)
+  try {
+    const { size, name, k, m, codec, blockSize, allowFewerPeers } = body
+    // 1 MiB reads, as the CLI reads a file it streams (node/cli/share.ts).
+    const bytes = handle.createReadStream({ autoClose: false, highWaterMark: 1024 * 1024 })
+    return await api.share(bytes, { size, name, k, m, codec, blockSize, allowFewerPeers, ...options })
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Fetch a file into the empty file the client created for it; the client then moves it into place. The target is
+ *  checked before the fetch starts, so a refused one costs no swarm traffic. */
+async function fetchLocal (api: ControlApi, body: FetchLocalRequestBody, options: { signal: AbortSignal, onProgress: (event: ProgressEvent) => void }): Promise<FetchLocalResult> {
+  const handle = await openClaimedTarget(body)
+  try {
+    const start = await api.fetch(body.cid, { signal: options.signal })
+    await writeFetchInto(handle, start, options.onProgress)
+    const report = await start.done
+    return { cid: start.cid, size: start.size, sha256: start.sha256, name: start.name, ...report }
+  } finally {
+    await handle.close()
+  }
 }
 
 /** A JSON request body, at most MAX_JSON_REQUEST bytes. */
@@ -264,6 +302,39 @@ function publishOptions (value: unknown): PublishOptions {
     m: integerField(body, 'm', 1, MAX_TOTAL_SHARDS - 1),
     allowFewerPeers: body.allowFewerPeers
   }
+}
+
+/** Decimal digits of a 64-bit unsigned integer (a device, an inode, a time in ns): at most 20 of them. */
+const UINT64_TEXT = /^[0-9]{1,20}$/
+
+function localFileClaim (body: Record<string, unknown>): LocalFileClaim {
+  for (const key of ['dev', 'ino']) {
+    if (typeof body[key] !== 'string' || !UINT64_TEXT.test(body[key] as string)) throw new UsageError(`"${key}" must be a decimal string`)
+  }
+  return { path: absolutePath(body, 'path'), dev: body.dev as string, ino: body.ino as string }
+}
+
+function shareLocalRequest (value: unknown): ShareLocalRequestBody {
+  const body = objectWith(value, ['path', 'dev', 'ino', 'size', 'mtimeNs', 'k', 'm'] satisfies Array<keyof ShareLocalRequestBody>,
+    ['name', 'codec', 'blockSize', 'allowFewerPeers'] satisfies Array<keyof ShareLocalRequestBody>)
+  if (typeof body.mtimeNs !== 'string' || !UINT64_TEXT.test(body.mtimeNs)) throw new UsageError('"mtimeNs" must be a decimal string')
+  if (body.allowFewerPeers !== undefined && typeof body.allowFewerPeers !== 'boolean') throw new UsageError('"allowFewerPeers" must be a boolean')
+  return {
+    ...localFileClaim(body),
+    size: integerField(body, 'size', 0, Number.MAX_SAFE_INTEGER),
+    mtimeNs: body.mtimeNs,
+    name: body.name === undefined ? undefined : stringField(body, 'name'),
+    k: integerField(body, 'k', 1, MAX_TOTAL_SHARDS - 1),
+    m: integerField(body, 'm', 1, MAX_TOTAL_SHARDS - 1),
+    codec: body.codec === undefined ? undefined : stringField(body, 'codec'),
+    blockSize: body.blockSize === undefined ? undefined : integerField(body, 'blockSize', BLOCK_ALIGNMENT, MAX_BLOCK_SIZE),
+    allowFewerPeers: body.allowFewerPeers
+  }
+}
+
+function fetchLocalRequest (value: unknown): FetchLocalRequestBody {
+  const body = objectWith(value, ['cid', 'path', 'dev', 'ino'] satisfies Array<keyof FetchLocalRequestBody>, [])
+  return { ...localFileClaim(body), cid: stringField(body, 'cid') }
 }
 
 function mirrorName (body: Record<string, unknown>): string {

@@ -1,5 +1,6 @@
 // `edgemirror share FILE`: stream a file to the daemon, which erasure-codes it and spreads the shards over the swarm.
-// `share -` reads standard input, spooled to a temp file in the repo first (the daemon needs the size up front).
+// `share -` reads standard input, spooled to a temp file in the repo first (the daemon needs the size up front). When
+// the daemon sees the file it reads it itself (node/cli/local-transfer.ts); --no-local streams it always.
 import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { rm, stat } from 'node:fs/promises'
@@ -14,6 +15,7 @@ import { zoneLabel } from '../placement/domains.ts'
 import { formatSize } from '../size.ts'
 import { action, integerIn, output, repoDir, table, withCommonOptions, type CommonOptions } from './common.ts'
 import { geometryOf, withGeometryOptions, type GeometryFlags } from './geometry.ts'
+import { NO_LOCAL_HELP, shareLocally, type Transfer } from './local-transfer.ts'
 import { byteProgress } from './progress.ts'
 
 interface ShareFlags extends CommonOptions, GeometryFlags {
@@ -22,6 +24,7 @@ interface ShareFlags extends CommonOptions, GeometryFlags {
   allowFewerPeers?: boolean
   explain?: boolean
   progress: boolean
+  local: boolean
 }
 
 export function registerShare (program: Command): void {
@@ -31,6 +34,7 @@ export function registerShare (program: Command): void {
     .option('--allow-fewer-peers', 'with fewer peers than k+m, place several shards on one peer (and say so)')
     .option('--explain', 'print why each shard went where it went')
     .option('--no-progress', 'no progress bar')
+    .option('--no-local', NO_LOCAL_HELP)
     .action(action(async (file: string, options: ShareFlags) => {
       const { k, m } = geometryOf(options)
       const repo = repoDir(options)
@@ -54,6 +58,12 @@ export function registerShare (program: Command): void {
 }
 
 async function shareFile (api: ApiClient, file: string, size: number, name: string | undefined, k: number, m: number, options: ShareFlags): Promise<void> {
+  const request = { k, m, name, codec: options.codec, blockSize: options.blockSize, allowFewerPeers: options.allowFewerPeers }
+  const local = options.local ? await shareLocally(api, file, request, options.progress && options.json !== true) : undefined
+  if (local !== undefined) {
+    output(options, local, r => human(r, options.explain === true))
+    return
+  }
   const progress = byteProgress('share', size, options.progress && options.json !== true)
   try {
     // 1 MiB reads rather than 64 KiB: a sixteenth of the chunks to push through the progress counter and HTTP
@@ -61,9 +71,7 @@ async function shareFile (api: ApiClient, file: string, size: number, name: stri
     const source = createReadStream(file, { highWaterMark: 1024 * 1024 })
     source.on('error', (err) => { progress.counter.destroy(err) })
     const body = source.pipe(progress.counter)
-    const result = await api.share(body, {
-      size, k, m, name, codec: options.codec, blockSize: options.blockSize, allowFewerPeers: options.allowFewerPeers
-    })
+    const result: SharedFile & { transfer: Transfer } = { ...await api.share(body, { ...request, size }), transfer: 'stream' }
     progress.stop()
     output(options, result, r => human(r, options.explain === true))
   } finally {
