@@ -17,6 +17,10 @@ export const PROTOCOL_DELETE = '/edgemirror/delete/1.0.0'
 /** An owner tells a holder it owns a file too (a signed claim), when its share found every shard already held (dedup)
  *  and sent no put to carry the claim: docs/PROTOCOLS.md, "claim". */
 export const PROTOCOL_CLAIM = '/edgemirror/claim/1.0.0'
+/** A reader tells a holder that a block it served failed its hash: the holder re-reads and re-hashes that block and
+ *  quarantines the shard only if it really is bad (holders do not hash what they serve; readers verify every block,
+ *  issue #18): docs/PROTOCOLS.md, "corrupt-block". */
+export const PROTOCOL_CORRUPT_BLOCK = '/edgemirror/corrupt-block/1.0.0'
 export const PROTOCOL_MANIFEST = '/edgemirror/manifest/1.0.0'
 export const PROTOCOL_INFO = '/edgemirror/info/1.0.0'
 export const PROTOCOL_PEERS = '/edgemirror/peers/1.0.0'
@@ -89,6 +93,14 @@ export const MAX_INBOUND_REQUEST_STREAMS = 32
  *  version may add, and is all such a stream may make us buffer before it is answered. A delete request (one signed
  *  tombstone, under 400 bytes) is held to it too. */
 export const MAX_SMALL_REQUEST_FRAME = 1024
+
+/** Corrupt-block reports a holder checks per remote peer (a token bucket): each costs one block read and hash, so
+ *  10 a second bounds what one peer can make us read to 10 blocks a second (10 MiB/s at the default 1 MiB block).
+ *  An honest reader sends at most one per (holder, file, shard) per read, so it comes near this only when many shards
+ *  on one disk rotted at once; the burst of 20 covers a gateway opening a handful of files that all meet the same
+ *  rotten disk. Beyond it: ERR_RATE_LIMITED. */
+export const CORRUPT_REPORTS_PER_SECOND = 10
+export const CORRUPT_REPORT_BURST = 20
 
 /** A stream that must deliver a frame does so at no less than this rate, measured over each idle-timeout window
  *  (node/wire/frame-reader.ts): in every STREAM_IDLE_TIMEOUT_MS window it must deliver what is missing of the frame or

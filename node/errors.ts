@@ -117,6 +117,14 @@ export class HolderFailedError extends EdgemirrorError {
   }
 }
 
+/** A peer asked more of this node than its per-peer rate allows (corrupt-block reports): asked again later, it is
+ *  answered. */
+export class RateLimitedError extends EdgemirrorError {
+  constructor (what: string, details: Record<string, unknown> = {}) {
+    super('ERR_RATE_LIMITED', `rate limited: ${what}`, details)
+  }
+}
+
 /** A peer we were talking to went away: its connection or stream closed or reset, or it does not speak the protocol. */
 export class PeerUnavailableError extends EdgemirrorError {
   constructor (message: string, details: Record<string, unknown> = {}) {

@@ -68,6 +68,16 @@ export class RateLimiter {
     }
   }
 
+  /** Take `amount` now if the bucket holds it, else take nothing and answer false: for limits that refuse rather
+   *  than wait (node/wire/peer-rate-limits.ts). */
+  tryTake (amount: number): boolean {
+    if (this.rate === Infinity) return true
+    this.refill()
+    if (this.tokens < amount) return false
+    this.tokens -= amount
+    return true
+  }
+
   private refill (): void {
     const now = this.now()
     if (now > this.last) this.tokens = Math.min(this.burst, this.tokens + (now - this.last) * this.rate / 1000)

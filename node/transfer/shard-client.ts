@@ -3,12 +3,12 @@ import { logger } from '@libp2p/logger'
 import type { Stream } from '@libp2p/interface'
 import type { Geometry } from '../../coder/layout.ts'
 import { stripeBlockSize } from '../../coder/layout.ts'
-import { MAX_HEADER_FRAME, PROTOCOL_CLAIM, PROTOCOL_DELETE, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, PUT_ACCEPT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../constants.ts'
+import { MAX_HEADER_FRAME, PROTOCOL_CLAIM, PROTOCOL_CORRUPT_BLOCK, PROTOCOL_DELETE, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT, PUT_ACCEPT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../constants.ts'
 import { classifyError, ProtocolError, TimeoutError } from '../errors.ts'
 import { FrameReader } from '../wire/frame-reader.ts'
 import { FrameWriter } from '../wire/frame-writer.ts'
 import type { OwnerClaim, Tombstone } from '../ownership.ts'
-import { parseClaimResponse, parseDeleteResponse, parseGetResponse, parseHasResponse, parseInfoResponse, parseManifestResponse, parsePeersResponse, parseResponse, type ClaimAnswer, type DeleteAnswer, type Holding, type KnownPeer, type PeerInfoMessage } from '../wire/messages.ts'
+import { parseClaimResponse, parseCorruptBlockResponse, parseDeleteResponse, parseGetResponse, parseHasResponse, parseInfoResponse, parseManifestResponse, parsePeersResponse, parseResponse, type ClaimAnswer, type CorruptBlockAnswer, type CorruptBlockReport, type DeleteAnswer, type Holding, type KnownPeer, type PeerInfoMessage } from '../wire/messages.ts'
 import { encodeMessage, str } from '../wire/schema.ts'
 import { MAX_MANIFEST_BYTES } from '../../coder/constants.ts'
 
@@ -124,6 +124,12 @@ export async function askDelete (dial: Dialer, peer: string, tombstone: Tombston
 /** Tell `peer` that the signer of `claim` owns the file too (a share that found every shard already held). */
 export async function askClaim (dial: Dialer, peer: string, claim: OwnerClaim, signal?: AbortSignal): Promise<ClaimAnswer> {
   return parseClaimResponse(await request(dial, peer, PROTOCOL_CLAIM, { claim }, MAX_HEADER_FRAME, signal))
+}
+
+/** Tell `peer` that a block it served failed its hash: it re-hashes its copy and quarantines the shard if the block
+ *  really is bad. ERR_RATE_LIMITED beyond its per-peer limit, ERR_NOT_FOUND when it holds no such shard. */
+export async function reportCorruptBlock (dial: Dialer, peer: string, report: CorruptBlockReport, signal?: AbortSignal): Promise<CorruptBlockAnswer> {
+  return parseCorruptBlockResponse(await request(dial, peer, PROTOCOL_CORRUPT_BLOCK, { cid: report.cid, index: report.index, stripe: report.stripe }, MAX_HEADER_FRAME, signal))
 }
 
 export async function fetchManifestBytes (dial: Dialer, peer: string, cid: string, signal?: AbortSignal): Promise<Uint8Array> {

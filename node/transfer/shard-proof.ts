@@ -8,7 +8,7 @@ import { blockMatches } from '../../coder/hash.ts'
 import { stripeCount } from '../../coder/layout.ts'
 import type { Manifest } from '../../coder/manifest.ts'
 import { PROOF_TIMEOUT_MS } from '../constants.ts'
-import { getShardBlocks, type Dialer } from './shard-client.ts'
+import { getShardBlocks, reportCorruptBlock, type Dialer } from './shard-client.ts'
 import { isCorruptRead, quarantineBadShard } from '../store/quarantine.ts'
 import { readStoredBlock } from '../store/read-block.ts'
 import type { ShardStore } from '../store/shard-store.ts'
@@ -52,9 +52,14 @@ async function proveRemote (components: ProofComponents, cid: string, manifest: 
     for await (const b of getShardBlocks(components.dial, peer, cid, index, manifest, stripe, stripe + 1, signal)) block = b
     if (block !== undefined && blockMatches(block, manifest.shardHashes[index], stripe)) return 'ok'
     log.error('holder %s claims shard %d of %s but block %d it served fails its hash', peer, index, cid, stripe)
+    // Holders do not hash what they serve: tell this one, so that a copy that rotted on its disk leaves service (it
+    // checks the block itself first). Fire and forget: the proof has failed whatever it answers.
+    if (block !== undefined) {
+      reportCorruptBlock(components.dial, peer, { cid, index, stripe }).catch((err: Error) => { log('corrupt-block report to %s failed: %s', peer, err.message) })
+    }
     return 'failed'
   } catch (err) {
-    // An error answer (ERR_NOT_FOUND, ERR_STORE_CORRUPT, ERR_HASH_MISMATCH…) means it cannot serve what it claimed;
+    // An error answer (ERR_NOT_FOUND, ERR_STORE_CORRUPT…) means it cannot serve what it claimed;
     // anything else (dial failure, timeout, reset) means we could not ask.
     const remote = (err as { details?: { remote?: unknown } }).details?.remote === true
     log('proof of shard %d of %s from %s: %s', index, cid, peer, (err as Error).message)

@@ -1,16 +1,17 @@
 // Serves the edgemirror protocols to other peers: accept shards (verified block by block before they are
-// committed), serve shards (verified again as they are read, so rot is never passed on), answer has/manifest/info.
+// committed), serve shards (as stored: the reader verifies every block, and tells us when one fails its hash, which
+// we check before quarantining anything: corrupt-block), answer has/manifest/info.
 import type { Stream } from '@libp2p/interface'
 import { logger } from '@libp2p/logger'
-import { AbortedError, HashMismatchError, InvalidParametersError } from '../../coder/errors.ts'
+import { AbortedError, InvalidParametersError } from '../../coder/errors.ts'
 import { blockMatches } from '../../coder/hash.ts'
 import { shardSize, stripeCount } from '../../coder/layout.ts'
 import { checkShardGeometry, ShardReceiver } from './shard-receiver.ts'
 import { isCorruptRead, quarantineBadShard } from '../store/quarantine.ts'
-import { readStoredBlocks } from '../store/read-block.ts'
+import { readStoredBlock, readStoredBlocks } from '../store/read-block.ts'
 import {
-  INBOUND_BUDGET_PER_CONNECTION_BYTES, INBOUND_BUDGET_TOTAL_BYTES, MAX_HEADER_FRAME, MAX_INBOUND_REQUEST_STREAMS, MAX_INBOUND_TRANSFERS,
-  MAX_SMALL_REQUEST_FRAME, PROTOCOL_CLAIM, PROTOCOL_DELETE, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_HAS_V1, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT,
+  CORRUPT_REPORT_BURST, CORRUPT_REPORTS_PER_SECOND, INBOUND_BUDGET_PER_CONNECTION_BYTES, INBOUND_BUDGET_TOTAL_BYTES, MAX_HEADER_FRAME, MAX_INBOUND_REQUEST_STREAMS, MAX_INBOUND_TRANSFERS,
+  MAX_SMALL_REQUEST_FRAME, PROTOCOL_CLAIM, PROTOCOL_CORRUPT_BLOCK, PROTOCOL_DELETE, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_HAS_V1, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT,
   PROTOCOL_PUT_V1, PROTOCOL_PUT_V2,
   READ_HIGH_WATER, STREAM_IDLE_TIMEOUT_MS, YAMUX_MAX_STREAM_WINDOW
 } from '../constants.ts'
@@ -20,9 +21,10 @@ import type { ShardStore } from '../store/shard-store.ts'
 import { FrameReader } from '../wire/frame-reader.ts'
 import { FrameWriter } from '../wire/frame-writer.ts'
 import { InboundBudget, type InboundBudgetLimits, type InboundBudgetUsage, type InboundLease } from '../wire/inbound-budget.ts'
+import { PeerRateLimits } from '../wire/peer-rate-limits.ts'
 import { verifyOwnerClaim, withClaims, type Tombstone } from '../ownership.ts'
 import {
-  errorMessage, okMessage, parseClaimRequest, parseDeleteRequest, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutCommit, parsePutRequest, parsePutTrailer,
+  errorMessage, okMessage, parseClaimRequest, parseCorruptBlockRequest, parseDeleteRequest, parseGetRequest, parseHasRequest, parseManifestRequest, parsePutCommit, parsePutRequest, parsePutTrailer,
   type DeleteAnswer, type KnownPeer, type PeerInfoMessage
 } from '../wire/messages.ts'
 import type { Startable } from '../startable.ts'
@@ -45,8 +47,8 @@ export interface ShardServerComponents {
   info: () => Promise<PeerInfoMessage>
   /** The peers this node is connected to, for the peer exchange. */
   knownPeers: () => Promise<KnownPeer[]>
-  /** Told when a stored shard was found short, unreadable or failing its hash while being served, after it was
-   *  quarantined (the repair path listens). */
+  /** Told when a stored shard was found short or unreadable while being served, or failing its hash when a reader
+   *  reported a bad block (corrupt-block), after it was quarantined (the repair path listens). */
   onCorruptShard?: (cid: string, index: number) => void
   /** Told when a shard was stored. */
   onShardStored?: (cid: string, index: number) => void
@@ -63,6 +65,8 @@ export interface ShardServerComponents {
   minBytesPerSecond?: number
   /** Budget of buffered inbound bytes (defaults INBOUND_BUDGET_TOTAL_BYTES, INBOUND_BUDGET_PER_CONNECTION_BYTES). */
   inboundBudget?: Partial<InboundBudgetLimits>
+  /** Corrupt-block reports checked per remote peer (defaults CORRUPT_REPORTS_PER_SECOND, CORRUPT_REPORT_BURST). */
+  corruptReportLimits?: { perSecond?: number, burst?: number }
 }
 
 type Handler = (stream: Stream, connection: string, remotePeer: string) => Promise<void>
@@ -80,6 +84,8 @@ export interface RequestProtocol {
 export class ShardServer implements Startable {
   private readonly protocols: Array<[string, Handler, number]>
   private readonly budget: InboundBudget
+  /** Each corrupt-block report costs a block read and hash: bounded per remote peer. */
+  private readonly corruptReports: PeerRateLimits
   private readonly idleTimeoutMs: number
   /** Handlers running, by stream: stop() aborts their streams and waits for them. */
   private readonly inflight = new Map<Stream, Promise<void>>()
@@ -93,6 +99,11 @@ export class ShardServer implements Startable {
       totalBytes: components.inboundBudget?.totalBytes ?? INBOUND_BUDGET_TOTAL_BYTES,
       perConnectionBytes: components.inboundBudget?.perConnectionBytes ?? INBOUND_BUDGET_PER_CONNECTION_BYTES
     })
+    this.corruptReports = new PeerRateLimits({
+      perSecond: components.corruptReportLimits?.perSecond ?? CORRUPT_REPORTS_PER_SECOND,
+      burst: components.corruptReportLimits?.burst ?? CORRUPT_REPORT_BURST,
+      what: 'corrupt-block reports'
+    })
     const onDelete = components.onDeleteRequest
     this.protocols = [
       [PROTOCOL_PUT, async (s, c) => { await this.handlePut(s, c, 3) }, MAX_INBOUND_TRANSFERS],
@@ -103,6 +114,7 @@ export class ShardServer implements Startable {
       [PROTOCOL_HAS_V1, async (s, c) => { await this.handleHas(s, c, false) }, MAX_INBOUND_REQUEST_STREAMS],
       ...(onDelete !== undefined ? [[PROTOCOL_DELETE, async (s: Stream, c: string) => { await this.handleDelete(s, c, onDelete) }, MAX_INBOUND_REQUEST_STREAMS] as [string, Handler, number]] : []),
       [PROTOCOL_CLAIM, async (s, c) => { await this.handleClaim(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
+      [PROTOCOL_CORRUPT_BLOCK, async (s, c, p) => { await this.handleCorruptBlock(s, c, p) }, MAX_INBOUND_REQUEST_STREAMS],
       [PROTOCOL_MANIFEST, async (s, c) => { await this.handleManifest(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
       [PROTOCOL_INFO, async (s, c) => { await this.handleInfo(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
       [PROTOCOL_PEERS, async (s, c) => { await this.handlePeers(s, c) }, MAX_INBOUND_REQUEST_STREAMS],
@@ -215,8 +227,12 @@ export class ShardServer implements Startable {
     await endStream(stream, this.idleTimeoutMs)
   }
 
-  /** get: request (cid, index, stripe range) → header → one verified frame per block. Nothing is read after the
-   *  request: the inbound side is closed, so a peer writing on costs no memory. */
+  /**
+   * get: request (cid, index, stripe range) → header → one frame per block. Nothing is read after the request: the
+   * inbound side is closed, so a peer writing on costs no memory. Blocks are sent as stored, not hashed again: the
+   * reader verifies every block anyway, and reports one that fails (corrupt-block), so hashing here too would hash
+   * every served byte twice (issue #18). A shard whose file is short or unreadable is still caught here.
+   */
   private async handleGet (stream: Stream, connection: string): Promise<void> {
     const { store, manifests } = this.components
     const { frame } = await this.readRequest(stream, connection, 'get request', MAX_HEADER_FRAME)
@@ -235,7 +251,7 @@ export class ShardServer implements Startable {
     if (request.from > to) throw new InvalidParametersError(`stripe range ${request.from}..${to} is outside 0..${stripes}`)
     const blocks = readStoredBlocks(store, cid, index, manifest, request.from, to)
     let s = request.from
-    /** The next block, verified; a shard that is short, unreadable or fails a hash is quarantined on the spot. */
+    /** The next block; a shard that is short or unreadable is quarantined on the spot. */
     const next = async (): Promise<Uint8Array | undefined> => {
       let result: IteratorResult<Uint8Array>
       try {
@@ -245,16 +261,12 @@ export class ShardServer implements Startable {
         throw err
       }
       if (result.done === true) return undefined
-      if (!blockMatches(result.value, manifest.shardHashes[index], s)) {
-        await this.corrupt(cid, index, `block ${s} fails its hash`)
-        throw new HashMismatchError(`stored shard ${index} of ${cid} is corrupt`)
-      }
       s++
       return result.value
     }
     try {
-      // The first block is read before the header, so a bad shard found there reaches the reader as a typed error
-      // (ERR_STORE_CORRUPT, ERR_HASH_MISMATCH) instead of a bare reset: a check can tell "cannot prove" from "gone".
+      // The first block is read before the header, so a short shard found there reaches the reader as a typed error
+      // (ERR_STORE_CORRUPT) instead of a bare reset: a check can tell "cannot prove" from "gone".
       let block = await next()
       await writer.write(okMessage({ from: request.from, to }))
       try {
@@ -310,6 +322,40 @@ export class ShardServer implements Startable {
     const holds = (await store.listShards(claim.cid)).length > 0 || await store.hasManifest(claim.cid)
     if (holds) await store.updateOwnership(claim.cid, current => withClaims(current, [claim]))
     await this.answer(stream, okMessage({ recorded: holds }))
+  }
+
+  /**
+   * corrupt-block: a reader says block `stripe` of shard `index` that we served failed its hash. The reader may be
+   * wrong or lying, so it proves nothing: we read that block again and hash it ourselves, and quarantine the shard
+   * only if it really fails (or its file is short or unreadable). Each report costs a block read and a hash, so each
+   * remote peer gets CORRUPT_REPORTS_PER_SECOND of them (ERR_RATE_LIMITED beyond).
+   */
+  private async handleCorruptBlock (stream: Stream, connection: string, remotePeer: string): Promise<void> {
+    const { store, manifests } = this.components
+    const { frame } = await this.readRequest(stream, connection, 'corrupt-block request', MAX_SMALL_REQUEST_FRAME)
+    // Counted before the request is even parsed: a malformed report costs a parse, and must not be free to repeat.
+    this.corruptReports.take(remotePeer)
+    const { cid, index, stripe } = parseCorruptBlockRequest(frame)
+    const manifest = await manifests.get(cid)
+    const size = await store.shardSize(cid, index)
+    if (manifest === undefined || size === undefined) throw new NotFoundError(`shard ${index} of ${cid}`)
+    const stripes = stripeCount(manifest)
+    if (stripe >= stripes) throw new InvalidParametersError(`stripe ${stripe} is outside 0..${stripes - 1}`, { stripe, stripes })
+    let reason: string | undefined
+    if (size !== shardSize(manifest)) {
+      reason = `size ${size} differs from the manifest's ${shardSize(manifest)}`
+    } else {
+      try {
+        const block = await readStoredBlock(store, cid, index, manifest, stripe)
+        if (!blockMatches(block, manifest.shardHashes[index], stripe)) reason = `block ${stripe} fails its hash`
+      } catch (err) {
+        if (!isCorruptRead(err)) throw err
+        reason = (err as Error).message
+      }
+    }
+    if (reason !== undefined) await this.corrupt(cid, index, `${reason} (reported by ${remotePeer}, checked here)`)
+    else log('corrupt-block report from %s on block %d of shard %d of %s: the block matches its hash', remotePeer, stripe, index, cid)
+    await this.answer(stream, okMessage({ quarantined: reason !== undefined }))
   }
 
   private async handleManifest (stream: Stream, connection: string): Promise<void> {

@@ -1,11 +1,12 @@
 // Blocks of each shard of one file, streamed from its holders (this node's store or peers), one holder at a time per
 // shard; a holder that fails or stalls is dropped for that shard, and one that serves a bad block is dropped for the
-// whole file (a peer that lies about one shard cannot be trusted with the others). Used by fetch and repair.
+// whole file (a peer that lies about one shard cannot be trusted with the others) and told (corrupt-block), so that
+// a holder whose disk rotted takes its copy out of service. Used by fetch and repair.
 import { logger } from '@libp2p/logger'
 import type { ShardSource } from '../../coder/decoder.ts'
 import { stripeCount } from '../../coder/layout.ts'
 import type { Manifest } from '../../coder/manifest.ts'
-import { getShardBlocks, type Dialer } from './shard-client.ts'
+import { getShardBlocks, reportCorruptBlock, type Dialer } from './shard-client.ts'
 import { isCorruptRead, quarantineBadShard } from '../store/quarantine.ts'
 import { readStoredBlocks } from '../store/read-block.ts'
 import type { ShardStore } from '../store/shard-store.ts'
@@ -54,6 +55,8 @@ export class SwarmShardSource implements ShardSource {
   private readonly bad = new Set<string>()
   /** Who served the last block read of each shard, so a bad block is pinned on the right holder. */
   private readonly servedBy = new Map<number, { stripe: number, peer: string }>()
+  /** Holders already told of a bad block, as `peer index`: one report per holder and shard per read. */
+  private readonly reported = new Set<string>()
 
   constructor (private readonly components: SwarmShardSourceComponents, private readonly cid: string, private readonly manifest: Manifest,
     private readonly holders: Map<number, string[]>, private readonly signal?: AbortSignal,
@@ -113,9 +116,11 @@ export class SwarmShardSource implements ShardSource {
       void this.quarantineOwn(index, `block ${stripe} failed its hash during a read`)
       this.drop(index, peer)
     } else if (!this.bad.has(peer)) {
-      // A remote holder verifies every block before it sends it, so a bad block from one is a lie (or a broken peer):
-      // trust none of its shards of this file.
+      // Holders send blocks as stored (they do not hash what they serve): a bad block is rot on the holder's disk, a
+      // lie or a broken peer, and the reader cannot tell which. The holder is told, and checks its copy itself; until
+      // then this read trusts none of its shards of this file.
       log.error('holder %s served block %d of shard %d of %s that fails its hash: dropped for the whole file', peer, stripe, index, this.cid)
+      this.tellHolder(peer, index, stripe)
       this.bad.add(peer)
       for (const [i, cursor] of this.cursors) {
         if (cursor.peer !== peer) continue
@@ -142,6 +147,18 @@ export class SwarmShardSource implements ShardSource {
 
   private hasHolderLeft (index: number): boolean {
     return (this.holders.get(index) ?? []).some(p => this.usable(index, p))
+  }
+
+  /** Send `peer` a corrupt-block report, fire and forget: the read goes on with other holders whatever it answers,
+   *  and a holder that is down or refuses (rate limit) costs a debug line. Not tied to the read's signal: a read that
+   *  ends first must not cut the report off. */
+  private tellHolder (peer: string, index: number, stripe: number): void {
+    const key = `${peer} ${index}`
+    if (this.reported.has(key)) return
+    this.reported.add(key)
+    reportCorruptBlock(this.components.dial, peer, { cid: this.cid, index, stripe }).then(
+      (answer) => { log('holder %s checked block %d of shard %d of %s: %s', peer, stripe, index, this.cid, answer.quarantined ? 'bad, quarantined' : 'matches its hash') },
+      (err: Error) => { log('corrupt-block report to %s failed: %s', peer, err.message) })
   }
 
   private async quarantineOwn (index: number, reason: string): Promise<void> {

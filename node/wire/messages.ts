@@ -143,6 +143,24 @@ export function parseClaimResponse (frame: Uint8Array): ClaimAnswer {
   return { recorded: bool(parseResponse(frame), 'recorded') }
 }
 
+// ---- corrupt-block -----------------------------------------------------------------------------------------------
+
+/** A reader's report that block `stripe` of shard `index` of `cid`, as this holder served it, failed its hash. */
+export interface CorruptBlockReport { cid: string, index: number, stripe: number }
+
+/** What the holder found: `quarantined` when its own copy of the block really was bad (or the shard unreadable) and
+ *  the shard is now out of service; false when the block matched its hash (the report was wrong). */
+export interface CorruptBlockAnswer { quarantined: boolean }
+
+export function parseCorruptBlockRequest (frame: Uint8Array): CorruptBlockReport {
+  const m = decodeMessage(frame)
+  return { cid: str(m, 'cid', MAX_CID_LENGTH), index: int(m, 'index', 0, MAX_TOTAL_SHARDS - 1), stripe: int(m, 'stripe', 0, MAX_FILE_SIZE) }
+}
+
+export function parseCorruptBlockResponse (frame: Uint8Array): CorruptBlockAnswer {
+  return { quarantined: bool(parseResponse(frame), 'quarantined') }
+}
+
 // ---- manifest ----------------------------------------------------------------------------------------------------
 
 export function parseManifestRequest (frame: Uint8Array): string {
