@@ -1,6 +1,9 @@
 // Decoding: rebuild a file from any k good shards, stripe by stripe, verifying every block against the manifest
 // before it is used. A block that fails its hash counts as missing for that stripe and is rebuilt from the others;
-// fewer than k good blocks in a stripe ends in ERR_NOT_ENOUGH_SHARDS, never in a wrong file.
+// fewer than k good blocks in a stripe ends in ERR_NOT_ENOUGH_SHARDS, never in a wrong file. A rebuilt data block is
+// checked against its hash too, so every byte handed on was hashed once, read or rebuilt (issue #18, decision 2): the
+// manifest is covered by the CID, its block hashes in stripe order and its file size pin the file, and the whole-file
+// SHA-256 is a second pass only a caller asks for (verifyFileHash). docs/MANIFEST.md, "Integrity on read".
 import { createCodec } from './codecs.ts'
 import type { Codec } from './codec.ts'
 import { DEMOTION_STRIPES } from './constants.ts'
@@ -52,6 +55,12 @@ export interface DecodeOptions extends ProgressOptions {
    * handed on. Every block is still verified against its hash; the whole-file hash cannot be checked then.
    */
   range?: ByteRange
+  /**
+   * Also hash the whole file and check it against the manifest's fileHash (ERR_HASH_MISMATCH at the end, after the
+   * bytes went out). Off by default: every block is already checked, so this pass only catches a sharer whose file
+   * hash disagrees with its own blocks, at the cost of hashing every byte a second time. Ignored for a range.
+   */
+  verifyFileHash?: boolean
 }
 
 export interface DecodeReport {
@@ -73,8 +82,8 @@ export async function decodeFile (manifest: Manifest, source: ShardSource, outpu
   const rebuilt = new Set<number>()
   const range = options.range
   const stripes = range === undefined ? { first: 0, end: stripeCount(manifest) } : stripesForRange(manifest, range)
-  // A whole file is checked against its hash too; a range cannot be (its blocks are, one by one).
-  const fileHash = range === undefined ? createSha256() : undefined
+  // Only on request, and only for a whole file: a range has no hash of its own (its blocks are checked one by one).
+  const fileHash = range === undefined && options.verifyFileHash === true ? createSha256() : undefined
   const stripeBytes = k * manifest.blockSize
   const total = range === undefined ? manifest.fileSize : range.end - range.start
   let written = 0
@@ -126,8 +135,12 @@ export async function decodeFile (manifest: Manifest, source: ShardSource, outpu
     let blocks = some !== undefined ? await gatherer.gatherData(stripe, some) : undefined
     if (blocks === undefined) {
       blocks = await gatherer.gather(stripe)
-      for (let i = 0; i < k; i++) if (blocks[i] == null) rebuilt.add(i)
-      if (blocks.slice(0, k).includes(null)) await codec.reconstruct(blocks, { dataOnly: true })
+      const lost = blocks.slice(0, k).flatMap((b, i) => b == null ? [i] : [])
+      for (const i of lost) rebuilt.add(i)
+      if (lost.length > 0) {
+        await codec.reconstruct(blocks, { dataOnly: true })
+        assertRebuiltBlocks(manifest, blocks, lost, stripe)
+      }
     }
     await writing
     if (aborted()) throw new AbortedError()
@@ -136,11 +149,27 @@ export async function decodeFile (manifest: Manifest, source: ShardSource, outpu
     writing.catch(() => {})
   }
   await writing
-  // Every block was verified, so this only fails if the manifest itself is inconsistent; still never trust it.
+  // Every block was verified, so this only fails if the sharer's file hash disagrees with its own blocks.
   if (fileHash !== undefined && !equalBytes(new Uint8Array(fileHash.digest()), manifest.fileHash)) {
     throw new HashMismatchError('rebuilt file does not match the manifest file hash')
   }
   return { ...gatherer.report(), rebuilt: [...rebuilt].sort(byNumber) }
+}
+
+/**
+ * Check the data blocks just rebuilt for `stripe` against their hashes in the manifest (the same check as a read block:
+ * the last stripe's blocks are shorter, padding included, and hashed as they are). The blocks used were all verified,
+ * so a mismatch means the sharer's parity disagrees with the data it hashed (or a codec fault): no block of this
+ * stripe can be trusted to rebuild the file, and a wrong file must never go out.
+ */
+function assertRebuiltBlocks (manifest: Manifest, blocks: Array<Uint8Array | null>, rebuilt: number[], stripe: number): void {
+  for (const index of rebuilt) {
+    const block = blocks[index] as Uint8Array
+    if (!blockMatches(block, manifest.shardHashes[index], stripe)) {
+      const used = blocks.flatMap((b, i) => b != null && !rebuilt.includes(i) ? [i] : [])
+      throw new HashMismatchError(`data block ${stripe} of shard ${index}, rebuilt from shards ${used.join(', ')}, does not match its hash in the manifest: the file's parity disagrees with its data`, { stripe, shard: index, from: used })
+    }
+  }
 }
 
 /**

@@ -35,8 +35,9 @@ export async function shareLocally (api: ApiClient, file: string, request: Omit<
 
 export interface FetchIntoOptions {
   showProgress: boolean
-  /** Give the filled temp file its final name (fetch's target checks and rename or link). */
-  place: () => Promise<void>
+  /** Check the filled temp file against what the daemon says it wrote (its size; with --sha256 its hash) and give it
+   *  its final name (fetch's target checks and rename or link). */
+  place: (written: FetchLocalResult) => Promise<void>
 }
 
 /**
@@ -53,7 +54,7 @@ export async function fetchLocally (api: ApiClient, cid: string, tmp: string, op
     progress.stop()
     if (fetched === undefined) return undefined
     await handle.close()
-    await options.place()
+    await options.place(fetched)
     placed = true
     return { ...fetched, transfer: 'local' }
   } finally {

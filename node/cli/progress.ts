@@ -6,6 +6,8 @@ import type { ProgressEvent } from '../../coder/progress.ts'
 export interface ByteProgress {
   /** A pass-through stream that counts the bytes flowing through it. */
   counter: Transform
+  /** Bytes that went through `counter` so far. */
+  bytes (): number
   stop (): void
 }
 
@@ -28,7 +30,7 @@ export function byteProgress (label: string, total: number, enabled: boolean): B
       callback(null, chunk)
     }
   })
-  return { counter, stop: () => bar?.stop() }
+  return { counter, bytes: () => done, stop: () => bar?.stop() }
 }
 
 export interface EventProgress {

@@ -3,13 +3,11 @@
 // files whose CID the current version does not have are fetched and verified, the new tree is built beside the old
 // one and DIR is switched to it atomically (node/mirror/mirror-directory.ts). A sync that fails is retried with
 // backoff; one killed midway resumes on the next start. docs/MIRRORS.md, "Following".
-import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { logger } from '@libp2p/logger'
-import { HashMismatchError, ManifestInvalidError, SizeMismatchError } from '../../coder/errors.ts'
+import { ManifestInvalidError, SizeMismatchError } from '../../coder/errors.ts'
 import { backoffDelay } from '../backoff.ts'
 import { EdgemirrorError, NotFoundError, NotTrustedError, UsageError } from '../errors.ts'
 import { silentLog, type EventLog } from '../event-log.ts'
@@ -227,20 +225,22 @@ export class FollowService implements Startable {
     })
   }
 
-  /** Fetch `cid` into `path` (a new file), verified block by block and then whole: returns its SHA-256. */
+  /**
+   * Fetch `cid` into `path` (a new file), verified block by block (read or rebuilt) by the decoder, and its size
+   * checked: returns the manifest's SHA-256, recorded for what the copy is, not hashed again here (issue #18, decision 2;
+   * docs/MANIFEST.md, "Integrity on read").
+   */
   private async fetchTo (cid: string, size: number, path: string, signal?: AbortSignal, holders?: Holders): Promise<string> {
     const start = await this.components.fetchFile(cid, { signal, holders })
     if (start.size !== size) {
       for await (const _ of start.body) break
       throw new SizeMismatchError(`file ${cid} is ${start.size} bytes, the directory says ${size}`)
     }
-    const hash = createHash('sha256')
-    const tee = new Transform({ transform (chunk: Buffer, _e, cb) { hash.update(chunk); cb(null, chunk) } })
-    await pipeline(start.body, tee, createWriteStream(path, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 }), { signal })
+    const file = createWriteStream(path, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 })
+    await pipeline(start.body, file, { signal })
     await start.done
-    const digest = hash.digest('hex')
-    if (digest !== start.sha256) throw new HashMismatchError(`fetched ${digest}, the manifest says ${start.sha256}`, { cid })
-    return digest
+    if (file.bytesWritten !== size) throw new SizeMismatchError(`fetched ${file.bytesWritten} bytes of ${cid}, its manifest says ${size}`, { cid })
+    return start.sha256
   }
 
   private async load (): Promise<void> {

@@ -100,7 +100,13 @@ describe('edgemirror CLI against a swarm of daemon processes', () => {
       const fetched = await runCli(['fetch', cid, '-o', out, '--repo', daemons[3].repo, '--json'])
       assert.equal(fetched.code, 0, fetched.stderr)
       assert.deepEqual(await readFile(out), data)
-      assert.equal(fetched.json.sha256, createHash('sha256').update(data).digest('hex'))
+      // Every block was verified; the whole-file SHA-256 is the manifest's claim, not recomputed without --sha256.
+      const digest = createHash('sha256').update(data).digest('hex')
+      assert.deepEqual([fetched.json.verified, fetched.json.manifestSha256, 'sha256' in fetched.json], ['blocks', digest, false])
+      const hashed = await runCli(['fetch', cid, '-o', `${out}-sha256`, '--sha256', '--repo', daemons[2].repo, '--json'])
+      assert.equal(hashed.code, 0, hashed.stderr)
+      assert.deepEqual(await readFile(`${out}-sha256`), data)
+      assert.deepEqual([hashed.json.verified, hashed.json.manifestSha256, hashed.json.sha256], ['blocks+sha256', digest, digest])
       // The sharer's ls names the file (its share record); the manifest, which every holder has, carries no name.
       const ls = (await runCli(['ls', '--repo', daemons[0].repo, '--json'])).json
       assert.ok(ls.some((f: { cid: string, name: string, shared: boolean }) => f.cid === cid && f.name === '..weird name' && f.shared))

@@ -30,6 +30,8 @@ export class FakeMirrors implements ControlApi {
   readonly publishes: PublishOptions[] = []
   readonly following = new Map<string, MirrorView>()
   fetchFails = false
+  /** Serve a file whose manifest SHA-256 disagrees with its bytes (a sharer's wrong file hash; block hashes right). */
+  wrongSha256 = false
 
   constructor (readonly publisher: string) {}
 
@@ -75,13 +77,14 @@ export class FakeMirrors implements ControlApi {
   async fetchPath (target: string): Promise<MirrorFetchStart> {
     const t = parseMirrorTarget(target)
     const fails = this.fetchFails
+    const sha256 = createHash('sha256').update(FILE).update(this.wrongSha256 ? '!' : '').digest('hex')
     async function * body (): AsyncGenerator<Uint8Array> {
       yield FILE.subarray(0, 5)
       if (fails) throw new EdgemirrorError('ERR_NOT_ENOUGH_SHARDS', 'not enough shards: found 1 good, need 2')
       yield FILE.subarray(5)
     }
     return {
-      cid: 'bafyindex', size: FILE.length, sha256: createHash('sha256').update(FILE).digest('hex'), name: 'index.html', body: body(), done: Promise.resolve(REPORT),
+      cid: 'bafyindex', size: FILE.length, sha256, name: 'index.html', body: body(), done: Promise.resolve(REPORT),
       address: t.address, publisher: t.publisher, seq: t.seq ?? 2, path: t.path, local: true
     }
   }

@@ -1,7 +1,8 @@
 // The mirror-set verbs as a user runs them (the compiled CLI, its flags, JSON and human output, exit codes) against the
 // real control server in this process, with an in-memory ControlApi where the daemon's services would be.
 import assert from 'node:assert/strict'
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -11,6 +12,8 @@ import { startControlServer, type ControlServer } from '../../../node/api/server
 import type { PublishOptions } from '../../../node/api/types.ts'
 import { runCli } from '../../harness/daemon-process.ts'
 import { FakeMirrors, FILE, publishResult, REPORT, versionRecord } from '../api/fake-mirror-api.ts'
+
+const SHA256 = createHash('sha256').update(FILE).digest('hex')
 
 /** Far beyond a CLI's start-up; a command still running then has hung. */
 const HANG_MS = 30_000
@@ -97,15 +100,55 @@ describe('mirror verbs against a control API', () => {
     const r = await cli('fetch', `${publisher}/site@2/docs/index.html`, '-o', out, '--json')
     assert.equal(r.code, 0, r.stderr)
     assert.deepEqual(await readFile(out), FILE)
+    // Without --sha256 nothing hashed the file: the manifest's SHA-256 is reported as its claim, and no `sha256`.
     assert.deepEqual(r.json, {
-      cid: 'bafyindex', size: FILE.length, sha256: r.json.sha256, name: 'index.html', path: out, ...REPORT,
+      cid: 'bafyindex', size: FILE.length, verified: 'blocks', manifestSha256: SHA256, name: 'index.html', path: out, ...REPORT,
       address: `${publisher}/site`, publisher, seq: 2, mirrorPath: 'docs/index.html', local: true
     })
     const human = await cli('fetch', `${publisher}/site/docs/index.html`, '-o', out, '--force')
     assert.equal(human.code, 0, human.stderr)
     assert.match(human.stdout, new RegExp(`^fetched ${FILE.length} B to ${out} from ${publisher}'s site@2/docs/index.html \\(this node's copy\\)$`, 'm'))
+    assert.match(human.stdout, new RegExp(`^blocks verified when this node fetched its copy; the manifest's sha256 ${SHA256} \\(not recomputed: add --sha256\\)$`, 'm'))
     const cat = await cli('cat', `${publisher}/site/docs/index.html`)
     assert.equal(cat.code, 0, cat.stderr)
     assert.equal(cat.stdout, FILE.toString())
+  })
+
+  it('fetch and cat --sha256: the recomputed SHA-256 when it matches the manifest\'s', async () => {
+    const out = join(root, 'index-sha256.html')
+    const r = await cli('fetch', `${publisher}/site/docs/index.html`, '-o', out, '--sha256', '--json')
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(await readFile(out), FILE)
+    assert.deepEqual([r.json.verified, r.json.manifestSha256, r.json.sha256], ['blocks+sha256', SHA256, SHA256])
+    const human = await cli('fetch', `${publisher}/site/docs/index.html`, '-o', out, '--force', '--sha256')
+    assert.equal(human.code, 0, human.stderr)
+    assert.match(human.stdout, new RegExp(`; sha256 ${SHA256} \\(recomputed, matches the manifest\\)$`, 'm'))
+    const cat = await cli('cat', `${publisher}/site/docs/index.html`, '--sha256', '--json')
+    assert.equal(cat.code, 0, cat.stderr)
+    assert.equal(cat.stdout, FILE.toString())
+    assert.equal(JSON.parse(cat.stderr).verified, 'blocks+sha256')
+  })
+
+  it('fetch --sha256 of a file whose manifest SHA-256 disagrees with its bytes: exit 1, ERR_HASH_MISMATCH, no output file', async () => {
+    api.wrongSha256 = true
+    try {
+      const out = join(root, 'index-wrong.html')
+      // Without --sha256 the claim is not checked, and says so.
+      const unchecked = await cli('fetch', `${publisher}/site/docs/index.html`, '-o', out, '--json')
+      assert.equal(unchecked.code, 0, unchecked.stderr)
+      assert.equal(unchecked.json.verified, 'blocks')
+      assert.notEqual(unchecked.json.manifestSha256, SHA256)
+      assert.equal('sha256' in unchecked.json, false)
+      const checked = await cli('fetch', `${publisher}/site/docs/index.html`, '-o', join(root, 'index-wrong-2.html'), '--sha256', '--json')
+      assert.equal(checked.code, 1)
+      assert.equal(checked.stdout, '')
+      assert.equal(JSON.parse(checked.stderr).error.code, 'ERR_HASH_MISMATCH')
+      assert.deepEqual((await readdir(root)).filter(n => n.includes('index-wrong-2')), [], 'neither the output nor its temp file')
+      const cat = await cli('cat', `${publisher}/site/docs/index.html`, '--sha256', '--json')
+      assert.equal(cat.code, 1)
+      assert.equal(JSON.parse(cat.stderr).error.code, 'ERR_HASH_MISMATCH')
+    } finally {
+      api.wrongSha256 = false
+    }
   })
 })
