@@ -57,9 +57,13 @@ describe('the local fast path: share and fetch through the daemon\'s own file ac
     assert.equal(fetched.json.transfer, 'local')
     assert.equal(fetched.json.path, out)
     assert.equal(fetched.json.size, data.length)
-    assert.equal(fetched.json.sha256, sha256(data))
+    assert.deepEqual([fetched.json.verified, fetched.json.manifestSha256, fetched.json.sha256], ['blocks', sha256(data), undefined], 'the manifest\'s claim, not recomputed')
     assert.equal(sha256(await readFile(out)), sha256(data))
     assert.equal((await stat(out)).mode & 0o777, 0o644 & ~process.umask())
+
+    const checked = await swarm.cli(1, ['fetch', local.json.cid, '-o', join(files, 'out-checked.bin'), '--sha256', '--json'])
+    assert.equal(checked.code, 0, checked.stderr)
+    assert.deepEqual([checked.json.transfer, checked.json.verified, checked.json.sha256], ['local', 'blocks+sha256', sha256(data)], '--sha256 on the local path hashes the written file')
 
     const outStreamed = join(files, 'out-streamed.bin')
     const again = await swarm.cli(2, ['fetch', local.json.cid, '-o', outStreamed, '--json', '--no-local'])

@@ -102,7 +102,7 @@ describe('mirror verbs against a control API', () => {
     assert.deepEqual(await readFile(out), FILE)
     // Without --sha256 nothing hashed the file: the manifest's SHA-256 is reported as its claim, and no `sha256`.
     assert.deepEqual(r.json, {
-      cid: 'bafyindex', size: FILE.length, verified: 'blocks', manifestSha256: SHA256, name: 'index.html', path: out, ...REPORT,
+      cid: 'bafyindex', size: FILE.length, verified: 'blocks', manifestSha256: SHA256, name: 'index.html', path: out, ...REPORT, transfer: 'stream',
       address: `${publisher}/site`, publisher, seq: 2, mirrorPath: 'docs/index.html', local: true
     })
     const human = await cli('fetch', `${publisher}/site/docs/index.html`, '-o', out, '--force')
