@@ -3,6 +3,7 @@
 import type { ProgressEvent } from '../../coder/progress.ts'
 import type { FetchReport } from '../fetch/types.ts'
 import type { PublishResult } from '../mirror/types.ts'
+import type { ShareOptions } from '../share/types.ts'
 
 export const API_VERSION_PREFIX = '/v1'
 
@@ -56,15 +57,8 @@ export interface LocalFileClaim { path: string, dev: string, ino: string }
 
 /** The JSON body of POST /v1/share-local: the file to share (its size and modification time too, so a file changed
  *  in place is not taken for the one the client saw) and the ShareOptions that can cross HTTP. */
-export interface ShareLocalRequestBody extends LocalFileClaim {
-  size: number
+export interface ShareLocalRequestBody extends LocalFileClaim, Omit<ShareOptions, 'signal' | 'onProgress'> {
   mtimeNs: string
-  name?: string
-  k: number
-  m: number
-  codec?: string
-  blockSize?: number
-  allowFewerPeers?: boolean
 }
 
 /** The JSON body of POST /v1/fetch-local: the file to read and the empty temp file the client created to hold it. */
