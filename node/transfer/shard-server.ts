@@ -69,6 +69,9 @@ export interface ShardServerComponents {
   corruptReportLimits?: { perSecond?: number, burst?: number }
 }
 
+/** Half the node's stop deadline (SERVICE_STOP_TIMEOUT_MS): long past any handler's normal end after an abort. */
+const STOP_REPORT_MS = 5_000
+
 type Handler = (stream: Stream, connection: string, remotePeer: string) => Promise<void>
 
 /** A protocol of one request frame and one answer, served by this server with its limits (inbound budget, idle
@@ -88,7 +91,7 @@ export class ShardServer implements Startable {
   private readonly corruptReports: PeerRateLimits
   private readonly idleTimeoutMs: number
   /** Handlers running, by stream: stop() aborts their streams and waits for them. */
-  private readonly inflight = new Map<Stream, Promise<void>>()
+  private readonly inflight = new Map<Stream, { protocol: string, served: Promise<void> }>()
   private stopping = false
   /** Blocks and bytes of shards sent to readers (fetch, gateway, repair): status and metrics. */
   private readonly sent = { blocks: 0, bytes: 0 }
@@ -140,7 +143,16 @@ export class ShardServer implements Startable {
       await this.components.registrar.unhandle(protocol).catch((err: Error) => { log.error('unhandle %s failed: %s', protocol, err.message) })
     }
     for (const stream of this.inflight.keys()) stream.abort(new AbortedError('the node is stopping'))
-    await Promise.allSettled([...this.inflight.values()])
+    const settled = Promise.allSettled([...this.inflight.values()].map(async i => { await i.served }))
+    // A handler that does not end with its stream is a bug: say which protocols, before the node's stop gives up.
+    const late = setTimeout(() => {
+      log.error('stopping: %d handler(s) still running after their streams were aborted: %s', this.inflight.size, [...this.inflight.values()].map(i => i.protocol).join(', '))
+    }, STOP_REPORT_MS)
+    try {
+      await settled
+    } finally {
+      clearTimeout(late)
+    }
   }
 
   /** Shard blocks and bytes this server has sent since it started. */
@@ -160,7 +172,7 @@ export class ShardServer implements Startable {
     }
     const served = serve(protocol, stream, async (s) => { await handler(s, connection, remotePeer) }, this.idleTimeoutMs)
       .finally(() => { this.inflight.delete(stream) })
-    this.inflight.set(stream, served)
+    this.inflight.set(stream, { protocol, served })
     await served
   }
 
