@@ -49,6 +49,7 @@ export const DAEMON_FLAGS: readonly DaemonFlag[] = [
   { key: 'gatewayMaxStreams', option: '--gateway-max-streams <n>', description: `gateway responses streaming at once; more get 503 (default ${DEFAULT_GATEWAY_MAX_STREAMS})`, parse: positiveInteger('--gateway-max-streams'), type: 'number', default: DEFAULT_GATEWAY_MAX_STREAMS },
   { key: 'cacheSize', option: '--cache-size <size>', description: `disk for the gateway's edge cache of decoded stripes, e.g. 10GiB, 0 for none (default ${DEFAULT_CACHE_SIZE_TEXT})`, parse: (text: string) => text.trim() === '0' ? 0 : parseSize(text), type: 'number', default: DEFAULT_CACHE_SIZE },
   { key: 'metrics', option: '--no-metrics', description: 'no Prometheus metrics at /metrics on the gateway address', type: 'boolean', default: true },
+  { key: 'swarmKey', option: '--swarm-key <file>', description: 'a private swarm\'s key (`edgemirror keygen` writes one): only peers with the same key can connect', type: 'string' },
   { key: 'trust', option: '--trust <peer-id>', description: 'a mirror-set publisher to trust, repeatable: with any, only their version records are kept, followed and served under /m (default: every publisher)', parse: collect, type: 'strings', default: [] },
   { key: 'bootstrap', option: '--bootstrap <multiaddr>', description: 'a peer to join through (/ip4/…/tcp/…/p2p/…), repeatable', parse: collect, type: 'strings', default: [] },
   // No --zone: this peer is a failure domain of its own (UNDECLARED_ZONE), not one zone shared by every peer without one.

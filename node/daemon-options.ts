@@ -6,6 +6,7 @@ import { CarbonDataError, UsageError } from './errors.ts'
 import { countryAverage } from './carbon/country-averages.ts'
 import { parseWeights } from './placement/weights.ts'
 import { assertPublisherId } from './mirror/address.ts'
+import { readSwarmKey } from './swarm-key.ts'
 import { DEAD_AFTER_MS, HEARTBEAT_INTERVAL_MS, MIN_HEARTBEATS_PER_DEAD_AFTER } from './repair/constants.ts'
 
 export interface DaemonOptions {
@@ -23,6 +24,8 @@ export interface DaemonOptions {
   /** Prometheus metrics at /metrics on the gateway address. */
   metrics: boolean
   bootstrap: string[]
+  /** Path of a private swarm's key (--swarm-key): docs/DEPLOY.md, "Private swarms". */
+  swarmKey?: string
   /** Mirror-set publishers this node trusts (--trust); empty or absent: every publisher. docs/MIRRORS.md, "Trust". */
   trust?: string[]
   zone: string
@@ -92,6 +95,7 @@ export async function checkDaemonOptions (options: DaemonOptions): Promise<void>
     const parts = parse('--bootstrap', text, want)
     if (!parts.some(c => c.name === 'tcp') || !parts.some(c => c.name === 'p2p')) throw new UsageError(`--bootstrap ${JSON.stringify(text)} lacks a /tcp/ port or a /p2p/ peer id; want ${want}`)
   }
+  if (options.swarmKey !== undefined) await readSwarmKey(options.swarmKey)
   for (const peer of options.trust ?? []) {
     try {
       assertPublisherId(peer)

@@ -27,6 +27,7 @@ import { createHost, type Host } from './host.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { ManifestCache } from './manifest-cache.ts'
 import { lockRepo, type RepoLock } from './repo-lock.ts'
+import { readSwarmKey } from './swarm-key.ts'
 import { Membership } from './membership/membership.ts'
 import { FollowService } from './mirror/follow-service.ts'
 import { MirrorCatalog } from './mirror/mirror-catalog.ts'
@@ -239,7 +240,8 @@ export class EdgemirrorNode implements ControlApi {
       const privateKey = await loadOrCreateIdentity(options.repo)
       const store = new FsShardStore({ dir: join(options.repo, 'store'), capacity: options.capacity })
       const carbon = createCarbonProvider({ carbon: options.carbon, country: options.carbonCountry, file: options.carbonFile, url: options.carbonUrl, log: (message) => { log(message) } })
-      const host = await createHost({ privateKey, listen: options.listen, bootstrap: options.bootstrap, mdns: options.mdns })
+      const swarmKey = options.swarmKey !== undefined ? await readSwarmKey(options.swarmKey) : undefined
+      const host = await createHost({ privateKey, listen: options.listen, bootstrap: options.bootstrap, mdns: options.mdns, swarmKey })
       return new EdgemirrorNode(options, lock, host, store, carbon, privateKey, runtime)
     } catch (err) {
       await lock.release()

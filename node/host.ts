@@ -8,8 +8,10 @@ import type { PrivateKey } from '@libp2p/interface'
 import { kadDHT, removePublicAddressesMapper, type KadDHT } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { ping, type Ping } from '@libp2p/ping'
+import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
+import { splitLargeXsalsa20Updates } from './swarm-key.ts'
 import { MAX_PING_STREAMS, PING_TIMEOUT_MIN_MS, YAMUX_MAX_READ_BUFFER, YAMUX_MAX_STREAM_WINDOW } from './constants.ts'
 
 export interface HostOptions {
@@ -17,6 +19,8 @@ export interface HostOptions {
   listen: string[]
   bootstrap: string[]
   mdns: boolean
+  /** A private swarm's key (node/swarm-key.ts): connections without it are refused before any handshake. */
+  swarmKey?: Uint8Array
 }
 
 export type Host = Libp2p<{ identify: unknown, ping: Ping, dht: KadDHT }>
@@ -25,8 +29,10 @@ export async function createHost (options: HostOptions): Promise<Host> {
   const peerDiscovery = []
   if (options.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: options.bootstrap }))
   if (options.mdns) peerDiscovery.push(mdns())
+  if (options.swarmKey !== undefined) splitLargeXsalsa20Updates()
   return await createLibp2p({
     privateKey: options.privateKey,
+    ...(options.swarmKey !== undefined ? { connectionProtector: preSharedKey({ psk: options.swarmKey }) } : {}),
     addresses: { listen: options.listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],

@@ -9,6 +9,7 @@ import { registerDaemon } from './daemon.ts'
 import { registerFetch } from './fetch.ts'
 import { registerFollow } from './follow.ts'
 import { registerId } from './id.ts'
+import { registerKeygen } from './keygen.ts'
 import { registerLs } from './ls.ts'
 import { registerMirrors } from './mirrors.ts'
 import { registerPeers } from './peers.ts'
@@ -29,7 +30,7 @@ export function buildProgram (): Command {
     // other error: with the ERR_USAGE code, as JSON under --json, exit 2. Help and --version still print as usual.
     .configureOutput({ outputError: () => {} })
   for (const register of [registerDaemon, registerId, registerShare, registerFetch, registerCat, registerStatus, registerPeers, registerLs, registerCheck, registerRepair, registerRm,
-    registerPublish, registerFollow, registerUnfollow, registerMirrors, registerVersions]) {
+    registerPublish, registerFollow, registerUnfollow, registerMirrors, registerVersions, registerKeygen]) {
     register(program)
   }
   for (const command of program.commands) command.exitOverride()

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test'
 import { runCli, spawnDaemon, type DaemonProcess } from '../harness/daemon-process.ts'
 import { waitFor } from '../swarm/swarm.ts'
 
-const VERBS = ['daemon', 'id', 'share', 'fetch', 'cat', 'status', 'peers', 'ls', 'check', 'repair', 'rm', 'publish', 'follow', 'unfollow', 'mirrors', 'versions']
+const VERBS = ['daemon', 'id', 'share', 'fetch', 'cat', 'status', 'peers', 'ls', 'check', 'repair', 'rm', 'publish', 'follow', 'unfollow', 'mirrors', 'versions', 'keygen']
 
 describe('edgemirror CLI without a daemon', () => {
   it('prints --help for the program and every verb, exit 0', async () => {
