@@ -25,6 +25,7 @@ import type { MirrorView } from '../node/api/types.ts'
 import { parseSize } from '../node/size.ts'
 import { cleanUpOnInterrupt } from '../test/harness/daemon-process.ts'
 import { DaemonSwarm, pause } from '../test/harness/daemon-swarm.ts'
+import { seededRandom } from '../test/node/repair/helpers.ts'
 import { median, round } from './measure.ts'
 import { pseudoRandomStream } from './pseudo-random.ts'
 
@@ -59,18 +60,6 @@ function progress (text: string): void {
 
 function emit (line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ bench: 'mirror', ...line, node: process.version, cpus: availableParallelism(), loadAvg1m: round(loadavg()[0], 2) })}\n`)
-}
-
-/** A deterministic generator of numbers in [0, 1) (mulberry32): the tree's shape depends on the seed only. */
-function random (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** File sizes: log-uniform from 1 KiB to 1/50 of the total, scaled to sum to `total` (many small files, a few large). */
@@ -136,7 +125,8 @@ async function main (): Promise<void> {
   let swarm: DaemonSwarm | undefined
   let rsyncd: ReturnType<typeof spawn> | undefined
   try {
-    const next = random(options.seed)
+    // The tree's shape depends on the seed only.
+    const next = seededRandom(options.seed)
     const source = join(root, 'source')
     let fileSizes = sizes(options.files, options.size, next)
     progress(`writing ${options.files} files, ${round(options.size / MIB)} MiB, under ${source}`)

@@ -253,3 +253,10 @@ export class LocalPathMismatchError extends EdgemirrorError {
     super('ERR_LOCAL_PATH_MISMATCH', `${path.slice(0, 200)}: ${why}`, { path: path.slice(0, 200) })
   }
 }
+
+/** A state file of the repo over its bound (node/bounded-read.ts): not read into memory. */
+export class FileTooLargeError extends EdgemirrorError {
+  constructor (path: string, why: string) {
+    super('ERR_FILE_TOO_LARGE', `${path}: ${why}`, { path })
+  }
+}

@@ -4,12 +4,12 @@
 // one and DIR is switched to it atomically (node/mirror/mirror-directory.ts). A sync that fails is retried with
 // backoff; one killed midway resumes on the next start. docs/MIRRORS.md, "Following".
 import { createWriteStream } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
 import { logger } from '@libp2p/logger'
 import { ManifestInvalidError, SizeMismatchError } from '../../coder/errors.ts'
 import { backoffDelay } from '../backoff.ts'
-import { EdgemirrorError, NotFoundError, NotTrustedError, UsageError } from '../errors.ts'
+import { readFileBounded } from '../bounded-read.ts'
+import { EdgemirrorError, FileTooLargeError, NotFoundError, NotTrustedError, UsageError } from '../errors.ts'
 import { silentLog, type EventLog } from '../event-log.ts'
 import type { FetchStart } from '../fetch/types.ts'
 import type { Holders } from '../transfer/locator.ts'
@@ -246,12 +246,12 @@ export class FollowService implements Startable {
   private async load (): Promise<void> {
     let text: string
     try {
-      text = await readFile(this.components.stateFile, 'utf8')
+      text = await readFileBounded(this.components.stateFile, MAX_FOLLOWS_BYTES)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+      if (err instanceof FileTooLargeError) throw new EdgemirrorError('ERR_CONFIG', `${this.components.stateFile} is over ${MAX_FOLLOWS_BYTES} bytes`)
       throw err
     }
-    if (text.length > MAX_FOLLOWS_BYTES) throw new EdgemirrorError('ERR_CONFIG', `${this.components.stateFile} is over ${MAX_FOLLOWS_BYTES} bytes`)
     const saved = JSON.parse(text) as { version: number, follows: Followed[] }
     if (saved.version !== 1 || !Array.isArray(saved.follows)) throw new EdgemirrorError('ERR_CONFIG', `${this.components.stateFile}: unknown format`)
     for (const f of saved.follows) {

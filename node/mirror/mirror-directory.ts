@@ -40,6 +40,7 @@ import { AbortedError, InvalidParametersError, SizeMismatchError } from '../../c
 import type { DirectoryEntry } from '../../coder/directory-manifest.ts'
 import { FileAccessError, InvalidPathError, PathConflictError, UsageError } from '../errors.ts'
 import { fsyncPath, writeFileAtomic } from '../fs-atomic.ts'
+import { runPool } from './run-pool.ts'
 
 const log = logger('edgemirror:mirror')
 
@@ -366,7 +367,7 @@ export class MirrorDirectory {
     }
 
     try {
-      await runPool([...groups], concurrency, abort, async ([cid, missing]) => { await buildGroup(cid, missing) })
+      await runPool([...groups], concurrency, async ([cid, missing]) => { await buildGroup(cid, missing) }, abort)
     } catch (err) {
       if (options.signal?.aborted === true) throw new AbortedError(`materializing version ${seq} of ${this.dir} aborted; the files done are kept for the next run`)
       throw err
@@ -658,24 +659,4 @@ export class MirrorDirectory {
   #indexPath (seq: number): string {
     return join(this.versionsDir, `${seq}.index.json`)
   }
-}
-
-/** Run `work` over `items`, `concurrency` at a time. The first failure aborts `abort` (in-flight work sees its
- *  signal), starts nothing new, waits for what runs, and is thrown. */
-async function runPool<T> (items: T[], concurrency: number, abort: AbortController, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0
-  let failure: { err: unknown } | undefined
-  const worker = async (): Promise<void> => {
-    while (failure === undefined && next < items.length) {
-      const item = items[next++]
-      try {
-        await work(item)
-      } catch (err) {
-        failure ??= { err }
-        abort.abort(err)
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker))
-  if (failure !== undefined) throw failure.err
 }

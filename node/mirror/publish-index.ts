@@ -11,10 +11,10 @@
 // The index is a cache: losing it costs a re-read of every file, never a wrong version (sharing the same bytes again
 // gives the same CID). So a file that is unreadable, too big or not what this code wrote is ignored with a log line,
 // never fatal. It is one JSON file, written crash-safely (node/fs-atomic.ts).
-import { constants } from 'node:fs'
-import { mkdir, open } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { logger } from '@libp2p/logger'
+import { readFileBounded } from '../bounded-read.ts'
 import { assertMirrorPath, MAX_DIRECTORY_FILES } from '../../coder/directory-manifest.ts'
 import { InvalidParametersError } from '../../coder/errors.ts'
 import { parseCid } from '../../coder/manifest.ts'
@@ -48,7 +48,8 @@ export class PublishIndex {
   static async load (path: string): Promise<PublishIndex> {
     let text: string
     try {
-      text = await readBounded(path)
+      // Never through a symlink put in its place, never over MAX_PUBLISH_INDEX_BYTES.
+      text = await readFileBounded(path, MAX_PUBLISH_INDEX_BYTES)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.error('publish index %s unreadable, every file will be read: %s', path, (err as Error).message)
       return new PublishIndex(path, new Map())
@@ -133,25 +134,4 @@ function parseEntry (item: unknown, where: string): PublishIndexEntry {
 
 function isCount (value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0
-}
-
-/** The file as text, refused when over MAX_PUBLISH_INDEX_BYTES; never through a symlink put in its place. */
-async function readBounded (path: string): Promise<string> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
-  try {
-    const { size } = await handle.stat()
-    if (size > MAX_PUBLISH_INDEX_BYTES) throw new Error(`${size} bytes, over ${MAX_PUBLISH_INDEX_BYTES}`)
-    const buffer = Buffer.alloc(size + 1)
-    let length = 0
-    // Read to the end even if the file grew since the stat, but never past the bound.
-    while (length < buffer.byteLength) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.byteLength - length, length)
-      if (bytesRead === 0) break
-      length += bytesRead
-    }
-    if (length > size) throw new Error('it grew while being read')
-    return buffer.subarray(0, length).toString('utf8')
-  } finally {
-    await handle.close()
-  }
 }

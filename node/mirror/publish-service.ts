@@ -4,11 +4,12 @@
 // the peers. With --keep N, versions older than the newest N are expired: their files that no kept version lists get
 // the owner's signed delete (node/delete/), so holders reclaim the space after the grace. docs/MIRRORS.md.
 import { constants } from 'node:fs'
-import { mkdir, open, readdir, readFile, stat, type FileHandle } from 'node:fs/promises'
+import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { directoryRootOf, encodeDirectoryPage, encodeDirectoryRoot, planDirectory, type DirectoryEntry } from '../../coder/directory-manifest.ts'
 import { SizeMismatchError } from '../../coder/errors.ts'
 import type { ProgressEvent } from '../../coder/progress.ts'
+import { readFileBounded } from '../bounded-read.ts'
 import { EdgemirrorError, UsageError } from '../errors.ts'
 import { logOutcome, silentLog, type EventLog } from '../event-log.ts'
 import { writeFileAtomic } from '../fs-atomic.ts'
@@ -16,6 +17,7 @@ import type { RmResult } from '../delete/types.ts'
 import type { ShareOptions, ShareResult } from '../share/types.ts'
 import { addressOf, assertMirrorName } from './address.ts'
 import { PublishIndex } from './publish-index.ts'
+import { runPool } from './run-pool.ts'
 import type { RecordBook } from './record-book.ts'
 import type { TreeReader } from './tree-reader.ts'
 import { walkTree, type WalkedFile } from './tree-walk.ts'
@@ -101,7 +103,7 @@ export class PublishService {
       const cid = index.lookup(f)
       if (cid !== undefined) cids.set(f.path, cid)
     }
-    await eachLimited(toShare, PUBLISH_CONCURRENCY, async (file) => {
+    await runPool(toShare, PUBLISH_CONCURRENCY, async (file) => {
       const handle = await openWalked(file)
       try {
         const result = await this.components.share(handle.createReadStream({ autoClose: false }), {
@@ -219,8 +221,7 @@ export class PublishService {
 
   private async state (name: string): Promise<PublishedSet | undefined> {
     try {
-      const text = await readFile(join(this.components.dir, name, 'state.json'), 'utf8')
-      if (text.length > MAX_STATE_BYTES) return undefined
+      const text = await readFileBounded(join(this.components.dir, name, 'state.json'), MAX_STATE_BYTES)
       const v = JSON.parse(text) as PublishedSet
       if (v.name !== name || typeof v.dir !== 'string' || !(v.keep === null || Number.isSafeInteger(v.keep)) || !Number.isSafeInteger(v.expiredThrough) || !Number.isSafeInteger(v.lastPublish)) return undefined
       return { name: v.name, dir: v.dir, keep: v.keep, expiredThrough: v.expiredThrough, lastPublish: v.lastPublish }
@@ -269,21 +270,4 @@ function aggregateProgress (total: number, onProgress?: (e: ProgressEvent) => vo
     of: (f) => onProgress === undefined ? undefined : (e) => { current.set(f.path, Math.min(e.bytes, f.size)); report() },
     done: (f) => { current.delete(f.path); finished += f.size; report() }
   }
-}
-
-async function eachLimited<T> (items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0
-  let failed: unknown
-  const worker = async (): Promise<void> => {
-    while (next < items.length && failed === undefined) {
-      const item = items[next++]
-      try {
-        await work(item)
-      } catch (err) {
-        failed ??= err
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  if (failed !== undefined) throw failed
 }

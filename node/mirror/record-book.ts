@@ -3,9 +3,10 @@
 // --trust), and the sequence number, which only goes up: a record not above the newest held arrives as a replay (an
 // old record sent again, or a forged rollback) and is dropped with a log line. On disk one JSON file per record,
 // <repo>/mirrors/records/<publisher>/<name>/<seq>.json, re-verified when read back (docs/STORAGE.md).
-import { mkdir, readdir, readFile } from 'node:fs/promises'
+import { mkdir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
+import { readFileBounded } from '../bounded-read.ts'
 import { writeFileAtomic } from '../fs-atomic.ts'
 import { silentLog, type EventLog } from '../event-log.ts'
 import { MIRROR_NAME_PATTERN } from './address.ts'
@@ -53,8 +54,7 @@ export class RecordBook {
         for (const file of await readdir(join(this.init.dir, publisher, name)).catch(() => [])) {
           const path = join(this.init.dir, publisher, name, file)
           try {
-            const text = await readFile(path, 'utf8')
-            if (text.length > MAX_RECORD_FILE_BYTES) throw new Error('too large')
+            const text = await readFileBounded(path, MAX_RECORD_FILE_BYTES)
             const record = versionRecordFromView(JSON.parse(text))
             if (record.publisher !== publisher || record.name !== name || `${record.seq}.json` !== file) throw new Error('stored under another address or number')
             if (!await verifyVersionRecord(record)) throw new Error('bad signature')
