@@ -11,6 +11,7 @@ import { classifyError, EdgemirrorError, NotFoundError } from '../errors.ts'
 import { entityTagOf } from './entity-tags.ts'
 import type { GatewayFiles } from './gateway-files.ts'
 import { MIRROR_PATH_PREFIX, serveMirror, type GatewayMirrors } from './mirror-routes.ts'
+import { decodePathSegment } from './path-segments.ts'
 import { IMMUTABLE_CACHE_CONTROL, serveFile, type BodyCount, type ServedFile } from './serve-file.ts'
 
 export type { GatewayFiles } from './gateway-files.ts'
@@ -151,17 +152,9 @@ function requestSignal (res: ServerResponse): AbortSignal {
 function fileTarget (path: string): [string, string | undefined] {
   const parts = path.slice(FILE_PATH_PREFIX.length).split('/')
   if (parts.length > 2 || parts[0] === '') throw new NotFoundError(path.slice(0, 200))
-  const cid = parseCid(safeDecode(parts[0])).toString()
-  const name = parts[1] === undefined || parts[1] === '' ? undefined : sanitizeFileName(safeDecode(parts[1]))
+  const cid = parseCid(decodePathSegment(parts[0])).toString()
+  const name = parts[1] === undefined || parts[1] === '' ? undefined : sanitizeFileName(decodePathSegment(parts[1]))
   return [cid, name === '' ? undefined : name]
-}
-
-function safeDecode (text: string): string {
-  try {
-    return decodeURIComponent(text)
-  } catch {
-    return text
-  }
 }
 
 function methodNotAllowed (res: ServerResponse): void {

@@ -12,6 +12,7 @@ import { classifyPath, listDirectory, listingFormat, renderListingHtml } from '.
 import { entityTagMatches, entityTagOf } from './entity-tags.ts'
 import type { GatewayFiles } from './gateway-files.ts'
 import { openLocalCopy } from './local-copy.ts'
+import { decodePathSegment } from './path-segments.ts'
 import { IMMUTABLE_CACHE_CONTROL, REVALIDATE_CACHE_CONTROL, serveFile, type ServeContext, type ServedFile } from './serve-file.ts'
 
 /** Path prefix of mirror-set URLs: /m/PEERID/NAME[@SEQ][/PATH]. */
@@ -33,7 +34,7 @@ const LISTING_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 /** Answer a GET or HEAD of `url` (the request's URL, its path starting with MIRROR_PATH_PREFIX). */
 export async function serveMirror (req: IncomingMessage, res: ServerResponse, url: URL, mirrors: GatewayMirrors, files: GatewayFiles, context: ServeContext): Promise<void> {
   const pathname = url.pathname
-  const target = parseMirrorTarget(pathname.slice(MIRROR_PATH_PREFIX.length).split('/').map(safeDecode).join('/'))
+  const target = parseMirrorTarget(pathname.slice(MIRROR_PATH_PREFIX.length).split('/').map(decodePathSegment).join('/'))
   const tree = await mirrors.tree(target.address, target.seq, { signal: context.signal })
   // Pinned to a version, the answer never changes; the newest version does.
   const cacheControl = target.seq === undefined ? REVALIDATE_CACHE_CONTROL : IMMUTABLE_CACHE_CONTROL
@@ -123,12 +124,4 @@ function serveListing (req: IncomingMessage, res: ServerResponse, url: URL, targ
   }
   res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(body) })
   res.end(req.method === 'HEAD' ? undefined : body)
-}
-
-function safeDecode (text: string): string {
-  try {
-    return decodeURIComponent(text)
-  } catch {
-    return text
-  }
 }
