@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util'
 import { childEnv, CLI_PATH, nodeCommand, scriptArgs, type NodeProcessOptions } from '../test/harness/daemon-process.ts'
 import { DEAD_AFTER_MS } from '../node/repair/constants.ts'
 import { formatSize, parseSize } from '../node/size.ts'
-import { CPU_PROFILE_DIR_ENV } from './cpu-profile.ts'
+import { CPU_PROFILE_DIR_ENV } from './cpu-profile.mjs'
 import { DaemonSwarm, LOOPBACK, type SwarmNetwork } from '../test/harness/daemon-swarm.ts'
 import { pseudoRandomStream } from './pseudo-random.ts'
 import { parseSchemes, shareFlags, type NamedScheme } from './schemes.ts'
@@ -36,7 +36,7 @@ import { median, sha256File } from './measure.ts'
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
 const RAW_PEER = fileURLToPath(new URL('./raw-stream-peer.ts', import.meta.url))
-const CPU_PROFILE_HOOK = new URL('./cpu-profile.ts', import.meta.url).href
+const CPU_PROFILE_HOOK = new URL('./cpu-profile.mjs', import.meta.url).href
 
 /** At least six daemons (issue 4's swarm), and one per shard of the widest scheme, so every shard of every scheme
  *  lands on a peer of its own (RS(10,4): 14). */
@@ -156,10 +156,9 @@ async function runMeasured (args: string[], timeoutMs: number, options: NodeProc
   }
 }
 
-/** The environment that makes a Node.js child write a CPU profile into `dir` when it exits (bench/cpu-profile.ts). */
+/** The environment that makes a Node.js child write a CPU profile into `dir` when it exits (bench/cpu-profile.mjs). */
 function cpuProfileEnv (dir: string): NodeJS.ProcessEnv {
-  const imports = [import.meta.resolve('tsx'), CPU_PROFILE_HOOK].map(url => `--import ${url}`).join(' ')
-  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${imports}`.trim(), [CPU_PROFILE_DIR_ENV]: dir }
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${CPU_PROFILE_HOOK}`.trim(), [CPU_PROFILE_DIR_ENV]: dir }
 }
 
 function timeoutFor (bytes: number): number {

@@ -44,10 +44,10 @@ export class FrameReader {
     this.minBytesPerWindow = Math.max(1, Math.floor((options.minBytesPerSecond ?? MIN_STREAM_BYTES_PER_SECOND) * this.idleTimeoutMs / 1000))
     stream.addEventListener('message', (evt) => {
       if (this.discarding) return
-      const data = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray()
-      this.chunks.push(data)
-      this.buffered += data.byteLength
-      this.received += data.byteLength
+      // A message is often a list of several chunks (a Noise message decrypted across TCP reads): keep the chunks
+      // as they are, since subarray() would copy them into one new buffer only for take() to copy them again.
+      if (evt.data instanceof Uint8Array) this.push(evt.data)
+      else for (const chunk of evt.data) this.push(chunk)
       if (this.overHighWater() && stream.readStatus === 'readable' && !this.resuming) stream.pause()
       this.notify()
     })
@@ -166,6 +166,12 @@ export class FrameReader {
   /** Time to pause: more than the high-water mark buffered, and the frame being read (if any) is whole. */
   private overHighWater (): boolean {
     return this.buffered > this.highWater && this.buffered >= this.wanted
+  }
+
+  private push (chunk: Uint8Array): void {
+    this.chunks.push(chunk)
+    this.buffered += chunk.byteLength
+    this.received += chunk.byteLength
   }
 
   private notify (): void {

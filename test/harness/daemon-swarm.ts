@@ -27,7 +27,7 @@ export interface DaemonSwarmOptions {
   count: number
   /** Flags for daemon i beyond --listen, --zone z<i> and --bootstrap (e.g. FAST_REPAIR_FLAGS). */
   flags?: (i: number) => string[]
-  /** Added to every daemon's and CLI's environment (e.g. bench/cpu-profile.ts's variables). */
+  /** Added to every daemon's and CLI's environment (e.g. bench/cpu-profile.mjs's variables). */
   env?: NodeJS.ProcessEnv
   /** Where each daemon lives; default LOOPBACK. bench/wan/netns.ts's WanTopology puts each in a namespace of its own. */
   network?: SwarmNetwork
