@@ -7,7 +7,7 @@ import { AbortedError, SizeMismatchError } from './errors.ts'
 import { assertGeometry, stripeCount } from './layout.ts'
 import { encodeManifest, manifestCid, MANIFEST_VERSION, type ManifestV2 } from './manifest.ts'
 import type { ProgressOptions } from './progress.ts'
-import { readStripes } from './stripe-reader.ts'
+import { readStripes, type ByteSource } from './stripe-reader.ts'
 import { InlineStripeEncoder, WorkerStripeEncoder, type StripeEncoder } from './stripe-encoder.ts'
 
 export interface EncodedStripe {
@@ -38,7 +38,7 @@ export interface EncodeResult {
   cid: string
 }
 
-export async function encodeFile (source: AsyncIterable<Uint8Array>, options: EncodeOptions, sink: StripeSink): Promise<EncodeResult> {
+export async function encodeFile (source: ByteSource, options: EncodeOptions, sink: StripeSink): Promise<EncodeResult> {
   const { codec, signal, onProgress } = options
   const { k, m } = codec
   const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE

@@ -13,7 +13,27 @@ export interface Stripe {
   dataBytes: number
 }
 
-export async function * readStripes (source: AsyncIterable<Uint8Array>, k: number, m: number, blockSize: number, signal?: AbortSignal): AsyncGenerator<Stripe> {
+/**
+ * A source that reads into the buffer it is given (a file the daemon reads itself, docs/ARCHITECTURE.md "The local
+ * fast path"): stripes are read straight into their own buffers, where a stream of chunks costs an allocation and a
+ * copy of every byte (issue #18, decision 4).
+ */
+export interface FillSource {
+  /** Fill `target` from its start; fewer bytes than its length only at the end of the source. */
+  readInto (target: Uint8Array): Promise<number>
+}
+
+export type ByteSource = AsyncIterable<Uint8Array> | FillSource
+
+export function isFillSource (source: ByteSource): source is FillSource {
+  return typeof (source as Partial<FillSource>).readInto === 'function'
+}
+
+export async function * readStripes (source: ByteSource, k: number, m: number, blockSize: number, signal?: AbortSignal): AsyncGenerator<Stripe> {
+  if (isFillSource(source)) {
+    yield * fillStripes(source, k, m, blockSize, signal)
+    return
+  }
   const stripeData = k * blockSize
   let buffer = new Uint8Array((k + m) * blockSize)
   let filled = 0
@@ -33,13 +53,29 @@ export async function * readStripes (source: AsyncIterable<Uint8Array>, k: numbe
       }
     }
   }
-  if (filled > 0) {
-    // The last stripe: smaller blocks, so a short file is not padded to a whole stripe.
-    const lastBlockSize = alignUp(Math.ceil(filled / k))
-    const last = new Uint8Array((k + m) * lastBlockSize)
-    last.set(buffer.subarray(0, filled))
-    yield { index, blockSize: lastBlockSize, blocks: stripeViews(last, k + m, lastBlockSize), dataBytes: filled }
+  if (filled > 0) yield lastStripe(buffer, filled, index, k, m)
+}
+
+async function * fillStripes (source: FillSource, k: number, m: number, blockSize: number, signal?: AbortSignal): AsyncGenerator<Stripe> {
+  const stripeData = k * blockSize
+  for (let index = 0; ; index++) {
+    if (signal?.aborted === true) throw new AbortedError()
+    const buffer = new Uint8Array((k + m) * blockSize)
+    const filled = await source.readInto(buffer.subarray(0, stripeData))
+    if (filled < stripeData) {
+      if (filled > 0) yield lastStripe(buffer, filled, index, k, m)
+      return
+    }
+    yield { index, blockSize, blocks: stripeViews(buffer, k + m, blockSize), dataBytes: stripeData }
   }
+}
+
+/** The last stripe: smaller blocks, so a short file is not padded to a whole stripe. */
+function lastStripe (buffer: Uint8Array, filled: number, index: number, k: number, m: number): Stripe {
+  const lastBlockSize = alignUp(Math.ceil(filled / k))
+  const last = new Uint8Array((k + m) * lastBlockSize)
+  last.set(buffer.subarray(0, filled))
+  return { index, blockSize: lastBlockSize, blocks: stripeViews(last, k + m, lastBlockSize), dataBytes: filled }
 }
 
 /** `count` views of `size` bytes each, back to back, into one stripe buffer. */

@@ -3,6 +3,7 @@
 // order, and maps the ControlApi onto them; the logic lives in the services (share/, fetch/, check/, repair/,
 // membership/, transfer/).
 import type { ByteRange } from '../coder/layout.ts'
+import type { ByteSource } from '../coder/stripe-reader.ts'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -397,7 +398,7 @@ export class EdgemirrorNode implements ControlApi {
     return files
   }
 
-  async share (body: AsyncIterable<Uint8Array>, options: ShareOptions): Promise<SharedFile> {
+  async share (body: ByteSource, options: ShareOptions): Promise<SharedFile> {
     const result = await this.sharing.share(body, options)
     return { ...result, url: this.gatewayUrl === null ? null : fileUrl(this.gatewayUrl, result.cid, options.name) }
   }

@@ -16,6 +16,7 @@ import { assertMirrorName } from '../mirror/address.ts'
 import type { ProgressEvent } from '../../coder/progress.ts'
 import { API_FILE, type ApiEndpoint } from './endpoint.ts'
 import { openClaimedSource, openClaimedTarget, writeFetchInto } from './local-files.ts'
+import { fileFillSource } from '../file-fill-source.ts'
 import {
   HEADER_ADDRESS, HEADER_CID, HEADER_LOCAL, HEADER_NAME, HEADER_PATH, HEADER_PUBLISHER, HEADER_SEQ, HEADER_SHA256, HEADER_SIZE, MAX_JSON_REQUEST,
   NDJSON_TYPE, PROGRESS_INTERVAL_MS, ROUTES, statusForCode, TRAILER_RESULT, type ErrorBody, type FetchLocalRequestBody, type FetchLocalResult,
@@ -215,9 +216,7 @@ async function shareLocal (api: ControlApi, body: ShareLocalRequestBody, options
   const handle = await openClaimedSource(body)
   try {
     const { size, name, k, m, codec, blockSize, allowFewerPeers } = body
-    // 1 MiB reads, as the CLI reads a file it streams (node/cli/share.ts).
-    const bytes = handle.createReadStream({ autoClose: false, highWaterMark: 1024 * 1024 })
-    return await api.share(bytes, { size, name, k, m, codec, blockSize, allowFewerPeers, ...options })
+    return await api.share(fileFillSource(handle), { size, name, k, m, codec, blockSize, allowFewerPeers, ...options })
   } finally {
     await handle.close()
   }

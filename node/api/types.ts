@@ -2,6 +2,7 @@
 // node/api/server.ts maps routes onto a ControlApi implementation; the daemon provides the real one. Each operation
 // owns its result types (share/, fetch/, check/, repair/); this file only re-exports them, so types flow from the
 // services up to the API and never back.
+import type { ByteSource } from '../../coder/stripe-reader.ts'
 import type { CheckResult } from '../check/types.ts'
 import type { DeleteStats, RmResult } from '../delete/types.ts'
 import type { FetchStart } from '../fetch/types.ts'
@@ -67,7 +68,7 @@ export interface ControlApi {
   status (): Promise<StatusResult>
   peers (): Promise<PeerView[]>
   ls (): Promise<FileView[]>
-  share (body: AsyncIterable<Uint8Array>, options: ShareOptions): Promise<SharedFile>
+  share (body: ByteSource, options: ShareOptions): Promise<SharedFile>
   fetch (cid: string, options?: { signal?: AbortSignal }): Promise<FetchStart>
   check (cid: string, options?: { signal?: AbortSignal }): Promise<CheckResult>
   /** Repair a file now, on this node. */

@@ -6,6 +6,8 @@
 import { constants } from 'node:fs'
 import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises'
 import { basename, join } from 'node:path'
+import type { ByteSource } from '../../coder/stripe-reader.ts'
+import { fileFillSource } from '../file-fill-source.ts'
 import { directoryRootOf, encodeDirectoryPage, encodeDirectoryRoot, planDirectory, type DirectoryEntry } from '../../coder/directory-manifest.ts'
 import { SizeMismatchError } from '../../coder/errors.ts'
 import type { ProgressEvent } from '../../coder/progress.ts'
@@ -34,7 +36,7 @@ export interface PublishComponents {
   selfId: string
   /** <repo>/mirrors/published: one folder per set this node publishes. */
   dir: string
-  share: (body: AsyncIterable<Uint8Array>, options: ShareOptions) => Promise<ShareResult>
+  share: (body: ByteSource, options: ShareOptions) => Promise<ShareResult>
   rm: (cid: string, options: { signal?: AbortSignal }) => Promise<RmResult>
   sign: (fields: Omit<VersionRecord, 'signature'>) => Promise<VersionRecord>
   book: RecordBook
@@ -106,7 +108,7 @@ export class PublishService {
     await runPool(toShare, PUBLISH_CONCURRENCY, async (file) => {
       const handle = await openWalked(file)
       try {
-        const result = await this.components.share(handle.createReadStream({ autoClose: false }), {
+        const result = await this.components.share(fileFillSource(handle), {
           size: file.size, name: basename(file.path), k: options.k, m: options.m, allowFewerPeers: options.allowFewerPeers, signal, onProgress: progress.of(file)
         })
         cids.set(file.path, result.cid)

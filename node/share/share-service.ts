@@ -10,6 +10,8 @@ import { logger } from '@libp2p/logger'
 import { codecIdFor, createCodec } from '../../coder/codecs.ts'
 import { DEFAULT_BLOCK_SIZE, OFFLOAD_MIN_BYTES } from '../../coder/constants.ts'
 import { encodeFile, type EncodeResult } from '../../coder/encoder.ts'
+import type { ByteSource } from '../../coder/stripe-reader.ts'
+import { exactly } from './exact-size.ts'
 import { SizeMismatchError } from '../../coder/errors.ts'
 import { shardSize } from '../../coder/layout.ts'
 import { sanitizeFileName, type Manifest } from '../../coder/manifest.ts'
@@ -77,13 +79,13 @@ export class ShareService {
     return [toPlacement(selfId, self, 0), ...directory.connected().map(r => toPlacement(r.peerId, r, r.rttMs ?? undefined))]
   }
 
-  async share (body: AsyncIterable<Uint8Array>, options: ShareOptions): Promise<ShareResult> {
+  async share (body: ByteSource, options: ShareOptions): Promise<ShareResult> {
     const { k, m, size } = options
     return await logOutcome(this.components.log ?? silentLog, 'share', { size, k, m }, async () => await this.shareFile(body, options),
       r => ({ cid: r.cid, codec: r.codec, holders: new Set(r.shards.map(s => s.peer)).size, warnings: r.warnings.length > 0 ? r.warnings.length : undefined }))
   }
 
-  private async shareFile (body: AsyncIterable<Uint8Array>, options: ShareOptions): Promise<ShareResult> {
+  private async shareFile (body: ByteSource, options: ShareOptions): Promise<ShareResult> {
     const { k, m, size, signal } = options
     const { selfId, store } = this.components
     const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE
@@ -329,16 +331,4 @@ export class ShareService {
   private now (): number {
     return (this.components.now ?? Date.now)()
   }
-}
-
-/** The upload body, checked against the size announced: more bytes, or an early end, is ERR_SIZE_MISMATCH before a
- *  block of the wrong size reaches a holder (which would answer ERR_PROTOCOL). */
-async function * exactly (body: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
-  let seen = 0
-  for await (const chunk of body) {
-    seen += chunk.byteLength
-    if (seen > size) throw new SizeMismatchError(`the upload has more than the ${size} bytes announced`, { expected: size, actual: seen })
-    yield chunk
-  }
-  if (seen < size) throw new SizeMismatchError(`the upload ended after ${seen} of the ${size} bytes announced`, { expected: size, actual: seen })
 }
