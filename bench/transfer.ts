@@ -5,7 +5,11 @@
 // and of every daemon is reported per measurement, so a large --size shows whether memory stays bounded.
 //
 //   npm run bench:transfer -- [--size 1GiB] [--runs N] [--quick] [--schemes replicas-2,…,rs-10-4] [--cpu-prof DIR]
-//     [--wan | --wan-rate-only]
+//     [--wan | --wan-rate-only] [--no-helia]
+//
+// Last, if Helia is installed (`npm run bench:helia-install`: bench/helia/, outside the project's tree), Helia side by
+// side on loopback (bench/helia-peer.ts): one process adds the same size of file, another cats it over bitswap, and
+// each scheme's fetch gets its ratio against that cat; without the install the line says it was skipped and why.
 //
 // --wan runs every daemon, CLI and raw-stream peer in a network namespace of its own, on 100 Mbit/s links with
 // 20–150 ms round trips (bench/wan/); where the machine cannot (not root, no ip/tc, no netem) it says why and runs on
@@ -33,9 +37,11 @@ import { parseSchemes, shareFlags, type NamedScheme } from './schemes.ts'
 import { chooseNetwork, type NetworkChoice } from './wan/netns.ts'
 import { rttMs } from './wan/profile.ts'
 import { median, sha256File } from './measure.ts'
+import { heliaDir, heliaMissing, heliaVersion } from './helia-install.ts'
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
 const RAW_PEER = fileURLToPath(new URL('./raw-stream-peer.ts', import.meta.url))
+const HELIA_PEER = fileURLToPath(new URL('./helia-peer.ts', import.meta.url))
 const CPU_PROFILE_HOOK = new URL('./cpu-profile.mjs', import.meta.url).href
 
 /** At least six daemons (issue 4's swarm), and one per shard of the widest scheme, so every shard of every scheme
@@ -60,13 +66,13 @@ const MIB = 1024 * 1024
 /** The default size on the emulated WAN: minutes, not hours, at 100 Mbit/s for every scheme and run. */
 const WAN_SIZE = 32 * MIB
 
-interface Settings { size: number, runs: number, cpuProf: string | undefined, schemes: NamedScheme[], wan: boolean, wanRateOnly: boolean }
+interface Settings { size: number, runs: number, cpuProf: string | undefined, schemes: NamedScheme[], wan: boolean, wanRateOnly: boolean, noHelia: boolean }
 
 function settings (): Settings {
   const { values } = parseArgs({
     options: {
       size: { type: 'string' }, runs: { type: 'string' }, quick: { type: 'boolean' }, 'cpu-prof': { type: 'string' }, schemes: { type: 'string' },
-      wan: { type: 'boolean', default: false }, 'wan-rate-only': { type: 'boolean', default: false }
+      wan: { type: 'boolean', default: false }, 'wan-rate-only': { type: 'boolean', default: false }, 'no-helia': { type: 'boolean', default: false }
     }
   })
   if (values.wan && values['wan-rate-only']) throw new Error('--wan and --wan-rate-only exclude each other')
@@ -75,7 +81,7 @@ function settings (): Settings {
   const runs = values.runs !== undefined ? Number(values.runs) : values.quick === true ? 1 : size <= MANY_RUNS_UP_TO ? 3 : 1
   if (size < 1) throw new Error('--size must be at least 1B')
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`)
-  return { size, runs, cpuProf: values['cpu-prof'], schemes: parseSchemes(values.schemes), wan: values.wan, wanRateOnly: values['wan-rate-only'] }
+  return { size, runs, cpuProf: values['cpu-prof'], schemes: parseSchemes(values.schemes), wan: values.wan, wanRateOnly: values['wan-rate-only'], noHelia: values['no-helia'] }
 }
 
 const benchStarted = performance.now()
@@ -195,7 +201,7 @@ class Cleanup {
 }
 
 interface Line {
-  op: 'raw-stream' | 'share' | 'fetch' | 'fetch-degraded'
+  op: 'raw-stream' | 'share' | 'fetch' | 'fetch-degraded' | 'helia-add' | 'helia-cat'
   scheme: string | null
   sizeBytes: number
   /** Wall time of each run that succeeded (and, for fetches, returned the right bytes). */
@@ -237,44 +243,118 @@ function emit (line: Line): number {
   return rate
 }
 
-/** The baseline: `size` bytes over one libp2p stream from a sender process to a sink process, `runs` times. */
+/** A child that serves until SIGTERM (the raw-stream sink, the Helia adder): `ready` is the JSON line it prints once
+ *  it serves; `stop()` ends it and waits for it, and the cleanup does the same if the bench ends first. */
+interface ServingPeer { pid: number, ready: Record<string, unknown>, stop: () => Promise<void> }
+
+async function startServingPeer (what: string, args: string[], cleanup: Cleanup, env: NodeJS.ProcessEnv, prefix?: string[]): Promise<ServingPeer> {
+  const child = spawn(...nodeCommand(args, prefix), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: childEnv(env) })
+  const exited = once(child, 'exit')
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    child.kill('SIGTERM')
+    await exited
+  }
+  cleanup.add(stop)
+  // A child that dies before it is ready must fail the bench (and so run the cleanup), not leave it waiting.
+  const [ready] = await Promise.race([
+    once(child.stdout, 'data') as Promise<[Buffer]>,
+    exited.then(([code]) => { throw new Error(`the ${what} exited (${String(code)}) before it was ready`) })
+  ])
+  return { pid: child.pid ?? 0, ready: JSON.parse(ready.toString()) as Record<string, unknown>, stop }
+}
+
 /** The baseline: `size` bytes over one libp2p stream from a sender process to a sink process, `runs` times. On the
  *  emulated WAN the sender runs in the entry peer's namespace and the sink in the last peer's, across the same
  *  links as the swarm's traffic. */
 async function measureRawStream (size: number, runs: number, cleanup: Cleanup, profileEnv: NodeJS.ProcessEnv, network: SwarmNetwork, sinkPeer: number, link: Record<string, unknown>): Promise<number> {
-  const sink = spawn(...nodeCommand(scriptArgs(RAW_PEER, ['sink', `/ip4/${network.host(sinkPeer)}/tcp/0`]), network.prefix(sinkPeer)),
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: childEnv(profileEnv) })
-  const sinkExited = once(sink, 'exit')
-  cleanup.add(async () => {
-    if (sink.exitCode !== null || sink.signalCode !== null) return
-    sink.kill('SIGTERM')
-    await sinkExited
-  })
-  // A sink that dies before it is ready must fail the bench (and so run the cleanup), not leave it waiting.
-  const [ready] = await Promise.race([
-    once(sink.stdout, 'data') as Promise<[Buffer]>,
-    sinkExited.then(([code]) => { throw new Error(`the raw-stream sink exited (${String(code)}) before it was ready`) })
-  ])
-  const { addresses } = JSON.parse(ready.toString()) as { addresses: string[] }
+  const sink = await startServingPeer('raw-stream sink', scriptArgs(RAW_PEER, ['sink', `/ip4/${network.host(sinkPeer)}/tcp/0`]), cleanup, profileEnv, network.prefix(sinkPeer))
+  const { addresses } = sink.ready as { addresses: string[] }
   const ms: number[] = []
   let sender = 0
   let sinkPeak = 0
   const cpu = { sender: 0, sink: 0 }
   for (let run = 0; run < runs; run++) {
-    await resetPeakRss(sink.pid ?? 0)
-    const sinkCpu = (await cpuSeconds(sink.pid ?? 0)) ?? 0
+    await resetPeakRss(sink.pid)
+    const sinkCpu = (await cpuSeconds(sink.pid)) ?? 0
     const result = await runMeasured(scriptArgs(RAW_PEER, ['send', addresses[0], String(size), String(Math.min(WARM_UP_BYTES, size))]), timeoutFor(size), { env: profileEnv, prefix: network.prefix(ENTRY) })
     ms.push((JSON.parse(result.stdout) as { ms: number }).ms)
     sender = Math.max(sender, result.peakRssMiB)
-    sinkPeak = Math.max(sinkPeak, (await peakRssMiB(sink.pid ?? 0)) ?? 0)
+    sinkPeak = Math.max(sinkPeak, (await peakRssMiB(sink.pid)) ?? 0)
     cpu.sender += result.cpuSeconds
-    cpu.sink += ((await cpuSeconds(sink.pid ?? 0)) ?? sinkCpu) - sinkCpu
+    cpu.sink += ((await cpuSeconds(sink.pid)) ?? sinkCpu) - sinkCpu
     progress(`raw stream run ${run + 1}/${runs}: ${round(mbPerSec(size, ms[run]))} MB/s`)
   }
   // The sender's figure includes its warm-up bytes and its start (tsx, libp2p); the sink's is the measured bytes only.
   const perGB = (seconds: number): number => seconds / (runs * size / 1e9)
   const cpuSecPerGB = { total: perGB(cpu.sender + cpu.sink), sender: perGB(cpu.sender), sink: perGB(cpu.sink) }
   return emit({ op: 'raw-stream', scheme: null, sizeBytes: size, ms, rawMbPerSec: undefined, peakRssMiB: { sender, sink: sinkPeak }, cpuSecPerGB, extra: { from: ENTRY, to: sinkPeer, ...link } })
+}
+
+interface HeliaRun { ms: number, addMs: number, addCpuSeconds: number, addPeakMiB: number, catCpuSeconds: number, servePeakMiB: number, serveCpuSeconds: number, catPeakMiB: number }
+
+/** One Helia run: an adder process adds the file and serves it, a fetcher process cats it from the adder (the bytes
+ *  checked against the input's SHA-256: a wrong file has no throughput); both stopped before it returns. */
+async function heliaRun (file: string, sha256: string, size: number, store: string, cleanup: Cleanup, env: NodeJS.ProcessEnv): Promise<HeliaRun> {
+  try {
+    const adder = await startServingPeer('Helia adder', scriptArgs(HELIA_PEER, ['add', file, join(store, 'adder'), String(Math.min(WARM_UP_BYTES, size))]), cleanup, env)
+    try {
+      const added = adder.ready as { cid: string, warmUpCid?: string, addresses: string[], ms: number }
+      // The adder's CPU so far counts for the add: its start and warm-up too, as the raw-stream sender's does.
+      const addCpuSeconds = (await cpuSeconds(adder.pid)) ?? 0
+      const addPeakMiB = (await peakRssMiB(adder.pid)) ?? 0
+      await resetPeakRss(adder.pid)
+      const cat = await runMeasured(scriptArgs(HELIA_PEER, ['cat', added.cid, added.addresses[0], join(store, 'fetcher'), ...(added.warmUpCid !== undefined ? [added.warmUpCid] : [])]), timeoutFor(size), { env })
+      const serveCpuSeconds = ((await cpuSeconds(adder.pid)) ?? addCpuSeconds) - addCpuSeconds
+      const got = JSON.parse(cat.stdout) as { bytes: number, ms: number, sha256: string }
+      if (got.bytes !== size || got.sha256 !== sha256) throw new Error(`Helia cat ${added.cid}: ${got.bytes} bytes, sha256 ${got.sha256}; the input's is ${size} bytes, ${sha256}`)
+      return { ms: got.ms, addMs: added.ms, addCpuSeconds, addPeakMiB, catCpuSeconds: cat.cpuSeconds, catPeakMiB: cat.peakRssMiB, serveCpuSeconds, servePeakMiB: (await peakRssMiB(adder.pid)) ?? 0 }
+    } finally {
+      await adder.stop()
+    }
+  } finally {
+    await rm(store, { recursive: true, force: true })
+  }
+}
+
+/** Why Helia is left out of this run, or undefined when it runs. */
+function heliaSkipped (settings: Settings, dir: string): string | undefined {
+  if (settings.noHelia) return '--no-helia given'
+  if (settings.wan) return 'Helia runs on loopback only (bench/helia/helia-node.mjs), not on the emulated WAN'
+  return heliaMissing(dir)
+}
+
+/** Helia side by side (issue #18): the same size, `runs` times, a fresh adder and fetcher each run, on loopback.
+ *  Returns the cat's MB/s, or undefined when Helia is skipped (the line says why) or every run failed. */
+async function measureHelia (settings: Settings, root: string, cleanup: Cleanup, env: NodeJS.ProcessEnv, raw: number): Promise<number | undefined> {
+  const { size, runs } = settings
+  const dir = heliaDir()
+  const skipped = heliaSkipped(settings, dir)
+  if (skipped !== undefined) {
+    process.stdout.write(`${JSON.stringify({ bench: 'transfer', op: 'helia-cat', skipped })}\n`)
+    return undefined
+  }
+  const file = join(root, 'helia-input.bin')
+  const sha256 = await generateFile(file, size, 1) // seed 1: the bytes of the first scheme's first share
+  try {
+    const result = await repeat('helia-cat', size, runs, async run => await heliaRun(file, sha256, size, join(root, `helia-${run}`), cleanup, env))
+    const ok = result.ok
+    const perGB = (seconds: number): number => seconds / (ok.length * size / 1e9)
+    const sum = (pick: (r: HeliaRun) => number): number => ok.reduce((total, r) => total + pick(r), 0)
+    const max = (pick: (r: HeliaRun) => number): number => Math.max(0, ...ok.map(pick))
+    const extra = { helia: await heliaVersion(dir), blockstore: 'fs' }
+    const measured = ok.length > 0
+    emit({ op: 'helia-add', scheme: null, sizeBytes: size, ms: ok.map(r => r.addMs), failures: result.failures, rawMbPerSec: raw, peakRssMiB: measured ? { adder: max(r => r.addPeakMiB) } : null, cpuSecPerGB: measured ? { adder: perGB(sum(r => r.addCpuSeconds)) } : null, extra })
+    const rate = emit({
+      op: 'helia-cat', scheme: null, sizeBytes: size, ms: ok.map(r => r.ms), failures: result.failures, rawMbPerSec: raw,
+      peakRssMiB: measured ? { fetcher: max(r => r.catPeakMiB), adder: max(r => r.servePeakMiB) } : null,
+      cpuSecPerGB: measured ? { total: perGB(sum(r => r.catCpuSeconds + r.serveCpuSeconds)), fetcher: perGB(sum(r => r.catCpuSeconds)), adder: perGB(sum(r => r.serveCpuSeconds)) } : null,
+      extra
+    })
+    return Number.isFinite(rate) ? rate : undefined
+  } finally {
+    await rm(file, { force: true })
+  }
 }
 
 /** The daemons of the run (test/harness/daemon-swarm.ts) and the CLI runs against them, timed and with peak RSS. */
@@ -429,8 +509,8 @@ async function repeat<T extends { ms: number }> (what: string, size: number, run
 }
 
 /** Share, fetch, and fetch with 1 and with m holders down, for one scheme. Killed holders are restarted after,
- *  unless `last` (the swarm is stopped next anyway). */
-async function measureScheme (swarm: Swarm, root: string, scheme: NamedScheme, settings: Settings, raw: number, seeds: () => number, last: boolean): Promise<void> {
+ *  unless `last` (the swarm is stopped next anyway). Returns the fetch's MB/s (NaN when every fetch failed). */
+async function measureScheme (swarm: Swarm, root: string, scheme: NamedScheme, settings: Settings, raw: number, seeds: () => number, last: boolean): Promise<number> {
   const { size, runs } = settings
   const about = { k: scheme.k, m: scheme.m, peers: swarm.size }
   const sharePeaks = new Peaks()
@@ -444,7 +524,7 @@ async function measureScheme (swarm: Swarm, root: string, scheme: NamedScheme, s
   const fetchPeaks = new Peaks()
   const fetches = await repeat(`fetch ${scheme.id}`, size, shares.ok.length, async run => await fetch(swarm, root, shares.ok[run], readerOf(shares.ok[run]), size, fetchPeaks))
   const first = shares.ok[0] as Shared | undefined
-  emit({
+  const fetchRate = emit({
     op: 'fetch', scheme: scheme.id, sizeBytes: size, ms: fetches.ok.map(f => f.ms), failures: fetches.failures, rawMbPerSec: raw, peakRssMiB: fetchPeaks.figures(), cpuSecPerGB: fetchPeaks.cpuFigures(),
     extra: { ...about, ...(first === undefined ? { skipped: nothing } : { reader: readerOf(first), readerHolds: heldBy(first, readerOf(first)) }) }
   })
@@ -453,7 +533,7 @@ async function measureScheme (swarm: Swarm, root: string, scheme: NamedScheme, s
   const downCounts = [...new Set([1, scheme.m])]
   if (first === undefined) {
     for (const down of downCounts) emit({ op: 'fetch-degraded', scheme: scheme.id, sizeBytes: size, ms: [], rawMbPerSec: raw, peakRssMiB: null, extra: { ...about, down, skipped: nothing } })
-    return
+    return fetchRate
   }
   const reader = readerOf(first)
   const victims = chooseVictims(holdersOf(first), scheme.m, reader, ENTRY)
@@ -486,6 +566,7 @@ async function measureScheme (swarm: Swarm, root: string, scheme: NamedScheme, s
       await swarm.daemons.waitForMesh()
     }
   }
+  return fetchRate
 }
 
 async function main (): Promise<void> {
@@ -518,7 +599,14 @@ async function main (): Promise<void> {
     await fetch(swarm, root, warm, chooseReader(warm.shards.map(s => swarm.daemons.byPeer(s.peer)), peers, ENTRY), warmUp, new Peaks())
 
     let seed = 1
-    for (const [i, scheme] of schemes.entries()) await measureScheme(swarm, root, scheme, config, raw, () => seed++, i === schemes.length - 1)
+    const fetchRates = new Map<string, number>()
+    for (const [i, scheme] of schemes.entries()) fetchRates.set(scheme.id, await measureScheme(swarm, root, scheme, config, raw, () => seed++, i === schemes.length - 1))
+    const helia = await measureHelia(config, root, cleanup, profileEnv, raw)
+    if (helia !== undefined) {
+      for (const [scheme, rate] of fetchRates) {
+        process.stdout.write(`${JSON.stringify({ bench: 'transfer', op: 'fetch-vs-helia', scheme, fetchMbPerSec: round(rate), heliaCatMbPerSec: round(helia), ratioVsHelia: round(rate / helia, 3) })}\n`)
+      }
+    }
     if (failed > 0) throw new Error(`${failed} run(s) failed; their lines say why`)
   } finally {
     process.off('SIGINT', interrupted)

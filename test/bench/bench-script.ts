@@ -10,9 +10,9 @@ const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 /** Exit code 0 is asserted (with the script's stderr as the message); stdout must be JSON lines. `signal` is the
  *  test's (aborted when it times out or is cancelled): the script is stopped with it, and its daemons with the
- *  script (test/harness/exit-with-parent.ts, `daemon --exit-with-parent`). */
-export async function runBenchScript (script: string, args: string[], signal?: AbortSignal): Promise<Array<Record<string, any>>> {
-  const child = spawn(process.execPath, scriptArgs(script, args), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(), signal, killSignal: 'SIGTERM' })
+ *  script (test/harness/exit-with-parent.ts, `daemon --exit-with-parent`). `env` is added to this process's. */
+export async function runBenchScript (script: string, args: string[], signal?: AbortSignal, env: NodeJS.ProcessEnv = {}): Promise<Array<Record<string, any>>> {
+  const child = spawn(process.execPath, scriptArgs(script, args), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(env), signal, killSignal: 'SIGTERM' })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })

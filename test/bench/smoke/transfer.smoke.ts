@@ -1,16 +1,27 @@
 // Smoke test of bench/transfer.ts: the whole bench (raw stream baseline, the daemons, share, fetch, fetch with 1 and
 // with m holders down) on a small file, checking the shape of what it prints. No timing asserts: this machine's speed
 // is not the subject. `npm run test:bench` runs it (13 processes for minutes: too heavy for `npm test`); the pure
-// choices of reader and victims are in test/bench/transfer-choices.test.ts.
+// choices of reader and victims are in test/bench/transfer-choices.test.ts, where Helia is looked for in
+// test/bench/helia-install.test.ts.
 import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, it } from 'node:test'
+import { HELIA_DIR_ENV, HELIA_NOT_INSTALLED } from '../../../bench/helia-install.ts'
 import { runBenchScript } from '../bench-script.ts'
 
 const SIZE = '8MiB'
 
 describe('bench:transfer', () => {
   it(`prints one JSON line per measurement for --size ${SIZE} --runs 1 --schemes replicas-2,rs-4-2`, { timeout: 300_000 }, async (t) => {
-    const lines = await runBenchScript('bench/transfer.ts', ['--size', SIZE, '--runs', '1', '--schemes', 'replicas-2,rs-4-2'], t.signal)
+    // Helia is looked for in an empty directory: the bench must say it is not installed and go on (its own run is
+    // too heavy for a smoke test, and optional).
+    const noHelia = await mkdtemp(join(tmpdir(), 'edgemirror-no-helia-'))
+    t.after(async () => { await rm(noHelia, { recursive: true, force: true }) })
+    const all = await runBenchScript('bench/transfer.ts', ['--size', SIZE, '--runs', '1', '--schemes', 'replicas-2,rs-4-2'], t.signal, { [HELIA_DIR_ENV]: noHelia })
+    assert.deepEqual(all.at(-1), { bench: 'transfer', op: 'helia-cat', skipped: HELIA_NOT_INSTALLED })
+    const lines = all.slice(0, -1)
     assert.deepEqual(lines.map(l => `${l.op as string}:${String(l.scheme)}${l.down !== undefined ? `:${String(l.down)}` : ''}`), [
       'raw-stream:null',
       'share:replicas-2', 'fetch:replicas-2', 'fetch-degraded:replicas-2:1', // m = 1: one degraded line
