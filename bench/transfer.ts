@@ -16,6 +16,7 @@
 // loopback. --wan-rate-only: the same namespaces and rates, no added delay (for kernels without netem).
 //
 // One JSON line per measurement on stdout, progress on stderr. MB/s are decimal (10^6 bytes per second).
+import { createInterface } from 'node:readline'
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
@@ -257,11 +258,12 @@ async function startServingPeer (what: string, args: string[], cleanup: Cleanup,
   }
   cleanup.add(stop)
   // A child that dies before it is ready must fail the bench (and so run the cleanup), not leave it waiting.
+  // Its first line, however the pipe splits it.
   const [ready] = await Promise.race([
-    once(child.stdout, 'data') as Promise<[Buffer]>,
+    once(createInterface({ input: child.stdout }), 'line') as Promise<[string]>,
     exited.then(([code]) => { throw new Error(`the ${what} exited (${String(code)}) before it was ready`) })
   ])
-  return { pid: child.pid ?? 0, ready: JSON.parse(ready.toString()) as Record<string, unknown>, stop }
+  return { pid: child.pid ?? 0, ready: JSON.parse(ready) as Record<string, unknown>, stop }
 }
 
 /** The baseline: `size` bytes over one libp2p stream from a sender process to a sink process, `runs` times. On the
