@@ -79,3 +79,8 @@ export function readingKey (cid: string, manifest: Manifest, key: Uint8Array | u
   if (!equalBytes(keyCheckOf(key), manifest.encryption.keyCheck)) throw new WrongKeyError(cid)
   return key
 }
+
+/** What may go to a log for a file a reader named: a CID as it is, a capability without its key part. */
+export function withoutKey (target: string): string {
+  return isCapability(target) ? `${target.split('.').slice(0, 2).join('.').slice(0, 100)}.<key>` : target.slice(0, 100)
+}
