@@ -64,14 +64,15 @@ function isUsageError (err: unknown): boolean {
   return err instanceof UsageError || err instanceof InvalidAddressError
 }
 
-/** The <cid> argument of a verb, checked before any work: not a CID is a usage error (exit 2). */
+/** The <cid> argument of a verb, checked before any work: not a CID is a usage error (exit 2). A capability is taken
+ *  for its CID: check, repair and rm never need the key. */
 export function cidArgument (description = 'the file id printed by share'): Argument {
   return new Argument('<cid>', description).argParser(parseCidArgument)
 }
 
 function parseCidArgument (text: string): string {
   try {
-    return parseCid(text).toString()
+    return isCapability(text) ? parseCapability(text).cid : parseCid(text).toString()
   } catch (err) {
     throw new UsageError(`<cid>: ${(err as Error).message}`)
   }
