@@ -5,7 +5,9 @@ import type { Codec } from './codec.ts'
 import { DEFAULT_BLOCK_SIZE, HASH_LENGTH } from './constants.ts'
 import { AbortedError, SizeMismatchError } from './errors.ts'
 import { assertGeometry, stripeCount } from './layout.ts'
-import { encodeManifest, manifestCid, MANIFEST_VERSION, type ManifestV2 } from './manifest.ts'
+import { keyCheckOf } from './capability.ts'
+import { cryptSource } from './file-cipher.ts'
+import { encodeManifest, ENCRYPTED_MANIFEST_VERSION, ENCRYPTION_ALG, manifestCid, MANIFEST_VERSION, type ManifestCore, type ManifestV2, type ManifestV3 } from './manifest.ts'
 import type { ProgressOptions } from './progress.ts'
 import { readStripes, type ByteSource } from './stripe-reader.ts'
 import { InlineStripeEncoder, WorkerStripeEncoder, type StripeEncoder } from './stripe-encoder.ts'
@@ -30,10 +32,13 @@ export interface EncodeOptions extends ProgressOptions {
   depth?: number
   /** Encode and hash on the encode worker thread (coder/stripe-encoder.ts) instead of this one. */
   offload?: boolean
+  /** Encrypt the file with this 32-byte key first (AES-256-CTR, coder/file-cipher.ts): blocks, hashes and the
+   *  manifest's fileHash are the ciphertext's, and the manifest is version 3 with the key's check (never the key). */
+  key?: Uint8Array
 }
 
 export interface EncodeResult {
-  manifest: ManifestV2
+  manifest: ManifestV2 | ManifestV3
   manifestBytes: Uint8Array
   cid: string
 }
@@ -58,7 +63,8 @@ export async function encodeFile (source: ByteSource, options: EncodeOptions, si
 
   try {
     const inFlight: Array<{ encoded: Promise<EncodedStripe>, dataBytes: number }> = []
-    for await (const stripe of readStripes(source, k, m, blockSize, signal)) {
+    const bytes = options.key === undefined ? source : cryptSource(source, options.key)
+    for await (const stripe of readStripes(bytes, k, m, blockSize, signal)) {
       if (signal?.aborted === true) throw new AbortedError()
       const encoded = stripes.encode(stripe)
       encoded.catch(() => {}) // observed below, in order; this keeps an early failure from being unhandled
@@ -78,8 +84,7 @@ export async function encodeFile (source: ByteSource, options: EncodeOptions, si
     throw new SizeMismatchError(`input ended after ${fileSize} bytes, ${options.expectedSize} were announced`, { actual: fileSize, expected: options.expectedSize })
   }
   // Nothing but the bytes and their coding: no name, no clock, so the same file coded the same way has one CID.
-  const manifest: ManifestV2 = {
-    version: MANIFEST_VERSION,
+  const core: ManifestCore = {
     codec: codec.id,
     k,
     m,
@@ -88,6 +93,9 @@ export async function encodeFile (source: ByteSource, options: EncodeOptions, si
     fileHash,
     shardHashes: hashLists.map(list => concatHashes(list))
   }
+  const manifest: ManifestV2 | ManifestV3 = options.key === undefined
+    ? { version: MANIFEST_VERSION, ...core }
+    : { version: ENCRYPTED_MANIFEST_VERSION, ...core, encryption: { alg: ENCRYPTION_ALG, keyCheck: keyCheckOf(options.key) } }
   if (stripeCount(manifest) !== hashLists[0].length) throw new Error('internal: stripe count mismatch')
   const manifestBytes = encodeManifest(manifest)
   return { manifest, manifestBytes, cid: (await manifestCid(manifestBytes)).toString() }

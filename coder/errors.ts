@@ -74,3 +74,24 @@ export class InvalidPathError extends EdgemirrorError {
     super('ERR_INVALID_PATH', `invalid path ${JSON.stringify(path.slice(0, 200))}: ${reason}`, { path: path.slice(0, 200), reason })
   }
 }
+
+/** A capability string (coder/capability.ts) that does not parse. The message never repeats the text: it holds a key. */
+export class InvalidCapabilityError extends EdgemirrorError {
+  constructor (reason: string) {
+    super('ERR_INVALID_CAPABILITY', `invalid capability: ${reason}`, { reason })
+  }
+}
+
+/** An encrypted file named by its bare CID: its bytes are ciphertext, readable only with the capability's key. */
+export class KeyRequiredError extends EdgemirrorError {
+  constructor (cid: string) {
+    super('ERR_KEY_REQUIRED', `${cid} is encrypted: read it with the capability (emcap1.…) that share --encrypt printed`, { cid })
+  }
+}
+
+/** A capability whose key does not match the manifest's key check: refused before a byte is read or written. */
+export class WrongKeyError extends EdgemirrorError {
+  constructor (cid: string) {
+    super('ERR_WRONG_KEY', `the capability's key is not the key of ${cid}`, { cid })
+  }
+}

@@ -1,6 +1,7 @@
 // The manifest: everything needed to check and rebuild a file, content-addressed by a CIDv1 of its encoded bytes,
 // so fetching a manifest by id proves it is the one that was shared. Version 2 holds only what defines the bytes and
-// their coding, so sharing the same bytes the same way twice gives the same CID (dedup). Format and versioning:
+// their coding, so sharing the same bytes the same way twice gives the same CID (dedup). Version 3 is version 2 plus an
+// `encryption` field, written for encrypted files only (share --encrypt, docs/ENCRYPTION.md). Format and versioning:
 // docs/MANIFEST.md.
 import { Packr } from 'msgpackr'
 import { CID } from 'multiformats/cid'
@@ -10,10 +11,27 @@ import { HASH_LENGTH, MAX_MANIFEST_BYTES, MAX_NAME_BYTES } from './constants.ts'
 import { HashMismatchError, InvalidCidError, ManifestInvalidError, ManifestVersionError } from './errors.ts'
 import { assertGeometry, stripeCount, type Geometry } from './layout.ts'
 
-/** The version this code writes. Version 1 (name and createdAt inside the CID) is still read: docs/MANIFEST.md. */
+/** The version this code writes for a plain file. Version 1 (name and createdAt inside the CID) is still read:
+ *  docs/MANIFEST.md. */
 export const MANIFEST_VERSION = 2
+/** The version of an encrypted file's manifest: a reader that predates it refuses it (ERR_MANIFEST_VERSION) rather
+ *  than hand out ciphertext as the file, and plain files keep version 2 so their CIDs do not change. */
+export const ENCRYPTED_MANIFEST_VERSION = 3
 /** Every version decodeManifest reads. */
-export const READABLE_MANIFEST_VERSIONS: readonly number[] = [1, 2]
+export const READABLE_MANIFEST_VERSIONS: readonly number[] = [1, 2, 3]
+
+/** The one cipher of version 3 (coder/file-cipher.ts). */
+export const ENCRYPTION_ALG = 'aes-256-ctr'
+/** Bytes of a key check (coder/capability.ts keyCheckOf): 128 bits, so a wrong key passes by chance with
+ *  probability 2^-128. */
+export const KEY_CHECK_LENGTH = 16
+
+/** How an encrypted file's bytes were encrypted: the key itself is never in the manifest (it is in the capability). */
+export interface ManifestEncryption {
+  alg: typeof ENCRYPTION_ALG
+  /** keyCheckOf(key): lets a reader tell a wrong key before it writes a byte. */
+  keyCheck: Uint8Array
+}
 
 /** Room for a publisher signature over the manifest without it (version 1 reserved it; it never verified anything). */
 export interface PublisherSignature {
@@ -25,7 +43,7 @@ export interface PublisherSignature {
 export interface ManifestCore extends Geometry {
   /** Codec id, e.g. 'rs-wasm-1'; decoding uses exactly this codec. */
   codec: string
-  /** SHA-256 of the whole file. */
+  /** SHA-256 of the whole file as stored: of the ciphertext for an encrypted file (version 3). */
   fileHash: Uint8Array
   /** Per shard (k + m entries): the SHA-256 of each of its blocks, packed (32 bytes per stripe). */
   shardHashes: Uint8Array[]
@@ -46,7 +64,13 @@ export interface ManifestV1 extends ManifestCore {
   publisher?: PublisherSignature
 }
 
-export type Manifest = ManifestV1 | ManifestV2
+/** Version 3: an encrypted file. The coding, hashes and size are the ciphertext's (the same length as the plaintext). */
+export interface ManifestV3 extends ManifestCore {
+  version: 3
+  encryption: ManifestEncryption
+}
+
+export type Manifest = ManifestV1 | ManifestV2 | ManifestV3
 
 /** A codec id: short, lowercase, digits and dashes ('rs-wasm-1'). */
 export const CODEC_ID_PATTERN = /^[a-z0-9-]{1,32}$/
@@ -54,13 +78,14 @@ export const CODEC_ID_PATTERN = /^[a-z0-9-]{1,32}$/
 const CORE_FIELDS = ['version', 'codec', 'k', 'm', 'blockSize', 'fileSize', 'fileHash', 'shardHashes'] as const
 const FIELDS: Record<number, ReadonlySet<string>> = {
   1: new Set([...CORE_FIELDS, 'name', 'createdAt', 'publisher']),
-  2: new Set(CORE_FIELDS)
+  2: new Set(CORE_FIELDS),
+  3: new Set([...CORE_FIELDS, 'encryption'])
 }
 
 // Plain maps (no msgpackr records) so the bytes are standard MessagePack any implementation can read.
 const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, int64AsType: 'number' })
 
-/** Encode either version (version 1 only so that tests and tools can make one). */
+/** Encode any version (version 1 only so that tests and tools can make one). */
 export function encodeManifest (manifest: Manifest): Uint8Array {
   validateManifest(manifest)
   const { version, codec, k, m, blockSize, fileSize, fileHash, shardHashes } = manifest
@@ -72,12 +97,13 @@ export function encodeManifest (manifest: Manifest): Uint8Array {
     if (name !== undefined) record.name = name
     if (publisher !== undefined) record.publisher = publisher
   }
+  if (manifest.version === 3) record.encryption = { alg: manifest.encryption.alg, keyCheck: manifest.encryption.keyCheck }
   const bytes = packr.pack(record)
   if (bytes.byteLength > MAX_MANIFEST_BYTES) throw new ManifestInvalidError(`encoded size ${bytes.byteLength} exceeds ${MAX_MANIFEST_BYTES}`)
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
-/** Decode untrusted bytes of either version: bounded size, strict schema, every binary field copied out of the input. */
+/** Decode untrusted bytes of any readable version: bounded size, strict schema, every binary field copied out of the input. */
 export function decodeManifest (bytes: Uint8Array): Manifest {
   if (bytes.byteLength > MAX_MANIFEST_BYTES) throw new ManifestInvalidError(`size ${bytes.byteLength} exceeds ${MAX_MANIFEST_BYTES}`)
   let value: unknown
@@ -108,6 +134,8 @@ export function decodeManifest (bytes: Uint8Array): Manifest {
   let manifest: Manifest
   if (version === 2) {
     manifest = { version: 2, ...core }
+  } else if (version === 3) {
+    manifest = { version: 3, ...core, encryption: readEncryption(record.encryption) }
   } else {
     const v1: ManifestV1 = { version: 1, ...core, createdAt: record.createdAt as number }
     if (record.name !== undefined) v1.name = record.name as string
@@ -120,6 +148,11 @@ export function decodeManifest (bytes: Uint8Array): Manifest {
   }
   validateManifest(manifest)
   return manifest
+}
+
+/** Whether the file's bytes are ciphertext (version 3): then only a capability reads it. */
+export function isEncrypted (manifest: Manifest): manifest is ManifestV3 {
+  return manifest.version === 3
 }
 
 /** The name a version 1 manifest carries, if any (version 2 carries none: names live in the sharer's share record). */
@@ -149,6 +182,11 @@ export function validateManifest (manifest: Manifest): void {
       throw new ManifestInvalidError('name must be a sanitized file name')
     }
     if (!Number.isSafeInteger(createdAt) || createdAt < 0) throw new ManifestInvalidError('createdAt must be a timestamp in ms')
+  }
+  if (manifest.version === 3) {
+    const { alg, keyCheck } = manifest.encryption ?? {}
+    if (alg !== ENCRYPTION_ALG) throw new ManifestInvalidError(`encryption.alg must be ${ENCRYPTION_ALG}`)
+    if (!(keyCheck instanceof Uint8Array) || keyCheck.byteLength !== KEY_CHECK_LENGTH) throw new ManifestInvalidError(`encryption.keyCheck must be ${KEY_CHECK_LENGTH} bytes`)
   }
 }
 
@@ -194,6 +232,15 @@ export function sanitizeFileName (input: string): string {
   name = name.trimEnd()
   if (name === '.' || name === '..') name = ''
   return name
+}
+
+/** The `encryption` map of a version 3 manifest: exactly alg and keyCheck (validateManifest checks their values). */
+function readEncryption (value: unknown): ManifestEncryption {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ManifestInvalidError('encryption is not a map')
+  const record = value as Record<string, unknown>
+  const keys = Object.keys(record)
+  if (keys.length !== 2 || !keys.includes('alg') || !keys.includes('keyCheck')) throw new ManifestInvalidError('encryption must hold exactly alg and keyCheck')
+  return { alg: record.alg as typeof ENCRYPTION_ALG, keyCheck: copyBytes(record.keyCheck, 'encryption.keyCheck') }
 }
 
 function copyBytes (value: unknown, field: string): Uint8Array {

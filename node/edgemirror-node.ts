@@ -19,6 +19,7 @@ import { silentLog, type EventLog } from './event-log.ts'
 import type { DaemonOptions } from './daemon-options.ts'
 import { DeleteService } from './delete/delete-service.ts'
 import { FetchService, type FetchOptions } from './fetch/fetch-service.ts'
+import { openFile, readFile } from './fetch/file-access.ts'
 import { EdgeCache } from './gateway/edge-cache.ts'
 import { fileUrl, startGateway, type Gateway, type GatewayFiles } from './gateway/gateway-server.ts'
 import { NodeMetrics } from './gateway/node-metrics.ts'
@@ -208,7 +209,11 @@ export class EdgemirrorNode implements ControlApi {
         return () => { host.removeEventListener('peer:connect', onConnect) }
       }
     })
-    const fetchFile = async (cid: string, opts: FetchOptions): Promise<FetchStart> => await this.fetching.fetch(cid, opts)
+    // Mirror files are named by CID: an encrypted one is refused (ERR_KEY_REQUIRED), never written out as ciphertext.
+    const fetchFile = async (cid: string, opts: FetchOptions): Promise<FetchStart> => {
+      await openFile(this.fetching, cid, opts)
+      return await this.fetching.fetch(cid, opts)
+    }
     const trees = new TreeReader({ fetch: fetchFile })
     this.publishing = new PublishService({
       selfId,
@@ -400,13 +405,14 @@ export class EdgemirrorNode implements ControlApi {
 
   async share (body: ByteSource, options: ShareOptions): Promise<SharedFile> {
     const result = await this.sharing.share(body, options)
-    return { ...result, url: this.gatewayUrl === null ? null : fileUrl(this.gatewayUrl, result.cid, options.name) }
+    return { ...result, url: this.gatewayUrl === null ? null : fileUrl(this.gatewayUrl, result.capability ?? result.cid, options.name) }
   }
 
-  /** The name in the answer is this node's share record's when it shared the file (fetch/ knows only the manifest). */
-  async fetch (cid: string, options: { signal?: AbortSignal, range?: ByteRange } = {}): Promise<FetchStart> {
-    const start = await this.fetching.fetch(cid, options)
-    const recorded = (await this.shareRecords.get(cid).catch(() => undefined))?.name
+  /** `target` is a CID, or a capability for an encrypted file (node/fetch/file-access.ts). The name in the answer is
+   *  this node's share record's when it shared the file (fetch/ knows only the manifest). */
+  async fetch (target: string, options: { signal?: AbortSignal, range?: ByteRange } = {}): Promise<FetchStart> {
+    const start = await readFile(this.fetching, target, options)
+    const recorded = (await this.shareRecords.get(start.cid).catch(() => undefined))?.name
     return recorded != null ? { ...start, name: recorded } : start
   }
 

@@ -25,12 +25,14 @@ export interface ShareRequest {
   codec?: string
   blockSize?: number
   allowFewerPeers?: boolean
+  encrypt?: boolean
 }
 
 export interface FetchResponse {
   cid: string
   size: number
-  sha256: string
+  /** The manifest's SHA-256 of the file; null for an encrypted file (FetchStart.sha256). */
+  sha256: string | null
   name: string | null
   body: IncomingMessage
   /** Resolves with the report once the body has been read to its end; rejects if the daemon could not rebuild. */
@@ -95,8 +97,9 @@ export class ApiClient {
     return await progressResult(await this.send('POST', ROUTES.fetchLocal, jsonBody(request)), 'fetch', options)
   }
 
-  async fetch (cid: string): Promise<FetchResponse> {
-    return await fileResponse(await this.send('GET', `${ROUTES.fetch}/${encodeURIComponent(cid)}`))
+  /** A file by CID, or an encrypted one by its capability. */
+  async fetch (target: string): Promise<FetchResponse> {
+    return await fileResponse(await this.send('GET', `${ROUTES.fetch}/${encodeURIComponent(target)}`))
   }
 
   /** One file of a mirror set: `target` is PEERID/NAME[@SEQ]/PATH. */
@@ -220,7 +223,7 @@ async function fileResponse (res: IncomingMessage): Promise<FetchResponse> {
   return {
     cid: header(res, HEADER_CID),
     size: Number(header(res, HEADER_SIZE)),
-    sha256: header(res, HEADER_SHA256),
+    sha256: typeof res.headers[HEADER_SHA256] === 'string' ? res.headers[HEADER_SHA256] : null,
     name: typeof name === 'string' ? decodeURIComponent(name) : null,
     body: res,
     result

@@ -17,7 +17,7 @@ export const ROUTES = {
   shareLocal: `${API_VERSION_PREFIX}/share-local`,
   /** POST, a FetchLocalRequestBody: the daemon fills a file the client created; answers NDJSON (ProgressLine<FetchLocalResult>). */
   fetchLocal: `${API_VERSION_PREFIX}/fetch-local`,
-  /** + '/<cid>' */
+  /** + '/<cid>' or '/<capability>' (an encrypted file, docs/ENCRYPTION.md) */
   fetch: `${API_VERSION_PREFIX}/fetch`,
   /** + '/<cid>' */
   check: `${API_VERSION_PREFIX}/check`,
@@ -61,11 +61,13 @@ export interface ShareLocalRequestBody extends LocalFileClaim, Omit<ShareOptions
   mtimeNs: string
 }
 
-/** The JSON body of POST /v1/fetch-local: the file to read and the empty temp file the client created to hold it. */
+/** The JSON body of POST /v1/fetch-local: the file to read (`cid`: a CID, or a capability for an encrypted file) and the
+ *  empty temp file the client created to hold it. */
 export interface FetchLocalRequestBody extends LocalFileClaim { cid: string }
 
-/** What a fetch-local answers: the fetch's report, and the file's size and manifest SHA-256 (the header of a streamed fetch). */
-export interface FetchLocalResult extends FetchReport { cid: string, size: number, sha256: string, name: string | null }
+/** What a fetch-local answers: the fetch's report, and the file's size and manifest SHA-256 (the header of a streamed
+ *  fetch; null for an encrypted file, FetchStart.sha256). */
+export interface FetchLocalResult extends FetchReport { cid: string, size: number, sha256: string | null, name: string | null }
 
 /** Publish, share-local and fetch-local answer `application/x-ndjson`: progress lines as the daemon reports them, then
  *  one result or error line. */
@@ -75,7 +77,8 @@ export type PublishLine = ProgressLine<PublishResult>
 /** At most 10 progress lines a second: enough for a smooth bar, few enough to cost nothing next to the transfer. */
 export const PROGRESS_INTERVAL_MS = 100
 
-/** Response headers of a fetch: what the client needs before the body to check what it writes. */
+/** Response headers of a fetch: what the client needs before the body to check what it writes (no SHA-256 header for
+ *  an encrypted file: FetchStart.sha256). */
 export const HEADER_SIZE = 'x-edgemirror-size'
 export const HEADER_SHA256 = 'x-edgemirror-sha256'
 export const HEADER_NAME = 'x-edgemirror-name'
@@ -100,7 +103,9 @@ export function statusForCode (code: string): number {
   switch (code) {
     case 'ERR_UNAUTHORIZED': return 401
     case 'ERR_NOT_OWNER':
-    case 'ERR_NOT_TRUSTED': return 403
+    case 'ERR_NOT_TRUSTED':
+    case 'ERR_KEY_REQUIRED':
+    case 'ERR_WRONG_KEY': return 403
     case 'ERR_NOT_FOUND': return 404
     case 'ERR_DELETED': return 410
     case 'ERR_LOCAL_PATH_MISMATCH': return 409
@@ -119,6 +124,7 @@ export function statusForCode (code: string): number {
     case 'ERR_PATH_CONFLICT':
     case 'ERR_TREE_TOO_LARGE':
     case 'ERR_INVALID_CID':
+    case 'ERR_INVALID_CAPABILITY':
     case 'ERR_INVALID_ID':
     case 'ERR_INVALID_SIGNATURE':
     case 'ERR_INVALID_PARAMETERS':

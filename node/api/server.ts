@@ -1,6 +1,7 @@
 // The daemon's control API: HTTP on a loopback address, every request authenticated with the bearer token written
 // (mode 0600) to <repo>/api.json. File bodies stream both ways with backpressure: a share reads the request body as
 // the encoder consumes it, a fetch writes the response only as fast as the client reads it.
+import { withoutKey } from '../../coder/capability.ts'
 import { BLOCK_ALIGNMENT, DEFAULT_K, DEFAULT_M, MAX_BLOCK_SIZE, MAX_TOTAL_SHARDS } from '../../coder/constants.ts'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { once } from 'node:events'
@@ -86,7 +87,11 @@ async function handle (api: ControlApi, expected: Buffer, req: IncomingMessage, 
   if (method === 'POST' && route === ROUTES.repair && arg !== undefined) return sendJson(res, await api.repair(arg, { signal }))
   if (method === 'POST' && route === ROUTES.rm && arg !== undefined) return sendJson(res, await api.rm(arg, { signal }))
   if (method === 'POST' && route === ROUTES.share) return sendJson(res, await api.share(req, { ...shareOptions(url.searchParams), signal }))
-  if (method === 'GET' && route === ROUTES.fetch && arg !== undefined) return await streamFetch(arg, await api.fetch(arg, { signal }), {}, res, signal)
+  if (method === 'GET' && route === ROUTES.fetch && arg !== undefined) {
+    // <arg> is a CID or a capability: only the CID goes to the log (a capability holds the file's key).
+    const start = await api.fetch(arg, { signal })
+    return await streamFetch(start.cid, start, {}, res, signal)
+  }
   if (method === 'POST' && route === ROUTES.publish) {
     const options = publishOptions(await readJsonBody(req))
     return await streamProgress(res, `publish ${options.name}`, async (onProgress) => await api.publish({ ...options, signal, onProgress }))
@@ -97,7 +102,7 @@ async function handle (api: ControlApi, expected: Buffer, req: IncomingMessage, 
   }
   if (method === 'POST' && route === ROUTES.fetchLocal) {
     const body = fetchLocalRequest(await readJsonBody(req))
-    return await streamProgress(res, `fetch-local ${body.cid}`, async (onProgress) => await fetchLocal(api, body, { signal, onProgress }))
+    return await streamProgress(res, `fetch-local ${withoutKey(body.cid)}`, async (onProgress) => await fetchLocal(api, body, { signal, onProgress }))
   }
   if (method === 'POST' && route === ROUTES.follow) {
     const body = objectWith(await readJsonBody(req), ['address', 'dir'], [])
@@ -134,7 +139,8 @@ function shareOptions (params: URLSearchParams): ShareOptions {
     name: params.get('name') ?? undefined,
     codec: params.get('codec') ?? undefined,
     blockSize: integerParam(params, 'blockSize', BLOCK_ALIGNMENT, MAX_BLOCK_SIZE),
-    allowFewerPeers: params.get('allowFewerPeers') === 'true'
+    allowFewerPeers: params.get('allowFewerPeers') === 'true',
+    encrypt: params.get('encrypt') === 'true'
   }
 }
 
@@ -149,7 +155,7 @@ async function streamFetch (what: string, start: FetchStart, headers: Record<str
     'content-type': 'application/octet-stream',
     [HEADER_CID]: start.cid,
     [HEADER_SIZE]: String(start.size),
-    [HEADER_SHA256]: start.sha256,
+    ...(start.sha256 !== null ? { [HEADER_SHA256]: start.sha256 } : {}),
     ...(start.name !== null ? { [HEADER_NAME]: encodeURIComponent(start.name) } : {}),
     ...headers,
     trailer: TRAILER_RESULT
@@ -215,8 +221,8 @@ async function streamProgress<T> (res: ServerResponse, what: string, run: (onPro
 async function shareLocal (api: ControlApi, body: ShareLocalRequestBody, options: { signal: AbortSignal, onProgress: (event: ProgressEvent) => void }): Promise<SharedFile> {
   const handle = await openClaimedSource(body)
   try {
-    const { size, name, k, m, codec, blockSize, allowFewerPeers } = body
-    return await api.share(fileFillSource(handle), { size, name, k, m, codec, blockSize, allowFewerPeers, ...options })
+    const { size, name, k, m, codec, blockSize, allowFewerPeers, encrypt } = body
+    return await api.share(fileFillSource(handle), { size, name, k, m, codec, blockSize, allowFewerPeers, encrypt, ...options })
   } finally {
     await handle.close()
   }
@@ -315,9 +321,11 @@ function localFileClaim (body: Record<string, unknown>): LocalFileClaim {
 
 function shareLocalRequest (value: unknown): ShareLocalRequestBody {
   const body = objectWith(value, ['path', 'dev', 'ino', 'size', 'mtimeNs', 'k', 'm'] satisfies Array<keyof ShareLocalRequestBody>,
-    ['name', 'codec', 'blockSize', 'allowFewerPeers'] satisfies Array<keyof ShareLocalRequestBody>)
+    ['name', 'codec', 'blockSize', 'allowFewerPeers', 'encrypt'] satisfies Array<keyof ShareLocalRequestBody>)
   if (typeof body.mtimeNs !== 'string' || !UINT64_TEXT.test(body.mtimeNs)) throw new UsageError('"mtimeNs" must be a decimal string')
-  if (body.allowFewerPeers !== undefined && typeof body.allowFewerPeers !== 'boolean') throw new UsageError('"allowFewerPeers" must be a boolean')
+  for (const flag of ['allowFewerPeers', 'encrypt']) {
+    if (body[flag] !== undefined && typeof body[flag] !== 'boolean') throw new UsageError(`"${flag}" must be a boolean`)
+  }
   return {
     ...localFileClaim(body),
     size: integerField(body, 'size', 0, Number.MAX_SAFE_INTEGER),
@@ -327,7 +335,8 @@ function shareLocalRequest (value: unknown): ShareLocalRequestBody {
     m: integerField(body, 'm', 1, MAX_TOTAL_SHARDS - 1),
     codec: body.codec === undefined ? undefined : stringField(body, 'codec'),
     blockSize: body.blockSize === undefined ? undefined : integerField(body, 'blockSize', BLOCK_ALIGNMENT, MAX_BLOCK_SIZE),
-    allowFewerPeers: body.allowFewerPeers
+    allowFewerPeers: body.allowFewerPeers as boolean | undefined,
+    encrypt: body.encrypt as boolean | undefined
   }
 }
 

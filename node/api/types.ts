@@ -69,7 +69,8 @@ export interface ControlApi {
   peers (): Promise<PeerView[]>
   ls (): Promise<FileView[]>
   share (body: ByteSource, options: ShareOptions): Promise<SharedFile>
-  fetch (cid: string, options?: { signal?: AbortSignal }): Promise<FetchStart>
+  /** A file by CID, or an encrypted one by its capability (docs/ENCRYPTION.md). */
+  fetch (target: string, options?: { signal?: AbortSignal }): Promise<FetchStart>
   check (cid: string, options?: { signal?: AbortSignal }): Promise<CheckResult>
   /** Repair a file now, on this node. */
   repair (cid: string, options?: { signal?: AbortSignal }): Promise<RepairResult>

@@ -3,6 +3,7 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Argument, Option, type Command } from 'commander'
+import { isCapability, parseCapability } from '../../coder/capability.ts'
 import { parseCid } from '../../coder/manifest.ts'
 import { classifyError, EdgemirrorError, InvalidAddressError, UsageError } from '../errors.ts'
 import { parseIntegerIn } from '../integer.ts'
@@ -63,25 +64,39 @@ function isUsageError (err: unknown): boolean {
   return err instanceof UsageError || err instanceof InvalidAddressError
 }
 
-/** The <cid> argument of a verb, checked before any work: not a CID is a usage error (exit 2). */
+/** The <cid> argument of a verb, checked before any work: not a CID is a usage error (exit 2). A capability is taken
+ *  for its CID: check, repair and rm never need the key. */
 export function cidArgument (description = 'the file id printed by share'): Argument {
   return new Argument('<cid>', description).argParser(parseCidArgument)
 }
 
 function parseCidArgument (text: string): string {
   try {
-    return parseCid(text).toString()
+    return isCapability(text) ? parseCapability(text).cid : parseCid(text).toString()
   } catch (err) {
     throw new UsageError(`<cid>: ${(err as Error).message}`)
   }
 }
 
-/** What fetch and cat read: a file by CID, or a file of a mirror set by PEERID/NAME[@SEQ]/PATH. */
+/** A capability checked before any work (its key is not repeated in the error). */
+function parseCapabilityArgument (text: string): string {
+  try {
+    parseCapability(text)
+    return text
+  } catch (err) {
+    throw new UsageError(`<cid>: ${(err as Error).message}`)
+  }
+}
+
+/** What fetch and cat read: a file by CID (or, for an encrypted file, by its capability: `cid` holds either), or a file
+ *  of a mirror set by PEERID/NAME[@SEQ]/PATH. */
 export type FetchSource = { kind: 'cid', cid: string } | { kind: 'mirror', target: string }
 
-/** fetch's and cat's <cid> argument: a CID, or (when it holds a '/', which no CID does) a mirror target with a path. */
+/** fetch's and cat's <cid> argument: a CID, a capability (emcap1.…), or (when it holds a '/', which neither does) a
+ *  mirror target with a path. */
 export function fetchSourceArgument (): Argument {
-  return new Argument('<cid>', 'the file id printed by share, or PEERID/NAME[@SEQ]/PATH: a file of a mirror set').argParser((text: string): FetchSource => {
+  return new Argument('<cid>', 'the file id printed by share, the capability share --encrypt printed (emcap1.…), or PEERID/NAME[@SEQ]/PATH: a file of a mirror set').argParser((text: string): FetchSource => {
+    if (isCapability(text)) return { kind: 'cid', cid: parseCapabilityArgument(text) }
     if (!text.includes('/')) return { kind: 'cid', cid: parseCidArgument(text) }
     if (parseMirrorTarget(text).path === '') throw new InvalidAddressError(text, 'expected PEERID/NAME[@SEQ]/PATH: a file, not the whole set (list it with edgemirror ls)')
     return { kind: 'mirror', target: text }

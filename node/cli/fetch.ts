@@ -17,7 +17,7 @@ import type { FetchReport } from '../api/types.ts'
 import { UsageError } from '../errors.ts'
 import { formatSize } from '../size.ts'
 import { action, fetchSourceArgument, output, repoDir, withCommonOptions, type CommonOptions, type FetchSource } from './common.ts'
-import { checkWrittenFile, fetchCheck, type CheckResult } from './fetch-check.ts'
+import { checkWrittenFile, fetchCheck, type CheckResult, type ExpectedFile } from './fetch-check.ts'
 import { fetchLocally, NO_LOCAL_HELP, type Transfer } from './local-transfer.ts'
 import { byteProgress } from './progress.ts'
 
@@ -63,6 +63,7 @@ export function registerFetch (program: Command): void {
     .addHelpText('after', `
 Examples:
   $ edgemirror fetch bafkrei... -o photo.jpg
+  $ edgemirror fetch emcap1.bafkrei....<key> -o photo.jpg                 a file shared with --encrypt
   $ edgemirror fetch 12D3KooW.../site/docs/index.html -o index.html     newest version
   $ edgemirror fetch 12D3KooW.../site@3/docs/index.html -o - | less     version 3, to standard output`)
     .action(action(async (source: FetchSource, options: FetchFlags) => {
@@ -77,7 +78,7 @@ Examples:
       const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.part`)
       if (options.local && source.kind === 'cid') {
         let checked: CheckResult | undefined
-        const place = async (written: { cid: string, size: number, sha256: string }): Promise<void> => {
+        const place = async (written: { cid: string, size: number, sha256: string | null }): Promise<void> => {
           checked = await checkWrittenFile(tmp, { cid: written.cid, size: written.size, manifestSha256: written.sha256 }, { sha256: options.sha256 === true })
           await assertWritableTarget(target, options.force === true)
           await moveIntoPlace(tmp, target, options.force === true)
@@ -115,7 +116,7 @@ Examples:
 }
 
 /** Help for --sha256, the same on `fetch` and `cat`. */
-export const SHA256_HELP = 'also recompute the file\'s SHA-256 and fail (ERR_HASH_MISMATCH, exit 1) if it differs from the manifest\'s; every block is verified either way'
+export const SHA256_HELP = 'also recompute the file\'s SHA-256 and fail (ERR_HASH_MISMATCH, exit 1) if it differs from the manifest\'s; every block is verified either way (an encrypted file\'s manifest has no plaintext hash: the SHA-256 is computed and reported, not compared)'
 
 /**
  * The bytes of a file on standard output (`fetch CID -o -`, `cat CID`, or a mirror target instead of the CID): they
@@ -146,7 +147,7 @@ function stages (response: FetchResponse, counter: NodeJS.ReadWriteStream, hash:
 }
 
 /** What the daemon's headers say the file is (from the manifest). */
-function expected (response: FetchResponse): { cid: string, size: number, manifestSha256: string } {
+function expected (response: FetchResponse): ExpectedFile {
   return { cid: response.cid, size: response.size, manifestSha256: response.sha256 }
 }
 
@@ -208,6 +209,11 @@ function integrity (r: FetchOutcome | MirrorFetchOutcome): string {
   // A followed copy was verified block by block when this node fetched it, and is served only if unchanged since
   // (size, mtime, inode: docs/MIRRORS.md); --sha256 re-checks its bytes now.
   const blocks = 'local' in r && r.local ? 'blocks verified when this node fetched its copy' : 'every block verified'
+  if (r.manifestSha256 === null) {
+    // Encrypted: the blocks checked are the ciphertext's, and the key passed the manifest's key check.
+    const computed = r.sha256 !== undefined ? `; sha256 ${r.sha256} (computed over what was written: an encrypted file's manifest has no plaintext hash to compare it with)` : ''
+    return `${blocks} (encrypted: ciphertext blocks, then decrypted with the capability's key)${computed}`
+  }
   return r.sha256 !== undefined
     ? `${blocks}; sha256 ${r.sha256} (recomputed, matches the manifest)`
     : `${blocks}; the manifest's sha256 ${r.manifestSha256} (not recomputed: add --sha256)`

@@ -25,6 +25,7 @@ interface ShareFlags extends CommonOptions, GeometryFlags {
   explain?: boolean
   progress: boolean
   local: boolean
+  encrypt?: boolean
 }
 
 export function registerShare (program: Command): void {
@@ -33,6 +34,7 @@ export function registerShare (program: Command): void {
     .addOption(new Option('--block-size <bytes>', `block size in bytes, a multiple of ${BLOCK_ALIGNMENT} (default 1 MiB)`).argParser(blockSize))
     .option('--allow-fewer-peers', 'with fewer peers than k+m, place several shards on one peer (and say so)')
     .option('--explain', 'print why each shard went where it went')
+    .option('--encrypt', 'encrypt the file (AES-256-CTR) under a fresh key so that storage peers cannot read it; prints a capability (emcap1.…) that fetch, cat and the gateway read it with: it is shown once and kept nowhere, so losing it loses the file (docs/ENCRYPTION.md)')
     .option('--no-progress', 'no progress bar')
     .option('--no-local', NO_LOCAL_HELP)
     .action(action(async (file: string, options: ShareFlags) => {
@@ -58,7 +60,7 @@ export function registerShare (program: Command): void {
 }
 
 async function shareFile (api: ApiClient, file: string, size: number, name: string | undefined, k: number, m: number, options: ShareFlags): Promise<void> {
-  const request = { k, m, name, codec: options.codec, blockSize: options.blockSize, allowFewerPeers: options.allowFewerPeers }
+  const request = { k, m, name, codec: options.codec, blockSize: options.blockSize, allowFewerPeers: options.allowFewerPeers, encrypt: options.encrypt }
   const local = options.local ? await shareLocally(api, file, request, options.progress && options.json !== true) : undefined
   if (local !== undefined) {
     output(options, local, r => human(r, options.explain === true))
@@ -91,6 +93,7 @@ function human (r: SharedFile, explain: boolean): string {
   const lines = [
     `shared ${formatSize(r.size)} as ${scheme} with ${r.codec}`,
     `cid ${r.cid}`,
+    ...(r.capability !== undefined ? [`capability ${r.capability}`, 'encrypted: fetch, cat and the gateway read it with the capability only; it is kept nowhere, save it (losing it loses the file)'] : []),
     ...(r.url !== null ? [`url ${r.url}`] : []),
     ...(r.alreadyHeld.length === r.shards.length ? ['already in the swarm (shared before): nothing new stored'] : r.alreadyHeld.length > 0 ? [`shared before: ${r.shards.length - r.alreadyHeld.length} lost shard(s) stored again`] : []),
     table(['index', 'peer', 'region', 'zone'], r.shards.map(s => [s.index, s.peer, s.region, zoneLabel(s.zone)])),

@@ -3,8 +3,9 @@
 export interface FetchStart {
   cid: string
   size: number
-  /** Hex SHA-256 of the whole file from the manifest: the client checks what it wrote against it. */
-  sha256: string
+  /** Hex SHA-256 of the whole file from the manifest: the client checks what it wrote against it. Null for an encrypted
+   *  file read with its capability: its manifest holds the ciphertext's hash, nothing to check plaintext against. */
+  sha256: string | null
   name: string | null
   /** The file's bytes; the stream fails (throws) if the file cannot be rebuilt. */
   body: AsyncIterable<Uint8Array>

@@ -6,7 +6,9 @@ import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { logger } from '@libp2p/logger'
+import { isCapability, withoutKey } from '../../coder/capability.ts'
 import { parseCid, sanitizeFileName } from '../../coder/manifest.ts'
+import { openFile, readOpened } from '../fetch/file-access.ts'
 import { classifyError, EdgemirrorError, NotFoundError } from '../errors.ts'
 import { entityTagOf } from './entity-tags.ts'
 import type { GatewayFiles } from './gateway-files.ts'
@@ -18,7 +20,12 @@ export type { GatewayFiles } from './gateway-files.ts'
 
 const log = logger('edgemirror:gateway')
 
-/** Path prefix of file URLs: /f/<cid> and /f/<cid>/<name>. */
+/** A capability URL holds the file's key: shared caches must not keep the plaintext under it (`private`, RFC 9111
+ *  §5.2.2.7), and a page served from it must not hand it on in Referer (RFC 9110 §10.1.3, Referrer-Policy). */
+const CAPABILITY_CACHE_CONTROL = 'private, max-age=31536000, immutable'
+const CAPABILITY_HEADERS = { 'referrer-policy': 'no-referrer' }
+
+/** Path prefix of file URLs: /f/<cid> and /f/<cid>/<name> (or /f/<capability>… for an encrypted file). */
 export const FILE_PATH_PREFIX = '/f/'
 export const METRICS_PATH = '/metrics'
 
@@ -123,16 +130,20 @@ async function handle (options: GatewayOptions, req: IncomingMessage, res: Serve
   }
   if (!path.startsWith(FILE_PATH_PREFIX)) throw new NotFoundError(path.slice(0, 200))
   if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res)
-  const [cid, name] = fileTarget(path)
+  const [target, name] = fileTarget(path)
 
   const signal = requestSignal(res)
-  const manifest = await options.files.manifest(cid, { signal })
+  // The key is checked before any status line: a wrong one is a 403 (ERR_WRONG_KEY), never a 200 of wrong bytes.
+  const opened = await openFile(options.files, target, { signal })
+  const encrypted = opened.key !== undefined
   const file: ServedFile = {
-    size: manifest.fileSize,
-    etag: entityTagOf(cid),
+    size: opened.manifest.fileSize,
+    // The CID's tag: the plaintext of an encrypted file is as fixed as its ciphertext (one key per CID).
+    etag: entityTagOf(opened.cid),
     name,
-    cacheControl: IMMUTABLE_CACHE_CONTROL,
-    read: async range => await options.files.fetch(cid, { signal, range })
+    cacheControl: encrypted ? CAPABILITY_CACHE_CONTROL : IMMUTABLE_CACHE_CONTROL,
+    ...(encrypted ? { extraHeaders: CAPABILITY_HEADERS } : {}),
+    read: async range => await readOpened(options.files, opened, { signal, range })
   }
   await serveFile(req, res, file, { signal, seconds, body, firstByte: firstByteOf(options) })
 }
@@ -148,11 +159,13 @@ function requestSignal (res: ServerResponse): AbortSignal {
   return controller.signal
 }
 
-/** '/f/<cid>' or '/f/<cid>/<name>' → [cid, name]; the CID is checked, the name made safe for a header. */
+/** '/f/<cid>' or '/f/<cid>/<name>' → [cid, name], or the same with a capability in place of the CID; the CID is
+ *  checked (the capability by openFile), the name made safe for a header. */
 function fileTarget (path: string): [string, string | undefined] {
   const parts = path.slice(FILE_PATH_PREFIX.length).split('/')
-  if (parts.length > 2 || parts[0] === '') throw new NotFoundError(path.slice(0, 200))
-  const cid = parseCid(decodePathSegment(parts[0])).toString()
+  if (parts.length > 2 || parts[0] === '') throw new NotFoundError(withoutKey(path.slice(FILE_PATH_PREFIX.length)))
+  const first = decodePathSegment(parts[0])
+  const cid = isCapability(first) ? first : parseCid(first).toString()
   const name = parts[1] === undefined || parts[1] === '' ? undefined : sanitizeFileName(decodePathSegment(parts[1]))
   return [cid, name === '' ? undefined : name]
 }
@@ -167,9 +180,13 @@ function methodNotAllowed (res: ServerResponse): void {
 export function gatewayStatusFor (code: string): number {
   switch (code) {
     case 'ERR_INVALID_CID':
+    case 'ERR_INVALID_CAPABILITY':
     case 'ERR_INVALID_ADDRESS': return 400
-    // The set's publisher is not one this node serves (daemon --trust).
-    case 'ERR_NOT_TRUSTED': return 403
+    // The set's publisher is not one this node serves (daemon --trust); an encrypted file without its key, or with
+    // another key.
+    case 'ERR_NOT_TRUSTED':
+    case 'ERR_KEY_REQUIRED':
+    case 'ERR_WRONG_KEY': return 403
     case 'ERR_NOT_FOUND': return 404
     // The file exists but cannot be rebuilt now: a client may come back (a holder restarts, repair runs).
     case 'ERR_NOT_ENOUGH_SHARDS':

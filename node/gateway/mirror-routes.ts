@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { sanitizeFileName } from '../../coder/manifest.ts'
 import { SizeMismatchError } from '../../coder/errors.ts'
 import { NotFoundError } from '../errors.ts'
+import { openFile } from '../fetch/file-access.ts'
 import { parseMirrorTarget, type MirrorTarget } from '../mirror/address.ts'
 import type { DirectoryEntry, TreeListing } from '../mirror/types.ts'
 import { classifyPath, listDirectory, listingFormat, renderListingHtml } from './directory-listing.ts'
@@ -82,7 +83,8 @@ async function serveMirrorFile (req: IncomingMessage, res: ServerResponse, mirro
     return
   }
   const { signal } = context
-  const manifest = await files.manifest(entry.cid, { signal })
+  // Named by CID: an encrypted file is refused (ERR_KEY_REQUIRED, node/fetch/file-access.ts), never served as ciphertext.
+  const { manifest } = await openFile(files, entry.cid, { signal })
   // The signed tree and the file's own manifest must agree: a Content-Length from one and bytes from the other would
   // be a response cut short or padded.
   if (manifest.fileSize !== entry.size) throw new SizeMismatchError(`${entry.path} is ${entry.size} bytes in the version but ${manifest.fileSize} in its manifest`, { cid: entry.cid, expected: entry.size, actual: manifest.fileSize })

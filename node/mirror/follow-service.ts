@@ -6,7 +6,7 @@
 import { createWriteStream } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
 import { logger } from '@libp2p/logger'
-import { ManifestInvalidError, SizeMismatchError } from '../../coder/errors.ts'
+import { KeyRequiredError, ManifestInvalidError, SizeMismatchError } from '../../coder/errors.ts'
 import { backoffDelay } from '../backoff.ts'
 import { readFileBounded } from '../bounded-read.ts'
 import { EdgemirrorError, FileTooLargeError, NotFoundError, NotTrustedError, UsageError } from '../errors.ts'
@@ -240,6 +240,8 @@ export class FollowService implements Startable {
     await pipeline(start.body, file, { signal })
     await start.done
     if (file.bytesWritten !== size) throw new SizeMismatchError(`fetched ${file.bytesWritten} bytes of ${cid}, its manifest says ${size}`, { cid })
+    // Read by CID, so never an encrypted file (node/fetch/file-access.ts refuses those): its manifest's hash is there.
+    if (start.sha256 === null) throw new KeyRequiredError(cid)
     return start.sha256
   }
 

@@ -4,11 +4,15 @@
 // commit. A failure before that point makes every holder drop what it received: a share returns a CID or leaves
 // nothing behind. A holder that refuses or does not answer the put is replaced before any data flows. A file shared
 // before (same bytes, same coding, so the same CID) stores nothing new: shard indexes a holder proves it still has are
-// dropped instead of committed; only lost ones are stored again (docs/MANIFEST.md, "Dedup").
+// dropped instead of committed; only lost ones are stored again (docs/MANIFEST.md, "Dedup"). With `encrypt` the bytes
+// are encrypted as they stream in, under a fresh random key that goes back to the caller once, in the capability, and
+// nowhere else (docs/ENCRYPTION.md).
 import { randomBytes } from 'node:crypto'
 import { logger } from '@libp2p/logger'
+import { encodeCapability } from '../../coder/capability.ts'
 import { codecIdFor, createCodec } from '../../coder/codecs.ts'
 import { DEFAULT_BLOCK_SIZE, OFFLOAD_MIN_BYTES } from '../../coder/constants.ts'
+import { FILE_KEY_BYTES } from '../../coder/file-cipher.ts'
 import { encodeFile, type EncodeResult } from '../../coder/encoder.ts'
 import type { ByteSource } from '../../coder/stripe-reader.ts'
 import { exactly } from './exact-size.ts'
@@ -101,10 +105,13 @@ export class ShareService {
     let held = new Map<number, string>()
     let claim: OwnerClaim | undefined
     const offload = size >= OFFLOAD_MIN_BYTES
+    // A fresh random key per share, never derived from the content (convergent encryption would let a holder confirm a
+    // guessed file): so an encrypted share never deduplicates, and the zero IV of coder/file-cipher.ts is safe.
+    const key = options.encrypt === true ? new Uint8Array(randomBytes(FILE_KEY_BYTES)) : undefined
     // Phase one: every holder verifies and stages its shard and the manifest (room reserved, nothing visible). Phase
     // two, the commits: nothing left that can run out of room, and the user's signal no longer applies (writeShards).
     const written = await writeShards(targets, async (writeStripe) => {
-      encoded = await encodeFile(exactly(body, size), { codec, blockSize, expectedSize: size, signal, onProgress: options.onProgress, offload }, async (stripe) => {
+      encoded = await encodeFile(exactly(body, size), { codec, blockSize, expectedSize: size, signal, onProgress: options.onProgress, offload, key }, async (stripe) => {
         await writeStripe((_t, i) => stripe.blocks[i], (_t, i) => stripe.hashes[i])
       })
       return encoded.manifestBytes
@@ -149,6 +156,7 @@ export class ShareService {
     if (alreadyHeld.length > 0) log('share %s: %d of %d shards already held in the swarm, not stored again', file.cid, alreadyHeld.length, targets.length)
     return {
       cid: file.cid,
+      ...(key !== undefined ? { capability: encodeCapability({ cid: file.cid, key }) } : {}),
       size: file.manifest.fileSize,
       k,
       m,

@@ -11,6 +11,8 @@ export interface ShareOptions {
   codec?: string
   blockSize?: number
   allowFewerPeers?: boolean
+  /** Encrypt the file under a fresh key (share --encrypt, docs/ENCRYPTION.md); the result's capability reads it. */
+  encrypt?: boolean
   signal?: AbortSignal
   onProgress?: (event: ProgressEvent) => void
 }
@@ -19,6 +21,9 @@ export interface ShardPlacementView { index: number, peer: string, region?: stri
 
 export interface ShareResult {
   cid: string
+  /** For an encrypted share only: emcap1.<cid>.<key> (coder/capability.ts), the one way to read the file. Returned
+   *  this once and kept nowhere (not in the share record): losing it loses the file. */
+  capability?: string
   size: number
   k: number
   m: number
@@ -37,6 +42,7 @@ export interface ShareResult {
 
 /** What the control API answers: the share, and where the sharer's gateway serves the file. */
 export interface SharedFile extends ShareResult {
-  /** The file on this node's HTTP gateway (<gateway>/f/<cid>/<name>), or null when the gateway is off. */
+  /** The file on this node's HTTP gateway (<gateway>/f/<cid>/<name>, or /f/<capability>/<name> for an encrypted
+   *  file: the URL then holds the key), or null when the gateway is off. */
   url: string | null
 }

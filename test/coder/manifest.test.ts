@@ -1,5 +1,6 @@
 // The manifest format (docs/MANIFEST.md): deterministic encoding, CID, and every way untrusted bytes are refused.
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import { Packr } from 'msgpackr'
@@ -11,9 +12,10 @@ import { createCodec } from '../../coder/codecs.ts'
 import { MAX_MANIFEST_BYTES, MAX_NAME_BYTES } from '../../coder/constants.ts'
 import { encodeFile } from '../../coder/encoder.ts'
 import {
-  decodeManifest, decodeManifestFor, encodeManifest, manifestCid, manifestName, MANIFEST_VERSION, parseCid, sanitizeFileName, validateManifest,
-  type Manifest, type ManifestV1, type ManifestV2
+  decodeManifest, decodeManifestFor, encodeManifest, isEncrypted, manifestCid, manifestName, MANIFEST_VERSION, parseCid, sanitizeFileName, validateManifest,
+  type Manifest, type ManifestV1, type ManifestV2, type ManifestV3
 } from '../../coder/manifest.ts'
+import { FileCipher } from '../../coder/file-cipher.ts'
 import { chunked, pseudoRandomBytes } from './helpers.ts'
 
 // The same MessagePack options as coder/manifest.ts, to build records the encoder would refuse to write.
@@ -219,11 +221,11 @@ describe('decoding untrusted manifest bytes', () => {
   })
 
   it('refuses another version with ERR_MANIFEST_VERSION, and a missing or non-numeric one as invalid', () => {
-    for (const version of [0, 3, 255, 1.5]) {
+    for (const version of [0, 4, 255, 1.5]) {
       assertCode(() => decodeManifest(packed({ version })), 'ERR_MANIFEST_VERSION', new RegExp(`version: ${version}`))
     }
     // A future version may change any other field: its version is refused before anything else is looked at.
-    assertCode(() => decodeManifest(packed({ version: 3, codec: 42, newField: true })), 'ERR_MANIFEST_VERSION')
+    assertCode(() => decodeManifest(packed({ version: 4, codec: 42, newField: true })), 'ERR_MANIFEST_VERSION')
     assertCode(() => decodeManifest(packed({ version: undefined })), 'ERR_MANIFEST_INVALID', /missing version/)
     assertCode(() => decodeManifest(packed({ version: '1' })), 'ERR_MANIFEST_INVALID')
   })
@@ -329,5 +331,41 @@ describe('sanitizeFileName', () => {
       assert.equal(Buffer.from(name).toString(), name, 'survives UTF-8')
       if (name !== '') assert.equal(manifestName(decodeManifest(encodeManifest(sampleV1({ name })))), name)
     }), { numRuns: 500 })
+  })
+})
+
+describe('version 3 (encrypted files)', () => {
+  const v3 = (): ManifestV3 => ({ ...sample(), version: 3, encryption: { alg: 'aes-256-ctr', keyCheck: pseudoRandomBytes(2, 16) } })
+
+  it('round trips with its encryption field, deterministically, and is read as encrypted', () => {
+    const bytes = encodeManifest(v3())
+    const decoded = decodeManifest(bytes)
+    assert.deepEqual(decoded, v3())
+    assert.deepEqual(encodeManifest(decoded), bytes)
+    assert.equal(isEncrypted(decoded), true)
+    assert.equal(isEncrypted(sample()), false)
+    assert.equal(manifestName(decoded), undefined)
+  })
+
+  it('refuses an encryption field that is missing, extra, another cipher or a short key check; and one in version 2', () => {
+    const base = v3()
+    assertCode(() => decodeManifest(packed({ encryption: undefined }, base)), 'ERR_MANIFEST_INVALID')
+    assertCode(() => decodeManifest(packed({ encryption: { alg: 'aes-256-ctr', keyCheck: new Uint8Array(16), key: new Uint8Array(32) } }, base)), 'ERR_MANIFEST_INVALID', /exactly/)
+    assertCode(() => decodeManifest(packed({ encryption: { alg: 'aes-128-ctr', keyCheck: new Uint8Array(16) } }, base)), 'ERR_MANIFEST_INVALID', /alg/)
+    assertCode(() => decodeManifest(packed({ encryption: { alg: 'aes-256-ctr', keyCheck: new Uint8Array(8) } }, base)), 'ERR_MANIFEST_INVALID', /keyCheck/)
+    assertCode(() => decodeManifest(packed({ encryption: 'x' }, base)), 'ERR_MANIFEST_INVALID')
+    assertCode(() => decodeManifest(packed({ version: 2 }, base)), 'ERR_MANIFEST_INVALID', /unknown field "encryption"/)
+  })
+
+  it('encodeFile with a key writes version 3 over the ciphertext; without one, version 2 and the same CID as before', async () => {
+    const codec = await createCodec('rs-wasm-1', 2, 1)
+    const plain = pseudoRandomBytes(4, 3000)
+    const key = pseudoRandomBytes(5, 32)
+    const sealed = await encodeFile(chunked(plain), { codec, blockSize: 512, key }, async () => {})
+    const open = await encodeFile(chunked(plain), { codec, blockSize: 512 }, async () => {})
+    assert.equal(sealed.manifest.version, 3)
+    assert.equal(open.manifest.version, 2)
+    assert.notDeepEqual(sealed.manifest.fileHash, open.manifest.fileHash, 'the plaintext hash is not in the manifest')
+    assert.deepEqual(sealed.manifest.fileHash, new Uint8Array(createHash('sha256').update(new FileCipher(key).update(plain)).digest()))
   })
 })

@@ -43,6 +43,7 @@ describe('usage errors: ERR_USAGE, exit 2, before any work', () => {
     ['check of something not a CID', () => ['check', 'bafy'], /<cid>/],
     ['repair of something not a CID', () => ['repair', '12345'], /<cid>/],
     ['cat of something not a CID', () => ['cat', 'nope'], /<cid>/],
+    ['fetch of a malformed capability (its key part not repeated)', () => ['fetch', `emcap1.${CID}.secretkeypart`, '-o', join(root, 'out')], /<cid>: invalid capability: its key part is not 32 bytes(?![^]*secretkeypart)/],
     ['fetch over an existing file without --force', () => ['fetch', CID, '-o', existing], /exists: add --force/],
     ['fetch into a directory', () => ['fetch', CID, '-o', root], /is a directory/],
     ['fetch into a missing directory', () => ['fetch', CID, '-o', join(root, 'nodir', 'x')], /is not a directory/],

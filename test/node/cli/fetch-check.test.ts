@@ -50,4 +50,12 @@ describe('fetchCheck', () => {
       }
     }
   })
+
+  it('an encrypted file (no manifest SHA-256): --sha256 computes and reports the hash but claims nothing was compared', async () => {
+    const encrypted = { ...EXPECTED, manifestSha256: null }
+    assert.deepEqual(fetchCheck({ sha256: false }).verify(encrypted, FILE.length), { verified: 'blocks', manifestSha256: null })
+    const check = fetchCheck({ sha256: true })
+    await flow(check.stream, FILE)
+    assert.deepEqual(check.verify(encrypted, FILE.length), { verified: 'blocks', manifestSha256: null, sha256: SHA256 })
+  })
 })
