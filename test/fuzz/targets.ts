@@ -10,7 +10,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { decodeDirectoryPage, decodeDirectoryRoot, directoryRootOf, encodeDirectoryPage, encodeDirectoryRoot, planDirectory, assertMirrorPath, type DirectoryEntry } from '../../coder/directory-manifest.ts'
-import { decodeManifest, encodeManifest, manifestCid, type Manifest } from '../../coder/manifest.ts'
+import { decodeManifest, encodeManifest, manifestCid, parseCid, type Manifest } from '../../coder/manifest.ts'
 import { ROUTES } from '../../node/api/routes.ts'
 import { startControlServer, type ControlServer } from '../../node/api/server.ts'
 import type { ControlApi } from '../../node/api/types.ts'
@@ -31,6 +31,7 @@ import { RecordBook } from '../../node/mirror/record-book.ts'
 import { parseAnnounceRequest, parseRecordsRequest, parseRecordsResponse } from '../../node/mirror/record-protocol.ts'
 import { signVersionRecord, versionRecordFromView, versionRecordMessage, versionRecordView } from '../../node/mirror/version-record.ts'
 import { recordFromJson, recordToJson, signOwnerClaim, signTombstone } from '../../node/ownership.ts'
+import { parseWeights } from '../../node/placement/weights.ts'
 import { parseShareRecord, ShareRecords } from '../../node/share/share-records.ts'
 import { parseRate, parseSize } from '../../node/size.ts'
 import { FsShardStore } from '../../node/store/fs-shard-store.ts'
@@ -261,6 +262,8 @@ const textTargets: FuzzTarget[] = [
   target('mirror.address', 'text', (input) => parseMirrorAddress(text(input)), [utf8(`${publisher}/site`)], { input: utf8(`${publisher}/site@1`), code: 'ERR_INVALID_ADDRESS' }),
   target('mirror.path', 'text', (input) => { assertMirrorPath(text(input)) }, ['index.html', 'docs/é/b.bin', 'a/b/c'].map(utf8), { input: utf8('a//b'), code: 'ERR_INVALID_PATH' }),
   target('gateway.path-segment', 'text', (input) => decodePathSegment(text(input)), ['report%20final.pdf', 'caf%C3%A9', '%E0%A4%A'].map(utf8), { input: utf8('%'), code: '%' }, neverThrows),
+  target('cid', 'text', (input) => parseCid(text(input)), cids.map(utf8), { input: utf8('bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi'), code: 'ERR_INVALID_CID' }),
+  target('placement-weights', 'text', (input) => parseWeights(text(input)), ['carbon=0.5,latency=0.3,balance=0.2', 'carbon=1'].map(utf8), { input: utf8('carbon=-1'), code: 'ERR_USAGE' }),
   target('duration', 'text', (input) => parseDuration(text(input)), ['500ms', '1h30m', '1.5s', '2d'].map(utf8), { input: utf8('5'), code: 'ERR_USAGE' }),
   target('size', 'text', (input) => parseSize(text(input)), ['500GB', '2TiB', '1.5MB', '512 KiB'].map(utf8), { input: utf8('500'), code: 'ERR_USAGE' }),
   target('rate', 'text', (input) => parseRate(text(input)), ['10MB/s', '50 MiB / s'].map(utf8), { input: utf8('10MB'), code: 'ERR_USAGE' })
