@@ -28,6 +28,12 @@ export async function loadConfig (repo: string): Promise<SavedConfig> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
     throw err
   }
+  return parseConfig(text, path)
+}
+
+/** The settings in config.json's text (untrusted: edited by hand, or not this code's): ERR_CONFIG unless it is an
+ *  object of known settings, each of its flag's type. `path` is for the messages. */
+export function parseConfig (text: string, path: string): SavedConfig {
   if (text.length > MAX_CONFIG_BYTES) throw new ConfigError(`${path} is over ${MAX_CONFIG_BYTES} bytes`, { path })
   let value: Record<string, unknown>
   try {

@@ -125,8 +125,18 @@ async function handle (api: ControlApi, expected: Buffer, req: IncomingMessage, 
 /** '/v1/fetch/<cid>' → ['/v1/fetch', '<cid>']; other paths come back whole. */
 function splitRoute (path: string): [string, string | undefined] {
   const parts = path.split('/')
-  if (parts.length === 4 && parts[3] !== '') return [parts.slice(0, 3).join('/'), decodeURIComponent(parts[3])]
+  if (parts.length === 4 && parts[3] !== '') return [parts.slice(0, 3).join('/'), decodeSegment(parts[3])]
   return [path, undefined]
+}
+
+/** A percent-decoded path segment; a malformed escape ('%E0', found by test/fuzz) is the client's mistake, ERR_USAGE,
+ *  not the URIError decodeURIComponent throws (which answered 500 ERR_INTERNAL). */
+function decodeSegment (text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    throw new UsageError(`malformed percent-escape in the path segment ${JSON.stringify(text.slice(0, 200))}`)
+  }
 }
 
 function shareOptions (params: URLSearchParams): ShareOptions {

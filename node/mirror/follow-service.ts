@@ -45,7 +45,8 @@ export interface FollowComponents {
   now?: () => number
 }
 
-interface Followed {
+/** A followed set as follows.json holds it. */
+export interface Followed {
   address: string
   dir: string
   seq: number | null
@@ -254,20 +255,17 @@ export class FollowService implements Startable {
       if (err instanceof FileTooLargeError) throw new EdgemirrorError('ERR_CONFIG', `${this.components.stateFile} is over ${MAX_FOLLOWS_BYTES} bytes`)
       throw err
     }
-    const saved = JSON.parse(text) as { version: number, follows: Followed[] }
-    if (saved.version !== 1 || !Array.isArray(saved.follows)) throw new EdgemirrorError('ERR_CONFIG', `${this.components.stateFile}: unknown format`)
-    for (const f of saved.follows) {
+    const { follows, skipped } = parseFollowsFile(text, this.components.stateFile)
+    for (const why of skipped) log.error('followed set ignored: %s', why)
+    for (const f of follows) {
       try {
-        const { address } = parseMirrorAddress(String(f.address))
-        if (typeof f.dir !== 'string' || !f.dir.startsWith('/')) throw new Error('bad dir')
         const directory = new MirrorDirectory(f.dir)
-        const hashes = typeof f.hashes === 'object' && f.hashes !== null ? Object.fromEntries(Object.entries(f.hashes).filter(([, v]) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v))) : {}
         const seq = (await directory.current()) ?? null
         // The directory is the truth: a crash between the switch and this file's save leaves DIR one version ahead.
-        this.follows.set(address, { address, dir: f.dir, seq, bytes: seq === f.seq ? f.bytes : null, lastSync: typeof f.lastSync === 'number' ? f.lastSync : null, hashes: seq === f.seq ? hashes : {} })
-        this.directories.set(address, directory)
+        this.follows.set(f.address, { address: f.address, dir: f.dir, seq, bytes: seq === f.seq ? f.bytes : null, lastSync: f.lastSync, hashes: seq === f.seq ? f.hashes : {} })
+        this.directories.set(f.address, directory)
       } catch (err) {
-        log.error('followed set %s ignored: %s', String(f.address).slice(0, 200), (err as Error).message)
+        log.error('followed set %s ignored: %s', f.address, (err as Error).message)
       }
     }
   }
@@ -279,4 +277,41 @@ export class FollowService implements Startable {
   private now (): number {
     return (this.components.now ?? Date.now)()
   }
+}
+
+/**
+ * The followed sets in follows.json's text, each field checked (the file is untrusted like any input: edited by hand,
+ * or not written by this code). ERR_CONFIG when the text is not a follows file at all; an entry that is malformed is
+ * left out, with why in `skipped`, so one bad line does not stop the others from being followed.
+ */
+export function parseFollowsFile (text: string, file: string): { follows: Followed[], skipped: string[] } {
+  let saved: unknown
+  try {
+    saved = JSON.parse(text)
+  } catch (err) {
+    throw new EdgemirrorError('ERR_CONFIG', `${file} is not JSON: ${(err as Error).message}`)
+  }
+  const m = saved as { version?: unknown, follows?: unknown } | null
+  if (m === null || typeof m !== 'object' || m.version !== 1 || !Array.isArray(m.follows)) throw new EdgemirrorError('ERR_CONFIG', `${file}: unknown format`)
+  const follows: Followed[] = []
+  const skipped: string[] = []
+  for (const value of m.follows as unknown[]) {
+    const f = (value !== null && typeof value === 'object' ? value : {}) as Record<string, unknown>
+    try {
+      if (typeof f.address !== 'string') throw new Error('no address')
+      const { address } = parseMirrorAddress(f.address)
+      if (typeof f.dir !== 'string' || !f.dir.startsWith('/')) throw new Error('bad dir')
+      const hashes = typeof f.hashes === 'object' && f.hashes !== null && !Array.isArray(f.hashes)
+        ? Object.fromEntries(Object.entries(f.hashes).filter(([, v]) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v))) as Record<string, string>
+        : {}
+      follows.push({ address, dir: f.dir, seq: countOrNull(f.seq), bytes: countOrNull(f.bytes), lastSync: typeof f.lastSync === 'number' && Number.isFinite(f.lastSync) ? f.lastSync : null, hashes })
+    } catch (err) {
+      skipped.push(`${String(typeof f.address === 'string' ? f.address : '?').slice(0, 200)}: ${(err as Error).message}`)
+    }
+  }
+  return { follows, skipped }
+}
+
+function countOrNull (value: unknown): number | null {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null
 }
