@@ -10,7 +10,8 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { decodeDirectoryPage, decodeDirectoryRoot, directoryRootOf, encodeDirectoryPage, encodeDirectoryRoot, planDirectory, assertMirrorPath, type DirectoryEntry } from '../../coder/directory-manifest.ts'
-import { decodeManifest, encodeManifest, manifestCid, parseCid, type Manifest } from '../../coder/manifest.ts'
+import { decodeManifest, encodeManifest, ENCRYPTION_ALG, manifestCid, parseCid, type Manifest } from '../../coder/manifest.ts'
+import { encodeCapability, keyCheckOf, parseCapability } from '../../coder/capability.ts'
 import { ROUTES } from '../../node/api/routes.ts'
 import { startControlServer, type ControlServer } from '../../node/api/server.ts'
 import type { ControlApi } from '../../node/api/types.ts'
@@ -46,13 +47,15 @@ import { isEdgemirrorError, json, pack, utf8, type FuzzTarget, type InputFormat 
 const key = await generateKeyPair('Ed25519')
 const publisher = peerIdFromPrivateKey(key).toString()
 
-function manifestOf (version: 1 | 2, k: number, m: number, blockSize: number, fileSize: number): Manifest {
+function manifestOf (version: 1 | 2 | 3, k: number, m: number, blockSize: number, fileSize: number): Manifest {
   const stripes = Math.ceil(fileSize / (k * blockSize))
   const core = { codec: 'rs-wasm-1', k, m, blockSize, fileSize, fileHash: new Uint8Array(32).fill(7), shardHashes: Array.from({ length: k + m }, (_, i) => new Uint8Array(stripes * 32).fill(i)) }
+  if (version === 3) return { version: 3, ...core, encryption: { alg: ENCRYPTION_ALG, keyCheck: keyCheckOf(fileKey) } }
   return version === 2 ? { version: 2, ...core } : { version: 1, ...core, name: 'report.pdf', createdAt: 1_700_000_000_000 }
 }
 
-const manifests = [manifestOf(2, 4, 2, 65536, 1_000_000), manifestOf(2, 1, 2, 8, 0), manifestOf(1, 3, 1, 1024, 5000)].map(encodeManifest)
+const fileKey = new Uint8Array(32).fill(9)
+const manifests = [manifestOf(2, 4, 2, 65536, 1_000_000), manifestOf(2, 1, 2, 8, 0), manifestOf(1, 3, 1, 1024, 5000), manifestOf(3, 4, 2, 65536, 70_000)].map(encodeManifest)
 const cids = await Promise.all(manifests.map(async m => (await manifestCid(m)).toString()))
 const [cid, cid2] = cids
 
@@ -208,7 +211,7 @@ const frames: FuzzTarget = {
 // ---- manifests and directory manifests ----------------------------------------------------------------------------
 
 const coder: FuzzTarget[] = [
-  target('coder.manifest', 'msgpack', decodeManifest, manifests, { input: pack({ version: 3 }), code: 'ERR_MANIFEST_VERSION' }),
+  target('coder.manifest', 'msgpack', decodeManifest, manifests, { input: pack({ version: 4 }), code: 'ERR_MANIFEST_VERSION' }),
   target('coder.directory-root', 'msgpack', decodeDirectoryRoot, [inlineRoot, pagedRoot], { input: pack({ version: 1, files: 0, bytes: 0 }), code: 'ERR_MANIFEST_INVALID' }),
   target('coder.directory-page', 'msgpack', decodeDirectoryPage, pages, { input: pack({ version: 1, entries: [{ path: '../x', cid, size: 1, mode: 0o644 }] }), code: 'ERR_INVALID_PATH' })
 ]
@@ -263,6 +266,7 @@ const textTargets: FuzzTarget[] = [
   target('mirror.path', 'text', (input) => { assertMirrorPath(text(input)) }, ['index.html', 'docs/é/b.bin', 'a/b/c'].map(utf8), { input: utf8('a//b'), code: 'ERR_INVALID_PATH' }),
   target('gateway.path-segment', 'text', (input) => decodePathSegment(text(input)), ['report%20final.pdf', 'caf%C3%A9', '%E0%A4%A'].map(utf8), { input: utf8('%'), code: '%' }, neverThrows),
   target('cid', 'text', (input) => parseCid(text(input)), cids.map(utf8), { input: utf8('bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi'), code: 'ERR_INVALID_CID' }),
+  target('capability', 'text', (input) => parseCapability(text(input)), [utf8(encodeCapability({ cid, key: fileKey }))], { input: utf8(`emcap1.${cid}.`), code: 'ERR_INVALID_CAPABILITY' }),
   target('placement-weights', 'text', (input) => parseWeights(text(input)), ['carbon=0.5,latency=0.3,balance=0.2', 'carbon=1'].map(utf8), { input: utf8('carbon=-1'), code: 'ERR_USAGE' }),
   target('duration', 'text', (input) => parseDuration(text(input)), ['500ms', '1h30m', '1.5s', '2d'].map(utf8), { input: utf8('5'), code: 'ERR_USAGE' }),
   target('size', 'text', (input) => parseSize(text(input)), ['500GB', '2TiB', '1.5MB', '512 KiB'].map(utf8), { input: utf8('500'), code: 'ERR_USAGE' }),
