@@ -1,10 +1,10 @@
 // <repo>/config.json: the daemon's settings, saved on every start so that a restart (or a machine reboot) comes
 // back with the same zone, region, carbon source and capacity. Flags given on the command line win over the file.
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DAEMON_FLAGS, type SettingKey } from './daemon-flags.ts'
 import type { DaemonOptions } from './daemon-options.ts'
-import { ConfigError } from './errors.ts'
+import { readFileBounded } from './bounded-read.ts'
+import { ConfigError, FileTooLargeError } from './errors.ts'
 import { writeFileAtomic } from './fs-atomic.ts'
 
 export const CONFIG_FILE = 'config.json'
@@ -23,9 +23,12 @@ export async function loadConfig (repo: string): Promise<SavedConfig> {
   const path = join(repo, CONFIG_FILE)
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    // Bounded before it is read: a huge file is refused by its size, not after filling memory with it.
+    text = await readFileBounded(path, MAX_CONFIG_BYTES)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    if (err instanceof FileTooLargeError) throw new ConfigError(`${path} is over ${MAX_CONFIG_BYTES} bytes`, { path })
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new ConfigError(`${path} is a symlink: the daemon reads only a file there`, { path })
     throw err
   }
   return parseConfig(text, path)
