@@ -178,3 +178,15 @@ export const MAX_DELETE_GRACE_MS = 30 * 24 * 3600_000
 export const MIRROR_RECORDS_SYNC_MS = 30_000
 /** How long a publish waits for its pushes: a record is a few hundred bytes, one round trip on any link. */
 export const MIRROR_ANNOUNCE_TIMEOUT_MS = 5_000
+
+/** A peer that meets a limit (ERR_BUSY, ERR_RATE_LIMITED, ERR_FRAME_TOO_LARGE, ERR_QUOTA_EXCEEDED…) gets one `limit.hit`
+ *  line at once and then at most one per this interval, with the count (node/limit-log.ts): a minute keeps a flood to
+ *  one line a minute per peer and limit, the granularity of the metrics scrapes and log alerts an operator watches. */
+export const LIMIT_LOG_INTERVAL_MS = 60_000
+
+/** Bytes of shards one pushing peer may keep in a holder's store (`daemon --quota-per-peer`, node/store/peer-quota.ts);
+ *  0 = no limit. No limit by default: an edge swarm is often a handful of machines fed by one publisher, and any
+ *  fixed share of the disk would refuse that publisher's files while the disk still has room (the share would then
+ *  fail with ERR_NOT_ENOUGH_PEERS once every holder refused). A swarm with several publishers that must not crowd
+ *  each other out sets it, e.g. to capacity / publishers. */
+export const DEFAULT_QUOTA_PER_PEER = 0

@@ -12,7 +12,7 @@ import type { CarbonProvider } from './carbon/index.ts'
 import { createCarbonProvider } from './carbon/index.ts'
 import type { Manifest } from '../coder/manifest.ts'
 import { CheckService } from './check/check-service.ts'
-import { MAX_MESH_PEERS, PUT_ACCEPT_TIMEOUT_MS, SERVICE_STOP_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS } from './constants.ts'
+import { DEFAULT_QUOTA_PER_PEER, MAX_MESH_PEERS, PUT_ACCEPT_TIMEOUT_MS, SERVICE_STOP_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS } from './constants.ts'
 import { EdgemirrorError, TimeoutError } from './errors.ts'
 import { silentLog, type EventLog } from './event-log.ts'
 import type { DaemonOptions } from './daemon-options.ts'
@@ -47,6 +47,7 @@ import { fileNameOf, ShareRecords } from './share/share-records.ts'
 import { ShareService } from './share/share-service.ts'
 import type { Startable } from './startable.ts'
 import { FsShardStore } from './store/fs-shard-store.ts'
+import { PeerQuota } from './store/peer-quota.ts'
 import type { ShardStore, StoreStats } from './store/shard-store.ts'
 import { AnnounceQueue } from './transfer/announce-queue.ts'
 import { dhtProviders } from './transfer/providers.ts'
@@ -91,6 +92,7 @@ export class EdgemirrorNode implements ControlApi {
   private readonly manifests: ManifestCache
   private readonly membership: Membership
   private readonly server: ShardServer
+  private readonly quota: PeerQuota
   private readonly sharing: ShareService
   private readonly shareRecords: ShareRecords
   private readonly fetching: FetchService
@@ -148,8 +150,10 @@ export class EdgemirrorNode implements ControlApi {
       ...components,
       signTombstone: async (cid, graceMs) => await signTombstone(privateKey, selfId, cid, Date.now(), graceMs)
     }, { graceMs: options.deleteGraceMs })
+    this.quota = new PeerQuota({ quotaBytes: options.quotaPerPeer ?? DEFAULT_QUOTA_PER_PEER, dir: join(options.repo, 'store', 'pushers'), store })
     this.server = new ShardServer({
       ...components,
+      quota: this.quota,
       registrar: host,
       info: components.selfInfo,
       knownPeers: async () => await this.membership.knownPeers(),
@@ -272,6 +276,7 @@ export class EdgemirrorNode implements ControlApi {
 
   async start (): Promise<void> {
     await this.store.start()
+    await this.quota.start()
     await this.records.load()
     await this.carbon.start()
     await this.server.start()
