@@ -10,7 +10,7 @@ import { checkShardGeometry, ShardReceiver } from './shard-receiver.ts'
 import { isCorruptRead, quarantineBadShard } from '../store/quarantine.ts'
 import { readStoredBlock, readStoredBlocks } from '../store/read-block.ts'
 import {
-  CORRUPT_REPORT_BURST, CORRUPT_REPORTS_PER_SECOND, INBOUND_BUDGET_PER_CONNECTION_BYTES, INBOUND_BUDGET_TOTAL_BYTES, MAX_HEADER_FRAME, MAX_INBOUND_REQUEST_STREAMS, MAX_INBOUND_TRANSFERS,
+  CORRUPT_REPORT_BURST, CORRUPT_REPORTS_PER_SECOND, INBOUND_BUDGET_PER_CONNECTION_BYTES, INBOUND_BUDGET_TOTAL_BYTES, MAX_HEADER_FRAME, MAX_INBOUND_REQUEST_STREAMS, MAX_INBOUND_TRANSFERS, MAX_OUTBOUND_STREAMS,
   MAX_SMALL_REQUEST_FRAME, PROTOCOL_CLAIM, PROTOCOL_CORRUPT_BLOCK, PROTOCOL_DELETE, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_HAS_V1, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT,
   PROTOCOL_PUT_V1, PROTOCOL_PUT_V2,
   READ_HIGH_WATER, STREAM_IDLE_TIMEOUT_MS, YAMUX_MAX_STREAM_WINDOW
@@ -38,7 +38,7 @@ const log = logger('edgemirror:shard-server')
 export interface InboundConnection { id: string, remotePeer: { toString: () => string } }
 
 export interface Registrar {
-  handle (protocol: string, handler: (stream: Stream, connection: InboundConnection) => void | Promise<void>, options?: { maxInboundStreams?: number }): Promise<void>
+  handle (protocol: string, handler: (stream: Stream, connection: InboundConnection) => void | Promise<void>, options?: { maxInboundStreams?: number, maxOutboundStreams?: number }): Promise<void>
   unhandle (protocol: string): Promise<void>
 }
 
@@ -140,7 +140,7 @@ export class ShardServer implements Startable {
   async start (): Promise<void> {
     this.stopping = false
     for (const [protocol, handler, maxInboundStreams] of this.protocols) {
-      await this.components.registrar.handle(protocol, async (stream, connection) => { await this.accept(protocol, stream, connection.id, connection.remotePeer.toString(), handler) }, { maxInboundStreams })
+      await this.components.registrar.handle(protocol, async (stream, connection) => { await this.accept(protocol, stream, connection.id, connection.remotePeer.toString(), handler) }, { maxInboundStreams, maxOutboundStreams: MAX_OUTBOUND_STREAMS })
     }
   }
 
