@@ -93,6 +93,7 @@ export class EdgemirrorNode implements ControlApi {
   private readonly membership: Membership
   private readonly server: ShardServer
   private readonly quota: PeerQuota
+  private readonly events: EventLog
   private readonly sharing: ShareService
   private readonly shareRecords: ShareRecords
   private readonly fetching: FetchService
@@ -126,6 +127,7 @@ export class EdgemirrorNode implements ControlApi {
     })
     this.manifests = new ManifestCache(store)
     const events = runtime.log ?? silentLog
+    this.events = events
     this.membership = new Membership({ host, dial, bootstrap: options.bootstrap, log: events })
     const { directory } = this.membership
     const nudge = (cid: string): void => { this.repairs.nudge(cid) }
@@ -287,7 +289,7 @@ export class EdgemirrorNode implements ControlApi {
       const { host, port } = splitHostPort('--gateway', this.options.gateway)
       const cache = this.cache
       const metrics = this.options.metrics ? new NodeMetrics({ status: async () => await this.status(), cache: cache !== undefined ? () => cache.counters() : undefined }) : undefined
-      this.gateway = await startGateway({ files: this.gatewayFiles, host, port, maxStreams: this.options.gatewayMaxStreams, idleTimeoutMs: GATEWAY_IDLE_TIMEOUT_MS, observer: metrics, mirrors: this.catalog })
+      this.gateway = await startGateway({ files: this.gatewayFiles, host, port, maxStreams: this.options.gatewayMaxStreams, idleTimeoutMs: GATEWAY_IDLE_TIMEOUT_MS, observer: metrics, mirrors: this.catalog, log: this.events })
     }
   }
 
