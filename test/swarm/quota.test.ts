@@ -71,3 +71,34 @@ describe('a holder\'s quota per pushing peer', () => {
     assert.equal(limitHits().at(-1)?.code, 'ERR_QUOTA_EXCEEDED')
   })
 })
+
+describe('a repair refused by a holder\'s quota', () => {
+  it('is placed again on another peer, as a share would be', async () => {
+    // Nodes 0-3 run on clean power, 4 and 5 on dirty: placement prefers 0-3. Node 3 takes nothing from anyone (a
+    // 1-byte quota), so the share lands on 0, 1, 2 and one dirty node, and the repair of a lost shard picks 3 first.
+    const REFUSER = 3
+    const swarm = await startSwarm(6, i => ({
+      heartbeatMs: 250, deadAfterMs: 60_000, repairGraceMs: 60_000, scrubIntervalMs: 60 * 60_000,
+      ...(i === REFUSER ? { quotaPerPeer: 1 } : i >= 4 ? { carbon: 5000 } : {})
+    }))
+    try {
+      const ids = swarm.nodes.map(n => n.peerId)
+      const data = randomBytes(SIZE)
+      const shared = await swarm.nodes[0].share(chunksOf(data), { size: SIZE, ...GEOMETRY })
+      const holders = shared.shards.map(s => ids.indexOf(s.peer))
+      assert.ok(!holders.includes(REFUSER))
+      const victim = holders.find(h => h !== 0 && h < 4) as number
+      await swarm.kill(victim)
+      const repaired = await swarm.nodes[0].repair(shared.cid)
+      assert.equal(repaired.rebuilt.length, 1, JSON.stringify(repaired))
+      const rebuiltOn = ids.indexOf(repaired.rebuilt[0].peer)
+      assert.ok(rebuiltOn >= 4 && !holders.includes(rebuiltOn), `rebuilt on the free dirty node, not ${rebuiltOn}`)
+      assert.equal((await swarm.nodes[0].check(shared.cid)).healthy, true)
+      const start = await swarm.nodes[REFUSER].fetch(shared.cid)
+      assert.ok((await collect(start.body)).equals(data))
+      await start.done
+    } finally {
+      await swarm.stop()
+    }
+  })
+})
