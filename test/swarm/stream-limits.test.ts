@@ -11,6 +11,7 @@ import type { PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { MAX_HEADER_FRAME, MAX_INBOUND_REQUEST_STREAMS, PROTOCOL_INFO, PROTOCOL_PEERS, PROTOCOL_PUT } from '../../node/constants.ts'
 import type { EdgemirrorNode } from '../../node/edgemirror-node.ts'
+import { createEventLog } from '../../node/event-log.ts'
 import type { ShardServer } from '../../node/transfer/shard-server.ts'
 import { FrameReader } from '../../node/wire/frame-reader.ts'
 import { FrameWriter } from '../../node/wire/frame-writer.ts'
@@ -30,8 +31,11 @@ describe('what one peer can make a node hold', () => {
   let swarm: TestSwarm
   const CLIENT = 0
   const SERVER = 1
+  /** The server's `limit.hit` lines (docs/LOGS.md), as JSON records. */
+  const limitHits: Array<Record<string, unknown>> = []
   before(async () => {
-    swarm = await startSwarm(2, () => ({ streamIdleTimeoutMs: IDLE_MS, inboundBudgetPerConnectionBytes: PER_CONNECTION, inboundBudgetBytes: 2 * PER_CONNECTION }))
+    swarm = await startSwarm(2, () => ({ streamIdleTimeoutMs: IDLE_MS, inboundBudgetPerConnectionBytes: PER_CONNECTION, inboundBudgetBytes: 2 * PER_CONNECTION }),
+      i => i === SERVER ? { log: createEventLog({ format: 'json', write: (line) => { const r = JSON.parse(line); if (r.event === 'limit.hit') limitHits.push(r) } }) } : {})
   })
   after(async () => { await swarm?.stop() })
 
@@ -142,6 +146,7 @@ describe('what one peer can make a node hold', () => {
       const third = await putHeader(geometry)
       puts.push(third)
       await assert.rejects(third.answer, { code: 'ERR_BUSY' })
+      assert.deepEqual(limitHits.filter(r => r.code === 'ERR_BUSY').map(r => [r.peer, r.protocol, r.count]), [[swarm.nodes[CLIENT].peerId, PROTOCOL_PUT, 1]])
       first.stream.abort(new Error('the sender gave up'))
       await waitFor(() => serverStreams(PROTOCOL_PUT) <= 2, DEADLINE_MS, 'the server to drop the aborted put')
       const fourth = await putHeader(geometry)
