@@ -7,7 +7,7 @@ import { LIMIT_LOG_INTERVAL_MS } from './constants.ts'
 import type { EventLog, LogFields } from './event-log.ts'
 
 /** The codes that mean "a limit of this node was met" (the rest are failures, logged, if at all, by their operation). */
-export const LIMIT_CODES = new Set(['ERR_BUSY', 'ERR_RATE_LIMITED', 'ERR_FRAME_TOO_LARGE', 'ERR_QUOTA_EXCEEDED', 'ERR_REQUEST_TOO_LARGE'])
+export const LIMIT_CODES = new Set(['ERR_BUSY', 'ERR_RATE_LIMITED', 'ERR_FRAME_TOO_LARGE', 'ERR_QUOTA_EXCEEDED'])
 
 export interface LimitLogInit {
   log: EventLog

@@ -43,10 +43,6 @@ export class PeerQuota {
 
   constructor (private readonly init: PeerQuotaInit) {}
 
-  get quotaBytes (): number {
-    return this.init.quotaBytes
-  }
-
   /** Rebuild the accounting from the ledger directory: every entry whose shard is still stored, by its size now. */
   async start (): Promise<void> {
     const dir = this.init.dir
@@ -54,16 +50,16 @@ export class PeerQuota {
     await mkdir(dir, { recursive: true, mode: 0o700 })
     for (const name of await readdir(dir)) {
       const key = keyOfFileName(name)
-      // Not ours (a temp file of a write a crash cut short, or anything else): removed, it counts for no one.
+      // Not ours (a temp file of a write a crash cut short, or anything else): removed if a file, it counts for no one.
       if (key === undefined) {
-        await rm(join(dir, name), { force: true })
+        await drop(dir, name)
         continue
       }
       const peer = await readFileBounded(join(dir, name), MAX_LEDGER_FILE_BYTES).then(text => text.trim(), () => undefined)
       const size = await this.init.store.shardSize(key.cid, key.index).catch(() => undefined)
       if (peer === undefined || !PEER_ID_PATTERN.test(peer) || size === undefined) {
         log('ledger entry %s dropped (%s)', name, size === undefined ? 'no such shard' : 'unreadable')
-        await rm(join(dir, name), { force: true })
+        await drop(dir, name)
         continue
       }
       this.count(peer, `${key.cid}/${key.index}`, size)
@@ -169,4 +165,9 @@ function keyOfFileName (name: string): { cid: string, index: number } | undefine
   if (match === null || !CID_PATTERN.test(match[1])) return undefined
   const index = Number(match[2])
   return index <= MAX_SHARD_INDEX ? { cid: match[1], index } : undefined
+}
+
+/** Remove `name` from the ledger directory; one that cannot be (a directory put there) is left, and counts for no one. */
+async function drop (dir: string, name: string): Promise<void> {
+  await rm(join(dir, name), { force: true }).catch((err: Error) => { log('leaving %s in the ledger directory: %s', name, err.message) })
 }

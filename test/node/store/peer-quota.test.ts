@@ -1,7 +1,7 @@
 // The per-pusher quota's accounting (node/store/peer-quota.ts): reservations, refusals, a shard pushed again by
 // another peer, shards deleted since they were counted, and the ledger on disk read back (untrusted) after a restart.
 import assert from 'node:assert/strict'
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -76,12 +76,13 @@ describe('PeerQuota', () => {
     await writeFile(join(ledger, `${CID}.2`), 'not a peer id\n')
     await writeFile(join(ledger, '.tmp-junk'), A)
     await writeFile(join(ledger, `${CID}.999`), A)
+    await mkdir(join(ledger, `${CID}.5`)) // not a file: left alone, counted for no one
 
     const after = new PeerQuota({ quotaBytes: 100, dir: ledger, store })
     await after.start()
     assert.equal(after.usage(A), 70)
     assert.equal(after.usage(B), 20)
     await assert.rejects(after.reserve(A, 31), { code: 'ERR_QUOTA_EXCEEDED' })
-    assert.deepEqual((await readdir(ledger)).sort(), [`${CID}.0`, `${CID}.1`])
+    assert.deepEqual((await readdir(ledger)).sort(), [`${CID}.0`, `${CID}.1`, `${CID}.5`])
   })
 })
