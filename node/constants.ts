@@ -89,6 +89,20 @@ export const MAX_INBOUND_TRANSFERS = 64
  *  protocol open just to make us buffer, issue #13). */
 export const MAX_INBOUND_REQUEST_STREAMS = 32
 
+/** Outbound streams per connection and protocol this node opens (libp2p's maxOutboundStreams), for every edgemirror
+ *  protocol: libp2p's own default (64, DEFAULT_MAX_OUTBOUND_STREAMS in libp2p's registrar), set explicitly so that
+ *  every handler states its limits. It matches MAX_INBOUND_TRANSFERS, what a peer accepts of puts and gets. */
+export const MAX_OUTBOUND_STREAMS = 64
+
+/** libp2p's connection manager (node/host.ts), each at libp2p 3's default, set explicitly (docs/SECURITY.md).
+ *  Connections before pruning: 300, far above MAX_MESH_PEERS (64) plus the DHT's and the CLI's short-lived ones.
+ *  Inbound connections still in their handshake (noise, yamux): 10; a peer that opens more waits for a slot rather
+ *  than making us run more handshakes at once. Inbound connections per remote host a second: 5; a swarm dials each
+ *  peer once and re-dials after a drop, far below it, while a host looping on connects is refused. */
+export const MAX_CONNECTIONS = 300
+export const MAX_INCOMING_PENDING_CONNECTIONS = 10
+export const INBOUND_CONNECTIONS_PER_HOST_PER_SECOND = 5
+
 /** The request of info and peers is an empty map (1 byte of MessagePack); 1 KiB leaves room for fields a later
  *  version may add, and is all such a stream may make us buffer before it is answered. A delete request (one signed
  *  tombstone, under 400 bytes) is held to it too. */
@@ -178,3 +192,15 @@ export const MAX_DELETE_GRACE_MS = 30 * 24 * 3600_000
 export const MIRROR_RECORDS_SYNC_MS = 30_000
 /** How long a publish waits for its pushes: a record is a few hundred bytes, one round trip on any link. */
 export const MIRROR_ANNOUNCE_TIMEOUT_MS = 5_000
+
+/** A peer that meets a limit (ERR_BUSY, ERR_RATE_LIMITED, ERR_FRAME_TOO_LARGE, ERR_QUOTA_EXCEEDED…) gets one `limit.hit`
+ *  line at once and then at most one per this interval, with the count (node/limit-log.ts): a minute keeps a flood to
+ *  one line a minute per peer and limit, the granularity of the metrics scrapes and log alerts an operator watches. */
+export const LIMIT_LOG_INTERVAL_MS = 60_000
+
+/** Bytes of shards one pushing peer may keep in a holder's store (`daemon --quota-per-peer`, node/store/peer-quota.ts);
+ *  0 = no limit. No limit by default: an edge swarm is often a handful of machines fed by one publisher, and any
+ *  fixed share of the disk would refuse that publisher's files while the disk still has room (the share would then
+ *  fail with ERR_NOT_ENOUGH_PEERS once every holder refused). A swarm with several publishers that must not crowd
+ *  each other out sets it, e.g. to capacity / publishers. */
+export const DEFAULT_QUOTA_PER_PEER = 0

@@ -6,7 +6,7 @@ import { UsageError } from './errors.ts'
 import { splitHostPort } from './host-port.ts'
 import { parseIntegerIn } from './integer.ts'
 import { UNDECLARED_ZONE } from './placement/domains.ts'
-import { MAX_DELETE_GRACE_MS } from './constants.ts'
+import { DEFAULT_QUOTA_PER_PEER, MAX_DELETE_GRACE_MS } from './constants.ts'
 import { parseDuration } from './duration.ts'
 import { parseRate, parseSize } from './size.ts'
 import type { DaemonOptions } from './daemon-options.ts'
@@ -68,6 +68,14 @@ export const DAEMON_FLAGS: readonly DaemonFlag[] = [
     toSetting: (value: number | 'unlimited') => value === 'unlimited' ? null : value,
     type: 'number',
     default: null
+  },
+  {
+    key: 'quotaPerPeer',
+    option: '--quota-per-peer <size>',
+    description: 'most bytes of shards one peer may push into this node\'s store, e.g. 50GB; 0 for no limit (default 0)',
+    parse: (text: string) => text.trim() === '0' ? 0 : parseSize(text),
+    type: 'number',
+    default: DEFAULT_QUOTA_PER_PEER
   },
   { key: 'mdns', option: '--mdns', description: 'find peers on the LAN with multicast DNS', type: 'boolean', default: false },
   { key: 'placement', option: '--placement <weights>', description: 'placement weights, e.g. carbon=0.5,latency=0.3,balance=0.2', type: 'string' },

@@ -38,6 +38,9 @@ export interface DaemonOptions {
   carbonUrl?: string
   /** Store capacity in bytes; null = unlimited. */
   capacity: number | null
+  /** Bytes of shards one pushing peer may keep in this node's store (--quota-per-peer); 0 = no limit (the default:
+   *  DEFAULT_QUOTA_PER_PEER in node/constants.ts says why). */
+  quotaPerPeer?: number
   mdns: boolean
   /** Placement weights spec, e.g. 'carbon=0.5,latency=0.3,balance=0.2'. */
   placement?: string

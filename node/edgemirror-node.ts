@@ -13,7 +13,7 @@ import type { CarbonProvider } from './carbon/index.ts'
 import { createCarbonProvider } from './carbon/index.ts'
 import type { Manifest } from '../coder/manifest.ts'
 import { CheckService } from './check/check-service.ts'
-import { MAX_MESH_PEERS, PUT_ACCEPT_TIMEOUT_MS, SERVICE_STOP_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS } from './constants.ts'
+import { DEFAULT_QUOTA_PER_PEER, MAX_MESH_PEERS, PUT_ACCEPT_TIMEOUT_MS, SERVICE_STOP_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS } from './constants.ts'
 import { EdgemirrorError, TimeoutError } from './errors.ts'
 import { silentLog, type EventLog } from './event-log.ts'
 import type { DaemonOptions } from './daemon-options.ts'
@@ -49,6 +49,7 @@ import { fileNameOf, ShareRecords } from './share/share-records.ts'
 import { ShareService } from './share/share-service.ts'
 import type { Startable } from './startable.ts'
 import { FsShardStore } from './store/fs-shard-store.ts'
+import { PeerQuota } from './store/peer-quota.ts'
 import type { ShardStore, StoreStats } from './store/shard-store.ts'
 import { AnnounceQueue } from './transfer/announce-queue.ts'
 import { dhtProviders } from './transfer/providers.ts'
@@ -93,6 +94,8 @@ export class EdgemirrorNode implements ControlApi {
   private readonly manifests: ManifestCache
   private readonly membership: Membership
   private readonly server: ShardServer
+  private readonly quota: PeerQuota
+  private readonly events: EventLog
   private readonly sharing: ShareService
   private readonly shareRecords: ShareRecords
   private readonly fetching: FetchService
@@ -126,6 +129,7 @@ export class EdgemirrorNode implements ControlApi {
     })
     this.manifests = new ManifestCache(store)
     const events = runtime.log ?? silentLog
+    this.events = events
     this.membership = new Membership({ host, dial, bootstrap: options.bootstrap, log: events })
     const { directory } = this.membership
     const nudge = (cid: string): void => { this.repairs.nudge(cid) }
@@ -150,8 +154,10 @@ export class EdgemirrorNode implements ControlApi {
       ...components,
       signTombstone: async (cid, graceMs) => await signTombstone(privateKey, selfId, cid, Date.now(), graceMs)
     }, { graceMs: options.deleteGraceMs })
+    this.quota = new PeerQuota({ quotaBytes: options.quotaPerPeer ?? DEFAULT_QUOTA_PER_PEER, dir: join(options.repo, 'store', 'pushers'), store })
     this.server = new ShardServer({
       ...components,
+      quota: this.quota,
       registrar: host,
       info: components.selfInfo,
       knownPeers: async () => await this.membership.knownPeers(),
@@ -278,6 +284,7 @@ export class EdgemirrorNode implements ControlApi {
 
   async start (): Promise<void> {
     await this.store.start()
+    await this.quota.start()
     await this.records.load()
     await this.carbon.start()
     await this.server.start()
@@ -288,7 +295,7 @@ export class EdgemirrorNode implements ControlApi {
       const { host, port } = splitHostPort('--gateway', this.options.gateway)
       const cache = this.cache
       const metrics = this.options.metrics ? new NodeMetrics({ status: async () => await this.status(), cache: cache !== undefined ? () => cache.counters() : undefined }) : undefined
-      this.gateway = await startGateway({ files: this.gatewayFiles, host, port, maxStreams: this.options.gatewayMaxStreams, idleTimeoutMs: GATEWAY_IDLE_TIMEOUT_MS, observer: metrics, mirrors: this.catalog })
+      this.gateway = await startGateway({ files: this.gatewayFiles, host, port, maxStreams: this.options.gatewayMaxStreams, idleTimeoutMs: GATEWAY_IDLE_TIMEOUT_MS, observer: metrics, mirrors: this.catalog, log: this.events })
     }
   }
 

@@ -125,6 +125,21 @@ export class RateLimitedError extends EdgemirrorError {
   }
 }
 
+/** A peer's puts would take it past this holder's quota of stored bytes per pushing peer (`daemon --quota-per-peer`,
+ *  node/store/peer-quota.ts): the sharer places the shard on another peer. */
+export class QuotaExceededError extends EdgemirrorError {
+  constructor (peer: string, needed: number, used: number, quota: number) {
+    super('ERR_QUOTA_EXCEEDED', `quota exceeded: ${peer} has ${used} bytes stored or in progress here, ${needed} more would pass its quota of ${quota}`, { peer, needed, used, quota })
+  }
+}
+
+/** An HTTP request body (the control API's JSON) over its bound: 413. */
+export class RequestTooLargeError extends EdgemirrorError {
+  constructor (what: string, max: number) {
+    super('ERR_REQUEST_TOO_LARGE', `${what} over ${max} bytes`, { max })
+  }
+}
+
 /** A peer we were talking to went away: its connection or stream closed or reset, or it does not speak the protocol. */
 export class PeerUnavailableError extends EdgemirrorError {
   constructor (message: string, details: Record<string, unknown> = {}) {

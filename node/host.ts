@@ -12,7 +12,9 @@ import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { splitLargeXsalsa20Updates } from './swarm-key.ts'
-import { MAX_PING_STREAMS, PING_TIMEOUT_MIN_MS, YAMUX_MAX_READ_BUFFER, YAMUX_MAX_STREAM_WINDOW } from './constants.ts'
+import {
+  INBOUND_CONNECTIONS_PER_HOST_PER_SECOND, MAX_CONNECTIONS, MAX_INCOMING_PENDING_CONNECTIONS, MAX_PING_STREAMS, PING_TIMEOUT_MIN_MS, YAMUX_MAX_READ_BUFFER, YAMUX_MAX_STREAM_WINDOW
+} from './constants.ts'
 
 export interface HostOptions {
   privateKey: PrivateKey
@@ -38,6 +40,13 @@ export async function createHost (options: HostOptions): Promise<Host> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ streamOptions: { initialStreamWindowSize: YAMUX_MAX_STREAM_WINDOW, maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW, maxReadBufferLength: YAMUX_MAX_READ_BUFFER } })],
     peerDiscovery,
+    // Explicit, at libp2p's defaults (node/constants.ts says why they suffice): a limit a reader of this file can see.
+    // Beyond them libp2p refuses the connection before any handshake (logged under DEBUG=libp2p:connection-manager).
+    connectionManager: {
+      maxConnections: MAX_CONNECTIONS,
+      maxIncomingPendingConnections: MAX_INCOMING_PENDING_CONNECTIONS,
+      inboundConnectionThreshold: INBOUND_CONNECTIONS_PER_HOST_PER_SECOND
+    },
     // The monitor measures RTT but never cuts a connection: a ping that failed under load (the answerer's handler
     // reset it after 10 s behind megabytes of shard data) aborted the connection with every transfer on it
     // (bench:gateway, 16 cold readers). Liveness is the failure detector's (shard reports, --dead-after): a peer it

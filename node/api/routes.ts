@@ -118,6 +118,7 @@ export function statusForCode (code: string): number {
     case 'ERR_PEER_UNAVAILABLE':
     case 'ERR_SHARE_INCOMPLETE': return 502
     case 'ERR_TIMEOUT': return 504
+    case 'ERR_REQUEST_TOO_LARGE': return 413
     case 'ERR_USAGE':
     case 'ERR_INVALID_ADDRESS':
     case 'ERR_INVALID_PATH':

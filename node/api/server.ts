@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { isAbsolute } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { classifyError, EdgemirrorError, NotFoundError, UnauthorizedError, UsageError } from '../errors.ts'
+import { classifyError, EdgemirrorError, NotFoundError, RequestTooLargeError, UnauthorizedError, UsageError } from '../errors.ts'
 import { writeFileAtomic } from '../fs-atomic.ts'
 import { parseIntegerIn } from '../integer.ts'
 import { assertMirrorName } from '../mirror/address.ts'
@@ -26,6 +26,15 @@ import {
 import type { ControlApi, FetchStart, MirrorFetchStart, PublishOptions, SharedFile, ShareOptions } from './types.ts'
 
 const log = logger('edgemirror:api')
+
+/** Request headers: Node's default of 16 KiB (beyond it: 431); the API's own headers are a token and a few short fields. */
+export const API_MAX_HEADER_BYTES = 16 * 1024
+/** A client has this long to send its request headers (Node's default is 60 s): the API is on loopback, so anything
+ *  slower than 10 s is stuck, not slow. */
+export const API_HEADERS_TIMEOUT_MS = 10_000
+/** Connections at once (beyond: accepted and closed at once by Node). Each CLI command opens one; 128 is far above
+ *  what a person or a script on the machine runs at once, and bounds the sockets a runaway local client can hold. */
+export const API_MAX_CONNECTIONS = 128
 
 /** Hosts the API may bind: it grants full control of the node, so it never listens beyond this machine. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1'])
@@ -47,9 +56,12 @@ export async function startControlServer (options: ControlServerOptions): Promis
   if (!LOOPBACK_HOSTS.has(options.host)) throw new UsageError(`--api must be a loopback address (127.0.0.1, ::1 or localhost), got ${options.host}`)
   const token = randomBytes(32).toString('hex')
   const expected = Buffer.from(`Bearer ${token}`)
-  const server = createServer((req, res) => {
+  const server = createServer({ maxHeaderSize: API_MAX_HEADER_BYTES, headersTimeout: API_HEADERS_TIMEOUT_MS, requestTimeout: 0 }, (req, res) => {
     handle(options.api, expected, req, res).catch((err) => { sendError(res, err) })
   })
+  // requestTimeout 0: a share's body streams for as long as the file takes to encode and place (Node's default of
+  // 300 s cut a share of a large file at 5 minutes with 408); only the headers have a deadline.
+  server.maxConnections = API_MAX_CONNECTIONS
   server.listen(options.port, options.host)
   await once(server, 'listening')
   const { address, port } = server.address() as AddressInfo
@@ -262,7 +274,7 @@ async function readJsonBody (req: IncomingMessage): Promise<unknown> {
     length += (chunk as Buffer).length
     if (length <= MAX_JSON_REQUEST) chunks.push(chunk as Buffer)
   }
-  if (length > MAX_JSON_REQUEST) throw new UsageError(`request body over ${MAX_JSON_REQUEST} bytes`)
+  if (length > MAX_JSON_REQUEST) throw new RequestTooLargeError('request body', MAX_JSON_REQUEST)
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'))
   } catch (err) {

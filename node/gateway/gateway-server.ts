@@ -10,6 +10,9 @@ import { isCapability, withoutKey } from '../../coder/capability.ts'
 import { parseCid, sanitizeFileName } from '../../coder/manifest.ts'
 import { openFile, readOpened } from '../fetch/file-access.ts'
 import { classifyError, EdgemirrorError, NotFoundError } from '../errors.ts'
+import { silentLog, type EventLog } from '../event-log.ts'
+import { LimitLog } from '../limit-log.ts'
+import { GATEWAY_HEADERS_TIMEOUT_MS, GATEWAY_MAX_CONNECTIONS, GATEWAY_MAX_HEADER_BYTES } from './constants.ts'
 import { entityTagOf } from './entity-tags.ts'
 import type { GatewayFiles } from './gateway-files.ts'
 import { MIRROR_PATH_PREFIX, serveMirror, type GatewayMirrors } from './mirror-routes.ts'
@@ -56,6 +59,8 @@ export interface GatewayOptions {
   observer?: GatewayObserver
   /** Mirror sets (/m/…); no /m/ routes when absent. */
   mirrors?: GatewayMirrors
+  /** The operator's log: a client refused for --gateway-max-streams gets a `limit.hit` line (peer: its address). */
+  log?: EventLog
 }
 
 export interface Gateway {
@@ -71,7 +76,10 @@ const RETRY_AFTER_SECONDS = 1
 export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   let active = 0
   const sockets = new Set<Socket>()
-  const server: Server = createServer((req, res) => {
+  const limits = new LimitLog({ log: options.log ?? silentLog })
+  // Headers have a deadline and a size; the response has none (a large file to a slow client takes as long as it
+  // takes), only the idle timeout below. requestTimeout covers receiving the request alone: a GET has no body.
+  const server: Server = createServer({ maxHeaderSize: GATEWAY_MAX_HEADER_BYTES, headersTimeout: GATEWAY_HEADERS_TIMEOUT_MS, requestTimeout: GATEWAY_HEADERS_TIMEOUT_MS }, (req, res) => {
     const started = process.hrtime.bigint()
     const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9
     const body: BodyCount = { bytes: 0 }
@@ -80,6 +88,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     // is resolved, which may itself read from the swarm).
     const streaming = req.method === 'GET' && (req.url?.startsWith(FILE_PATH_PREFIX) === true || (options.mirrors !== undefined && req.url?.startsWith(MIRROR_PATH_PREFIX) === true))
     if (streaming && active >= options.maxStreams) {
+      limits.hit(req.socket.remoteAddress ?? 'unknown', 'ERR_BUSY', { route: 'gateway' })
       sendError(res, new EdgemirrorError('ERR_BUSY', `busy: ${options.maxStreams} responses are streaming (--gateway-max-streams)`), { 'retry-after': String(RETRY_AFTER_SECONDS) })
       return
     }
@@ -91,6 +100,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     })
   })
   server.timeout = options.idleTimeoutMs
+  server.maxConnections = GATEWAY_MAX_CONNECTIONS
   server.on('connection', (socket: Socket) => {
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
@@ -103,6 +113,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     url,
     active: () => active,
     async stop () {
+      limits.stop()
       server.close()
       // Streaming responses end with the node: their holders' streams go with it.
       for (const socket of sockets) socket.destroy()

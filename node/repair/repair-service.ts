@@ -10,13 +10,13 @@ import { logger } from '@libp2p/logger'
 import { shardSize } from '../../coder/layout.ts'
 import type { Manifest } from '../../coder/manifest.ts'
 import { rebuildShards } from '../../coder/rebuild.ts'
-import { FileDeletedError, NotEnoughPeersError, NotFoundError } from '../errors.ts'
+import { EdgemirrorError, FileDeletedError, NotEnoughPeersError, NotFoundError } from '../errors.ts'
 import { failureFields, silentLog, type EventLog } from '../event-log.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
 import type { Tombstone } from '../ownership.ts'
 import { placeShards, type PlacementPeer, type Weights } from '../placement/index.ts'
 import { askHas, type Dialer } from '../transfer/shard-client.ts'
-import { openShardTargets, writeShards, type PlacedTarget } from '../transfer/shard-target.ts'
+import { openShardTargets, writeShards, type PlacedTarget, type ShardTargetRequest } from '../transfer/shard-target.ts'
 import type { ShardStore } from '../store/shard-store.ts'
 import { proveClaims } from '../transfer/shard-proof.ts'
 import { SwarmShardSource } from '../transfer/swarm-shard-source.ts'
@@ -382,25 +382,29 @@ export class RepairService implements Startable {
     const seen = new Set<number>()
     const existing = plan.existing.filter(e => !seen.has(e.index) && seen.add(e.index) !== undefined)
     const doubled = plan.existing.filter(e => !existing.includes(e)).map(e => e.peerId)
-    let placement
-    try {
-      placement = placeShards({
-        key: cid, k: manifest.k, m: manifest.m, shardSize: shardSize(manifest), indexes: plan.missing, existing, exclude: [...plan.exclude, ...doubled]
-      }, candidates, components.weights)
-    } catch (err) {
-      // placeShards' message names share's --allow-fewer-peers, which repair does not have.
-      if (err instanceof NotEnoughPeersError) throw new NotEnoughPeersError(Number(err.details.available), Number(err.details.needed), { ...err.details, cid }, REPAIR_FEWER_PEERS_HINT)
-      throw err
+    // Called again without the peers that refused a put (openTargets).
+    const place = (refused: string[]): Array<{ index: number, peerId: string }> => {
+      let placement
+      try {
+        placement = placeShards({
+          key: cid, k: manifest.k, m: manifest.m, shardSize: shardSize(manifest), indexes: plan.missing, existing, exclude: [...plan.exclude, ...doubled, ...refused]
+        }, candidates, components.weights)
+      } catch (err) {
+        // placeShards' message names share's --allow-fewer-peers, which repair does not have.
+        if (err instanceof NotEnoughPeersError) throw new NotEnoughPeersError(Number(err.details.available), Number(err.details.needed), { ...err.details, cid, refused }, REPAIR_FEWER_PEERS_HINT)
+        throw err
+      }
+      if (placement.multiplePerPeer) throw new NotEnoughPeersError(candidates.length, manifest.k + manifest.m, { cid, refused }, REPAIR_FEWER_PEERS_HINT)
+      log('%s: rebuilding %s -> %s', cid, plan.missing.join(','), placement.shards.map(s => `${s.index}@${s.peerId}`).join(' '))
+      return placement.shards
     }
-    if (placement.multiplePerPeer) throw new NotEnoughPeersError(candidates.length, manifest.k + manifest.m, { cid }, REPAIR_FEWER_PEERS_HINT)
-    log('%s: rebuilding %s -> %s', cid, plan.missing.join(','), placement.shards.map(s => `${s.index}@${s.peerId}`).join(' '))
     const upload = randomBytes(16).toString('hex')
     const geometry = { k: manifest.k, m: manifest.m, blockSize: manifest.blockSize, fileSize: manifest.fileSize }
     let targets: PlacedTarget[] = []
     // A survivor of ours found bad while reading it is quarantined; look at the file again (it lost one more index).
     const source = new SwarmShardSource({ ...components, onCorruptShard: (c) => { this.nudge(c) } }, cid, manifest, this.readers(plan), signal)
     try {
-      targets = await openShardTargets(components, placement.shards, { upload, ...geometry }, signal)
+      targets = await this.openTargets(cid, place, { upload, ...geometry }, signal)
       let pushed = 0
       await writeShards(targets, async (writeStripe) => {
         await rebuildShards(manifest, source, targets.map(t => t.index), async (_stripe, blocks) => {
@@ -419,6 +423,28 @@ export class RepairService implements Startable {
     const map = this.maps.get(cid)
     for (const t of targets) map?.add(t.index, t.peer, components.selfId)
     return targets.map(t => ({ index: t.index, peer: t.peer }))
+  }
+
+  /**
+   * Open a put to the new holder of each placed shard. A holder that refuses with an error answer (its quota for this
+   * node, its store full, busy) is left out and the shards are placed again, as a share does (PROTOCOLS.md,
+   * "Re-placement"): otherwise the same placement would pick it on every attempt until the job is parked. One that
+   * cannot be reached or does not answer fails this attempt (retried with backoff). Ends: each round leaves one more
+   * peer out, until placement runs out of peers (ERR_NOT_ENOUGH_PEERS).
+   */
+  private async openTargets (cid: string, place: (refused: string[]) => Array<{ index: number, peerId: string }>, request: Omit<ShardTargetRequest, 'index'>, signal: AbortSignal): Promise<PlacedTarget[]> {
+    const refused: string[] = []
+    for (;;) {
+      try {
+        return await openShardTargets(this.components, place(refused), request, signal)
+      } catch (err) {
+        if (!(err instanceof EdgemirrorError)) throw err
+        const peer = err.details.remote === true && typeof err.details.peer === 'string' ? err.details.peer : undefined
+        if (peer === undefined || refused.includes(peer)) throw err
+        log('%s: %s refused a rebuilt shard (%s), placing it again without that peer', cid, peer, err.message)
+        refused.push(peer)
+      }
+    }
   }
 
   /** Live holders of each index, the plan's chosen reader first. */

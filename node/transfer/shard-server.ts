@@ -10,13 +10,16 @@ import { checkShardGeometry, ShardReceiver } from './shard-receiver.ts'
 import { isCorruptRead, quarantineBadShard } from '../store/quarantine.ts'
 import { readStoredBlock, readStoredBlocks } from '../store/read-block.ts'
 import {
-  CORRUPT_REPORT_BURST, CORRUPT_REPORTS_PER_SECOND, INBOUND_BUDGET_PER_CONNECTION_BYTES, INBOUND_BUDGET_TOTAL_BYTES, MAX_HEADER_FRAME, MAX_INBOUND_REQUEST_STREAMS, MAX_INBOUND_TRANSFERS,
+  CORRUPT_REPORT_BURST, CORRUPT_REPORTS_PER_SECOND, INBOUND_BUDGET_PER_CONNECTION_BYTES, INBOUND_BUDGET_TOTAL_BYTES, MAX_HEADER_FRAME, MAX_INBOUND_REQUEST_STREAMS, MAX_INBOUND_TRANSFERS, MAX_OUTBOUND_STREAMS,
   MAX_SMALL_REQUEST_FRAME, PROTOCOL_CLAIM, PROTOCOL_CORRUPT_BLOCK, PROTOCOL_DELETE, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_HAS_V1, PROTOCOL_INFO, PROTOCOL_MANIFEST, PROTOCOL_PEERS, PROTOCOL_PUT,
   PROTOCOL_PUT_V1, PROTOCOL_PUT_V2,
   READ_HIGH_WATER, STREAM_IDLE_TIMEOUT_MS, YAMUX_MAX_STREAM_WINDOW
 } from '../constants.ts'
 import { classifyError, InvalidSignatureError, NotFoundError, TimeoutError } from '../errors.ts'
+import { silentLog, type EventLog } from '../event-log.ts'
+import { LimitLog, limitCodeOf } from '../limit-log.ts'
 import type { ManifestCache } from '../manifest-cache.ts'
+import type { PeerQuota, QuotaReservation } from '../store/peer-quota.ts'
 import type { ShardStore } from '../store/shard-store.ts'
 import { FrameReader } from '../wire/frame-reader.ts'
 import { FrameWriter } from '../wire/frame-writer.ts'
@@ -35,7 +38,7 @@ const log = logger('edgemirror:shard-server')
 export interface InboundConnection { id: string, remotePeer: { toString: () => string } }
 
 export interface Registrar {
-  handle (protocol: string, handler: (stream: Stream, connection: InboundConnection) => void | Promise<void>, options?: { maxInboundStreams?: number }): Promise<void>
+  handle (protocol: string, handler: (stream: Stream, connection: InboundConnection) => void | Promise<void>, options?: { maxInboundStreams?: number, maxOutboundStreams?: number }): Promise<void>
   unhandle (protocol: string): Promise<void>
 }
 
@@ -50,6 +53,10 @@ export interface ShardServerComponents {
   /** Told when a stored shard was found short or unreadable while being served, or failing its hash when a reader
    *  reported a bad block (corrupt-block), after it was quarantined (the repair path listens). */
   onCorruptShard?: (cid: string, index: number) => void
+  /** The operator's log: a peer that meets a limit gets a `limit.hit` line (node/limit-log.ts). */
+  log?: EventLog
+  /** Bytes of shards each pushing peer may keep here (ERR_QUOTA_EXCEEDED beyond); no limit without one. */
+  quota?: PeerQuota
   /** Told when a shard was stored. */
   onShardStored?: (cid: string, index: number) => void
   /** An owner's delete (a signed tombstone, unverified): the delete service checks and applies it, or throws a typed
@@ -89,6 +96,7 @@ export class ShardServer implements Startable {
   private readonly budget: InboundBudget
   /** Each corrupt-block report costs a block read and hash: bounded per remote peer. */
   private readonly corruptReports: PeerRateLimits
+  private readonly limits: LimitLog
   private readonly idleTimeoutMs: number
   /** Handlers running, by stream: stop() aborts their streams and waits for them. */
   private readonly inflight = new Map<Stream, { protocol: string, served: Promise<void> }>()
@@ -98,6 +106,7 @@ export class ShardServer implements Startable {
 
   constructor (private readonly components: ShardServerComponents) {
     this.idleTimeoutMs = components.idleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS
+    this.limits = new LimitLog({ log: components.log ?? silentLog })
     this.budget = new InboundBudget({
       totalBytes: components.inboundBudget?.totalBytes ?? INBOUND_BUDGET_TOTAL_BYTES,
       perConnectionBytes: components.inboundBudget?.perConnectionBytes ?? INBOUND_BUDGET_PER_CONNECTION_BYTES
@@ -109,9 +118,9 @@ export class ShardServer implements Startable {
     })
     const onDelete = components.onDeleteRequest
     this.protocols = [
-      [PROTOCOL_PUT, async (s, c) => { await this.handlePut(s, c, 3) }, MAX_INBOUND_TRANSFERS],
-      [PROTOCOL_PUT_V2, async (s, c) => { await this.handlePut(s, c, 2) }, MAX_INBOUND_TRANSFERS],
-      [PROTOCOL_PUT_V1, async (s, c) => { await this.handlePut(s, c, 1) }, MAX_INBOUND_TRANSFERS],
+      [PROTOCOL_PUT, async (s, c, p) => { await this.handlePut(s, c, p, 3) }, MAX_INBOUND_TRANSFERS],
+      [PROTOCOL_PUT_V2, async (s, c, p) => { await this.handlePut(s, c, p, 2) }, MAX_INBOUND_TRANSFERS],
+      [PROTOCOL_PUT_V1, async (s, c, p) => { await this.handlePut(s, c, p, 1) }, MAX_INBOUND_TRANSFERS],
       [PROTOCOL_GET, async (s, c) => { await this.handleGet(s, c) }, MAX_INBOUND_TRANSFERS],
       [PROTOCOL_HAS, async (s, c) => { await this.handleHas(s, c, true) }, MAX_INBOUND_REQUEST_STREAMS],
       [PROTOCOL_HAS_V1, async (s, c) => { await this.handleHas(s, c, false) }, MAX_INBOUND_REQUEST_STREAMS],
@@ -131,7 +140,7 @@ export class ShardServer implements Startable {
   async start (): Promise<void> {
     this.stopping = false
     for (const [protocol, handler, maxInboundStreams] of this.protocols) {
-      await this.components.registrar.handle(protocol, async (stream, connection) => { await this.accept(protocol, stream, connection.id, connection.remotePeer.toString(), handler) }, { maxInboundStreams })
+      await this.components.registrar.handle(protocol, async (stream, connection) => { await this.accept(protocol, stream, connection.id, connection.remotePeer.toString(), handler) }, { maxInboundStreams, maxOutboundStreams: MAX_OUTBOUND_STREAMS })
     }
   }
 
@@ -152,6 +161,7 @@ export class ShardServer implements Startable {
       await settled
     } finally {
       clearTimeout(late)
+      this.limits.stop()
     }
   }
 
@@ -170,7 +180,15 @@ export class ShardServer implements Startable {
       stream.abort(new AbortedError('the node is stopping'))
       return
     }
-    const served = serve(protocol, stream, async (s) => { await handler(s, connection, remotePeer) }, this.idleTimeoutMs)
+    const served = serve(protocol, stream, async (s) => {
+      try {
+        await handler(s, connection, remotePeer)
+      } catch (err) {
+        const code = limitCodeOf(err)
+        if (code !== undefined) this.limits.hit(remotePeer, code, { protocol })
+        throw err
+      }
+    }, this.idleTimeoutMs)
       .finally(() => { this.inflight.delete(stream) })
     this.inflight.set(stream, { protocol, served })
     await served
@@ -204,17 +222,20 @@ export class ShardServer implements Startable {
    * resets or stays silent for the idle timeout before it makes the receiver drop them (the finally below).
    * put 1.0.0 commits on the manifest, for sharers that predate 2.0.0; 3.0.0's trailer adds the file's owner claims.
    */
-  private async handlePut (stream: Stream, connection: string, version: 1 | 2 | 3): Promise<void> {
+  private async handlePut (stream: Stream, connection: string, remotePeer: string, version: 1 | 2 | 3): Promise<void> {
     const twoPhase = version >= 2
     const { reader, frame, lease } = await this.readRequest(stream, connection, 'put request', MAX_HEADER_FRAME, true)
     const writer = new FrameWriter(stream, this.idleTimeoutMs)
     let receiver: ShardReceiver | undefined
+    let quota: QuotaReservation | undefined
     try {
       const request = parsePutRequest(frame)
       const geometry = { k: request.k, m: request.m, blockSize: request.blockSize, fileSize: request.fileSize }
-      // Geometry first, then this stream's buffer, then disk space: nothing is reserved for a put that cannot be taken.
+      // Geometry first, then this stream's buffer, then the pusher's quota, then disk space: nothing is reserved for
+      // a put that cannot be taken.
       const limits = checkShardGeometry(geometry, request.index)
       lease.resize(YAMUX_MAX_STREAM_WINDOW + Math.max(limits.largestBlock, READ_HIGH_WATER) + limits.hashBytes)
+      quota = await this.components.quota?.reserve(remotePeer, shardSize(geometry))
       receiver = await ShardReceiver.open(this.components.store, this.components.manifests, geometry, request.index)
       await writer.write(okMessage())
       for (let size = receiver.nextBlockSize(); size !== undefined; size = receiver.nextBlockSize()) {
@@ -230,10 +251,12 @@ export class ShardServer implements Startable {
       }
       reader.discardRest()
       const cid = twoPhase ? await receiver.commit() : await receiver.finish(trailer.manifest)
+      await quota?.commit(cid, request.index)
       this.components.onShardStored?.(cid, request.index)
       await writer.write(okMessage({ cid }))
     } finally {
       await receiver?.abort()
+      quota?.release()
       lease.release()
     }
     await endStream(stream, this.idleTimeoutMs)

@@ -57,6 +57,7 @@ describe('usage errors: ERR_USAGE, exit 2, before any work', () => {
     ['daemon --bootstrap without a peer id', () => daemon('--bootstrap', '/ip4/127.0.0.1/tcp/4050'), /lacks a \/tcp\/ port or a \/p2p\/ peer id/],
     ['daemon --carbon-country ZZ', () => daemon('--carbon-country', 'ZZ'), /unknown --carbon-country "ZZ"/],
     ['daemon --api nowhere', () => daemon('--api', 'nowhere'), /--api wants HOST:PORT/],
+    ['daemon --quota-per-peer lots', () => daemon('--quota-per-peer', 'lots'), /invalid size "lots"/],
     ['publish without DIR', () => ['publish', '--name', 'site', '--repo', repo], /missing required argument 'dir'/],
     ['publish without --name', () => ['publish', root, '--repo', repo], /required option '--name <name>' not specified/],
     ['publish of a file', () => ['publish', existing, '--name', 'site', '--repo', repo], /is not a directory/],

@@ -6,19 +6,25 @@ import { after, before, describe, it } from 'node:test'
 import type { Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { stripeBlockSize } from '../../coder/layout.ts'
-import { CORRUPT_REPORT_BURST, CORRUPT_REPORTS_PER_SECOND, MAX_HEADER_FRAME, PROTOCOL_GET, PROTOCOL_HAS } from '../../node/constants.ts'
+import { CORRUPT_REPORT_BURST, CORRUPT_REPORTS_PER_SECOND, MAX_HEADER_FRAME, PROTOCOL_CORRUPT_BLOCK, PROTOCOL_GET, PROTOCOL_HAS } from '../../node/constants.ts'
 import { getShardBlocks, reportCorruptBlock, type Dialer } from '../../node/transfer/shard-client.ts'
 import { FrameReader } from '../../node/wire/frame-reader.ts'
 import { FrameWriter } from '../../node/wire/frame-writer.ts'
 import { okMessage, parseGetRequest, parseHasResponse } from '../../node/wire/messages.ts'
 import { encodeMessage } from '../../node/wire/schema.ts'
+import { createEventLog } from '../../node/event-log.ts'
 import { chunksOf, collect, startSwarm, waitFor, type TestSwarm } from './swarm.ts'
 
 const IDLE_MS = 2000
 
 describe('faults on a 6-node loopback swarm', () => {
   let swarm: TestSwarm
-  before(async () => { swarm = await startSwarm(6, () => ({ streamIdleTimeoutMs: IDLE_MS })) })
+  /** Each node's `limit.hit` lines (docs/LOGS.md), as JSON records. */
+  const limitHits: Array<Array<Record<string, unknown>>> = Array.from({ length: 6 }, () => [])
+  const capture = (i: number): { log: ReturnType<typeof createEventLog> } => ({
+    log: createEventLog({ format: 'json', write: (line) => { const r = JSON.parse(line); if (r.event === 'limit.hit') limitHits[i].push(r) } })
+  })
+  before(async () => { swarm = await startSwarm(6, () => ({ streamIdleTimeoutMs: IDLE_MS }), capture) })
   after(async () => { await swarm?.stop() })
 
   async function shareFrom (i: number, data: Uint8Array): Promise<{ cid: string, holder: (index: number) => number }> {
@@ -139,6 +145,9 @@ describe('faults on a 6-node loopback swarm', () => {
     // The limit is the flooder's alone.
     assert.deepEqual(await reportCorruptBlock(dialerOf(other), holderId, { cid, index: 0, stripe: 0 }), { quarantined: false })
     assert.equal(await quarantined(h, cid, 0), false)
+    // The holder said so once, not once per refusal (the rest are counted into the next line, a minute on).
+    const lines = limitHits[h].filter(r => r.code === 'ERR_RATE_LIMITED' && r.peer === swarm.nodes[flooder].peerId)
+    assert.deepEqual(lines.map(r => [r.count, r.protocol]), [[1, PROTOCOL_CORRUPT_BLOCK]])
   })
 
   it('moves on when a peer serves wrong bytes (hash mismatch → other shard)', async () => {
@@ -202,6 +211,9 @@ describe('faults on a 6-node loopback swarm', () => {
     new DataView(header.buffer).setUint32(0, MAX_HEADER_FRAME + 1)
     stream.send(header)
     await assertNoAnswer(stream)
+    const [client, server] = pair()
+    await waitFor(() => limitHits[server].some(r => r.code === 'ERR_FRAME_TOO_LARGE' && r.peer === swarm.nodes[client].peerId && r.protocol === PROTOCOL_HAS),
+      10_000, 'the server\'s limit.hit line')
   })
 
   it('aborts a truncated message', async () => {

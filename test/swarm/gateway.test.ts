@@ -10,6 +10,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { after, before, describe, it } from 'node:test'
+import { createEventLog } from '../../node/event-log.ts'
 import { waitFor } from '../harness/poll.ts'
 import { chunksOf, startSwarm, type TestSwarm } from './swarm.ts'
 
@@ -28,12 +29,15 @@ describe('HTTP gateway on a 6-node loopback swarm', () => {
   let swarm: TestSwarm
   let cid: string
   const data = randomBytes(SIZE)
+  /** The operator's log of the one-stream node, as JSON records. */
+  const oneStreamLog: Array<Record<string, unknown>> = []
   const url = (node: number, path = ''): string => `${swarm.nodes[node].gatewayUrl ?? ''}/f/${cid}${path}`
   const sentBySwarm = async (): Promise<number> =>
     (await Promise.all(swarm.alive().map(async i => (await swarm.nodes[i].status()).shardsSent.bytes))).reduce((a, b) => a + b, 0)
 
   before(async () => {
-    swarm = await startSwarm(6, i => i === CACHED ? { cacheSize: 64 * 1024 * 1024 } : i === ONE_STREAM ? { gatewayMaxStreams: 1, metrics: false } : {})
+    swarm = await startSwarm(6, i => i === CACHED ? { cacheSize: 64 * 1024 * 1024 } : i === ONE_STREAM ? { gatewayMaxStreams: 1, metrics: false } : {},
+      i => i === ONE_STREAM ? { log: createEventLog({ format: 'json', write: (line) => { oneStreamLog.push(JSON.parse(line)) } }) } : {})
     cid = (await swarm.nodes[0].share(chunksOf(data), { size: SIZE, k: K, m: M, blockSize: BLOCK, name: 'clip.mp4' })).cid
   })
   after(async () => { await swarm?.stop() })
@@ -233,6 +237,8 @@ describe('HTTP gateway on a 6-node loopback swarm', () => {
       assert.equal(busy.status, 503)
       assert.equal(busy.headers.get('retry-after'), '1')
       assert.equal((await busy.json()).error.code, 'ERR_BUSY')
+      const hit = oneStreamLog.find(r => r.event === 'limit.hit')
+      assert.deepEqual([hit?.code, hit?.route, hit?.count, typeof hit?.peer], ['ERR_BUSY', 'gateway', 1, 'string'])
       // The first client leaves: its slot frees and a new read succeeds.
       res.destroy()
       await waitFor(async () => {

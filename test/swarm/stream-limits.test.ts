@@ -6,15 +6,18 @@ import assert from 'node:assert/strict'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import type { Stream } from '@libp2p/interface'
+import { randomBytes } from 'node:crypto'
+import type { PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { MAX_HEADER_FRAME, PROTOCOL_INFO, PROTOCOL_PEERS, PROTOCOL_PUT } from '../../node/constants.ts'
+import { MAX_HEADER_FRAME, MAX_INBOUND_REQUEST_STREAMS, PROTOCOL_INFO, PROTOCOL_PEERS, PROTOCOL_PUT } from '../../node/constants.ts'
+import type { EdgemirrorNode } from '../../node/edgemirror-node.ts'
+import { createEventLog } from '../../node/event-log.ts'
 import type { ShardServer } from '../../node/transfer/shard-server.ts'
 import { FrameReader } from '../../node/wire/frame-reader.ts'
 import { FrameWriter } from '../../node/wire/frame-writer.ts'
 import { parseResponse } from '../../node/wire/messages.ts'
 import { encodeMessage } from '../../node/wire/schema.ts'
-import { STOP_DEADLINE_MS, startSwarm, waitFor, withDeadline, type TestSwarm } from './swarm.ts'
+import { chunksOf, collect, STOP_DEADLINE_MS, startSwarm, waitFor, withDeadline, type TestSwarm } from './swarm.ts'
 
 /** The progress window and the linger after an answer; short so cut-offs come fast. */
 const IDLE_MS = 1000
@@ -28,8 +31,11 @@ describe('what one peer can make a node hold', () => {
   let swarm: TestSwarm
   const CLIENT = 0
   const SERVER = 1
+  /** The server's `limit.hit` lines (docs/LOGS.md), as JSON records. */
+  const limitHits: Array<Record<string, unknown>> = []
   before(async () => {
-    swarm = await startSwarm(2, () => ({ streamIdleTimeoutMs: IDLE_MS, inboundBudgetPerConnectionBytes: PER_CONNECTION, inboundBudgetBytes: 2 * PER_CONNECTION }))
+    swarm = await startSwarm(2, () => ({ streamIdleTimeoutMs: IDLE_MS, inboundBudgetPerConnectionBytes: PER_CONNECTION, inboundBudgetBytes: 2 * PER_CONNECTION }),
+      i => i === SERVER ? { log: createEventLog({ format: 'json', write: (line) => { const r = JSON.parse(line); if (r.event === 'limit.hit') limitHits.push(r) } }) } : {})
   })
   after(async () => { await swarm?.stop() })
 
@@ -140,6 +146,7 @@ describe('what one peer can make a node hold', () => {
       const third = await putHeader(geometry)
       puts.push(third)
       await assert.rejects(third.answer, { code: 'ERR_BUSY' })
+      assert.deepEqual(limitHits.filter(r => r.code === 'ERR_BUSY').map(r => [r.peer, r.protocol, r.count]), [[swarm.nodes[CLIENT].peerId, PROTOCOL_PUT, 1]])
       first.stream.abort(new Error('the sender gave up'))
       await waitFor(() => serverStreams(PROTOCOL_PUT) <= 2, DEADLINE_MS, 'the server to drop the aborted put')
       const fourth = await putHeader(geometry)
@@ -165,3 +172,55 @@ describe('what one peer can make a node hold', () => {
     await waitFor(() => stream.status !== 'open', DEADLINE_MS, 'the sender to see the put end')
   })
 })
+
+describe('libp2p\'s stream limit per protocol (maxInboundStreams)', () => {
+  let swarm: TestSwarm
+  before(async () => { swarm = await startSwarm(3) })
+  after(async () => { await swarm?.stop() })
+
+  it(`resets inbound streams past ${MAX_INBOUND_REQUEST_STREAMS} on one protocol; other protocols and other peers, and a share and a fetch through the node, go on`, async () => {
+    const [client, server, other] = swarm.nodes
+    const serverId = peerIdFromString(server.peerId)
+    /** The server's inbound peers streams from the client (each waits for a request the client never sends, within the
+     *  default 30 s idle timeout: longer than this test). */
+    const held = (): number => server.host.getConnections(peerIdFromString(client.peerId))
+      .reduce((n, c) => n + c.streams.filter(s => s.protocol === PROTOCOL_PEERS && s.direction === 'inbound').length, 0)
+    const streams: Stream[] = []
+    try {
+      for (let i = 0; i < MAX_INBOUND_REQUEST_STREAMS; i++) streams.push(await client.host.dialProtocol(serverId, PROTOCOL_PEERS))
+      await waitFor(() => held() === MAX_INBOUND_REQUEST_STREAMS, DEADLINE_MS, 'the server to hold every allowed stream')
+      // One more: negotiated, then reset by libp2p on the server (it never reaches the handler).
+      const extra = await client.host.dialProtocol(serverId, PROTOCOL_PEERS).catch((err: Error) => err)
+      if (!(extra instanceof Error)) {
+        streams.push(extra)
+        await waitFor(() => extra.status !== 'open', DEADLINE_MS, 'the extra stream to be reset')
+      }
+      assert.equal(held(), MAX_INBOUND_REQUEST_STREAMS)
+      assert.ok(streams.slice(0, MAX_INBOUND_REQUEST_STREAMS).every(s => s.status === 'open'), 'the allowed streams are untouched')
+
+      // Another protocol from the same peer (info), and the same protocol from another peer, are answered.
+      assert.equal(typeof (await askSmall(client, serverId, PROTOCOL_INFO)).ok, 'boolean')
+      assert.equal((await askSmall(other, serverId, PROTOCOL_PEERS)).ok, true)
+      // A share placing a shard on the server and a fetch through it work.
+      const data = randomBytes(100_000)
+      const shared = await client.share(chunksOf(data), { size: data.byteLength, k: 1, m: 2 })
+      assert.ok(shared.shards.some(s => s.peer === server.peerId))
+      const start = await server.fetch(shared.cid)
+      assert.ok((await collect(start.body)).equals(data))
+      await start.done
+    } finally {
+      for (const s of streams) s.abort(new Error('test over'))
+    }
+  })
+})
+
+/** One small request (an empty map) on `protocol` and its parsed answer. */
+async function askSmall (from: EdgemirrorNode, to: PeerId, protocol: string): Promise<Record<string, unknown>> {
+  const stream = await from.host.dialProtocol(to, protocol)
+  try {
+    await new FrameWriter(stream).write(encodeMessage({}))
+    return parseResponse(await new FrameReader(stream, { idleTimeoutMs: DEADLINE_MS }).expect(MAX_HEADER_FRAME, 'answer'))
+  } finally {
+    stream.abort(new Error('answered'))
+  }
+}

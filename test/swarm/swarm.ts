@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DaemonOptions } from '../../node/daemon-options.ts'
-import { EdgemirrorNode } from '../../node/edgemirror-node.ts'
+import { EdgemirrorNode, type NodeRuntime } from '../../node/edgemirror-node.ts'
 import { waitFor } from '../harness/poll.ts'
 
 export interface TestSwarm {
@@ -26,7 +26,8 @@ export interface TestSwarm {
  */
 export const FAST_DETECTION: Partial<DaemonOptions> = { heartbeatMs: 250, deadAfterMs: 4000, repairGraceMs: 0, scrubIntervalMs: 60 * 60_000 }
 
-export async function startSwarm (count: number, overrides: (i: number) => Partial<DaemonOptions> = () => ({})): Promise<TestSwarm> {
+/** `runtime`: what node i runs with besides its options (an event log to capture, say), also when restarted. */
+export async function startSwarm (count: number, overrides: (i: number) => Partial<DaemonOptions> = () => ({}), runtime: (i: number) => NodeRuntime = () => ({})): Promise<TestSwarm> {
   const root = await mkdtemp(join(tmpdir(), 'edgemirror-swarm-'))
   const nodes: EdgemirrorNode[] = []
   const repos: string[] = []
@@ -44,7 +45,7 @@ export async function startSwarm (count: number, overrides: (i: number) => Parti
     },
     async restart (i) {
       if (!stopped.has(i)) return
-      nodes[i] = await EdgemirrorNode.create(optionsFor(i))
+      nodes[i] = await EdgemirrorNode.create(optionsFor(i), runtime(i))
       await nodes[i].start()
       stopped.delete(i)
       for (const j of swarm.alive()) if (j !== i) await connectPair(nodes[i], nodes[j])
@@ -64,7 +65,7 @@ export async function startSwarm (count: number, overrides: (i: number) => Parti
   try {
     for (let i = 0; i < count; i++) {
       repos.push(join(root, `node-${i}`))
-      const node = await EdgemirrorNode.create(optionsFor(i))
+      const node = await EdgemirrorNode.create(optionsFor(i), runtime(i))
       nodes.push(node)
       await node.start()
     }

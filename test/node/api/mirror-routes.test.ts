@@ -138,11 +138,25 @@ describe('control API mirror routes', () => {
     }
   })
 
-  it('refuses oversize and malformed bodies and queries with 400 ERR_USAGE, before calling the service', async () => {
+  it('refuses an oversize body with 413 ERR_REQUEST_TOO_LARGE before calling the service, and answers the next request', async () => {
+    const cases: Array<[string, string, string | Buffer]> = [
+      ['oversize', ROUTES.follow, JSON.stringify({ address: `${publisher}/site`, dir: '/' + 'a'.repeat(MAX_JSON_REQUEST) })],
+      ['oversize garbage', ROUTES.publish, Buffer.alloc(4 * MAX_JSON_REQUEST, 0x7b)]
+    ]
+    for (const [name, path, body] of cases) {
+      const answer = await raw('POST', path, body)
+      assert.equal(answer.status, 413, `${name}: ${answer.body}`)
+      assert.equal(JSON.parse(answer.body).error.code, 'ERR_REQUEST_TOO_LARGE', name)
+    }
+    assert.equal(api.following.size, 0)
+    const address = `${publisher}/site`
+    assert.equal((await client.follow(address, '/srv/mirror')).address, address)
+    await client.unfollow(address)
+  })
+
+  it('refuses malformed bodies and queries with 400 ERR_USAGE, before calling the service', async () => {
     const before = api.publishes.length
     const cases: Array<[string, string, string | Buffer, string]> = [
-      ['oversize', ROUTES.follow, JSON.stringify({ address: `${publisher}/site`, dir: '/' + 'a'.repeat(MAX_JSON_REQUEST) }), 'ERR_USAGE'],
-      ['oversize garbage', ROUTES.publish, Buffer.alloc(4 * MAX_JSON_REQUEST, 0x7b), 'ERR_USAGE'],
       ['not JSON', ROUTES.publish, '{"dir": "/srv/site", ', 'ERR_USAGE'],
       ['not an object', ROUTES.publish, '[1, 2]', 'ERR_USAGE'],
       ['null', ROUTES.unfollow, 'null', 'ERR_USAGE'],
