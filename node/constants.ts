@@ -178,3 +178,8 @@ export const MAX_DELETE_GRACE_MS = 30 * 24 * 3600_000
 export const MIRROR_RECORDS_SYNC_MS = 30_000
 /** How long a publish waits for its pushes: a record is a few hundred bytes, one round trip on any link. */
 export const MIRROR_ANNOUNCE_TIMEOUT_MS = 5_000
+
+/** A peer with another swarm key is logged (`swarm.key.refused`) at most once a minute, with the count left out: the
+ *  mesh keeper redials known addresses every MESH_EXCHANGE_INTERVAL_MS (30 s) and a scan can try thousands of times a
+ *  second, while one line a minute is enough for an operator to see that a key is wrong and where from. */
+export const SWARM_KEY_REFUSED_LOG_INTERVAL_MS = 60_000
