@@ -174,6 +174,41 @@ describe('faults on a 6-node loopback swarm', () => {
     }
   })
 
+  it('moves on when a peer serves another index\'s genuine bytes (wrong index → hash mismatch → other shard)', async () => {
+    // Whole stripes, so every block of every shard has the same size and a block of index 0 fits a request for index 2.
+    // RS(3,2): the earlier liar is gone, five nodes are left.
+    const data = randomBytes(3 * 16 * 1024 * 3)
+    const shared = await swarm.nodes[swarm.alive()[0]].share(chunksOf(data), { size: data.byteLength, k: 3, m: 2, blockSize: 16 * 1024 })
+    const cid = shared.cid
+    const holder = (index: number): number => swarm.nodes.findIndex(n => n.peerId === shared.shards.find(s => s.index === index)?.peer)
+    const liarIndex = holder(2) // a data shard: readers ask those first
+    const liar = swarm.nodes[liarIndex]
+    const genuine = await readFile(join(swarm.repos[holder(0)], 'store', 'shards', cid, '0'))
+    let served = 0
+    await liar.host.unhandle(PROTOCOL_GET)
+    await liar.host.handle(PROTOCOL_GET, async (stream: Stream) => {
+      const request = parseGetRequest(await new FrameReader(stream).expect(MAX_HEADER_FRAME, 'request'))
+      const writer = new FrameWriter(stream)
+      await writer.write(okMessage({ from: request.from, to: 3 }))
+      for (let s = request.from; s < 3; s++) await writer.write(genuine.subarray(s * 16 * 1024, (s + 1) * 16 * 1024))
+      served++
+      await stream.close()
+    })
+    try {
+      const reports = []
+      for (const reader of swarm.alive().filter(i => i !== liarIndex)) {
+        const start = await swarm.nodes[reader].fetch(cid)
+        assert.ok((await collect(start.body)).equals(data))
+        reports.push(await start.done)
+      }
+      assert.ok(served > 0 && reports.some(r => r.corrupt.length > 0), 'some reader asked the liar')
+      for (const r of reports) assert.ok(r.corrupt.every(i => i === 2))
+    } finally {
+      await liar.host.unhandle(PROTOCOL_GET)
+      await swarm.kill(liarIndex)
+    }
+  })
+
   it('never uses a tampered manifest: with only liars to ask the fetch fails, with one honest holder it reads', async () => {
     // Two replicas: the sharer and two holders keep the manifest, the other three nodes must ask for it.
     const data = randomBytes(30_000)
