@@ -240,9 +240,11 @@ export class EdgemirrorNode implements ControlApi {
     try {
       const privateKey = await loadOrCreateIdentity(options.repo)
       const store = new FsShardStore({ dir: join(options.repo, 'store'), capacity: options.capacity })
-      const carbon = createCarbonProvider({ carbon: options.carbon, country: options.carbonCountry, file: options.carbonFile, url: options.carbonUrl, log: (message) => { log(message) } })
-      const swarmKey = options.swarmKey !== undefined ? await readSwarmKey(options.swarmKey) : undefined
       const events = runtime.log ?? silentLog
+      // A broken feed is the operator's business (the node keeps running on the fallback): one line per failed poll,
+      // which backs off, and one when it recovers.
+      const carbon = createCarbonProvider({ carbon: options.carbon, country: options.carbonCountry, file: options.carbonFile, url: options.carbonUrl, log: (message, level) => { log(message); events[level]('carbon.feed', { message }) } })
+      const swarmKey = options.swarmKey !== undefined ? await readSwarmKey(options.swarmKey) : undefined
       const onSwarmKeyRefused = rateLimitedRefusals((refusal, suppressed) => {
         events.warn('swarm.key.refused', { ...refusal, suppressed: suppressed > 0 ? suppressed : undefined })
       }, SWARM_KEY_REFUSED_LOG_INTERVAL_MS)
