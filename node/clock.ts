@@ -17,3 +17,12 @@ export const systemClock: Clock = {
   },
   clearTimeout: (handle) => { clearTimeout(handle as ReturnType<typeof setTimeout>) }
 }
+
+/**
+ * Epoch milliseconds that never step: the wall clock at process start plus the monotonic clock since. Setting the wall
+ * clock (an NTP step, a VM resumed, an operator) moves Date.now by hours at once; durations measured with this do not
+ * move, so a failure detector on it neither declares every peer dead on a step forward nor keeps a dead one alive for
+ * the length of a step back (test/node/repair/failure-detector.test.ts, "clock steps"). It differs from Date.now only
+ * by the steps since the process started.
+ */
+export const monotonicNow = (): number => performance.timeOrigin + performance.now()

@@ -204,3 +204,8 @@ export const LIMIT_LOG_INTERVAL_MS = 60_000
  *  fail with ERR_NOT_ENOUGH_PEERS once every holder refused). A swarm with several publishers that must not crowd
  *  each other out sets it, e.g. to capacity / publishers. */
 export const DEFAULT_QUOTA_PER_PEER = 0
+
+/** A peer with another swarm key is logged (`swarm.key.refused`) at most once a minute, with the count left out: the
+ *  mesh keeper redials known addresses every MESH_EXCHANGE_INTERVAL_MS (30 s) and a scan can try thousands of times a
+ *  second, while one line a minute is enough for an operator to see that a key is wrong and where from. */
+export const SWARM_KEY_REFUSED_LOG_INTERVAL_MS = 60_000

@@ -13,7 +13,7 @@ import type { CarbonProvider } from './carbon/index.ts'
 import { createCarbonProvider } from './carbon/index.ts'
 import type { Manifest } from '../coder/manifest.ts'
 import { CheckService } from './check/check-service.ts'
-import { DEFAULT_QUOTA_PER_PEER, MAX_MESH_PEERS, PUT_ACCEPT_TIMEOUT_MS, SERVICE_STOP_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS } from './constants.ts'
+import { DEFAULT_QUOTA_PER_PEER, MAX_MESH_PEERS, PUT_ACCEPT_TIMEOUT_MS, SERVICE_STOP_TIMEOUT_MS, STREAM_IDLE_TIMEOUT_MS, SWARM_KEY_REFUSED_LOG_INTERVAL_MS } from './constants.ts'
 import { EdgemirrorError, TimeoutError } from './errors.ts'
 import { silentLog, type EventLog } from './event-log.ts'
 import type { DaemonOptions } from './daemon-options.ts'
@@ -26,6 +26,7 @@ import { NodeMetrics } from './gateway/node-metrics.ts'
 import { GATEWAY_IDLE_TIMEOUT_MS } from './gateway/constants.ts'
 import { splitHostPort } from './host-port.ts'
 import { createHost, type Host } from './host.ts'
+import { rateLimitedRefusals } from './swarm-key-refusals.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { ManifestCache } from './manifest-cache.ts'
 import { lockRepo, type RepoLock } from './repo-lock.ts'
@@ -251,9 +252,15 @@ export class EdgemirrorNode implements ControlApi {
     try {
       const privateKey = await loadOrCreateIdentity(options.repo)
       const store = new FsShardStore({ dir: join(options.repo, 'store'), capacity: options.capacity })
-      const carbon = createCarbonProvider({ carbon: options.carbon, country: options.carbonCountry, file: options.carbonFile, url: options.carbonUrl, log: (message) => { log(message) } })
+      const events = runtime.log ?? silentLog
+      // A broken feed is the operator's business (the node keeps running on the fallback): one line per failed poll,
+      // which backs off, and one when it recovers.
+      const carbon = createCarbonProvider({ carbon: options.carbon, country: options.carbonCountry, file: options.carbonFile, url: options.carbonUrl, log: (message, level) => { log(message); events[level]('carbon.feed', { message }) } })
       const swarmKey = options.swarmKey !== undefined ? await readSwarmKey(options.swarmKey) : undefined
-      const host = await createHost({ privateKey, listen: options.listen, bootstrap: options.bootstrap, mdns: options.mdns, swarmKey })
+      const onSwarmKeyRefused = rateLimitedRefusals((refusal, suppressed) => {
+        events.warn('swarm.key.refused', { ...refusal, suppressed: suppressed > 0 ? suppressed : undefined })
+      }, SWARM_KEY_REFUSED_LOG_INTERVAL_MS)
+      const host = await createHost({ privateKey, listen: options.listen, bootstrap: options.bootstrap, mdns: options.mdns, swarmKey, onSwarmKeyRefused })
       return new EdgemirrorNode(options, lock, host, store, carbon, privateKey, runtime)
     } catch (err) {
       await lock.release()

@@ -8,10 +8,10 @@ import type { PrivateKey } from '@libp2p/interface'
 import { kadDHT, removePublicAddressesMapper, type KadDHT } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { ping, type Ping } from '@libp2p/ping'
-import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { splitLargeXsalsa20Updates } from './swarm-key.ts'
+import { guardedPreSharedKey, type SwarmKeyRefusal } from './swarm-key-refusals.ts'
 import {
   INBOUND_CONNECTIONS_PER_HOST_PER_SECOND, MAX_CONNECTIONS, MAX_INCOMING_PENDING_CONNECTIONS, MAX_PING_STREAMS, PING_TIMEOUT_MIN_MS, YAMUX_MAX_READ_BUFFER, YAMUX_MAX_STREAM_WINDOW
 } from './constants.ts'
@@ -23,6 +23,8 @@ export interface HostOptions {
   mdns: boolean
   /** A private swarm's key (node/swarm-key.ts): connections without it are refused before any handshake. */
   swarmKey?: Uint8Array
+  /** Called for each connection the swarm key turned away (node/swarm-key-refusals.ts). */
+  onSwarmKeyRefused?: (refusal: SwarmKeyRefusal) => void
 }
 
 export type Host = Libp2p<{ identify: unknown, ping: Ping, dht: KadDHT }>
@@ -32,12 +34,13 @@ export async function createHost (options: HostOptions): Promise<Host> {
   if (options.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: options.bootstrap }))
   if (options.mdns) peerDiscovery.push(mdns())
   if (options.swarmKey !== undefined) splitLargeXsalsa20Updates()
+  const guard = options.swarmKey !== undefined ? guardedPreSharedKey(options.swarmKey, options.onSwarmKeyRefused ?? (() => {})) : undefined
   return await createLibp2p({
     privateKey: options.privateKey,
-    ...(options.swarmKey !== undefined ? { connectionProtector: preSharedKey({ psk: options.swarmKey }) } : {}),
+    ...(guard !== undefined ? { connectionProtector: guard.connectionProtector } : {}),
     addresses: { listen: options.listen },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [guard !== undefined ? guard.encrypter(noise()) : noise()],
     streamMuxers: [yamux({ streamOptions: { initialStreamWindowSize: YAMUX_MAX_STREAM_WINDOW, maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW, maxReadBufferLength: YAMUX_MAX_READ_BUFFER } })],
     peerDiscovery,
     // Explicit, at libp2p's defaults (node/constants.ts says why they suffice): a limit a reader of this file can see.

@@ -22,8 +22,8 @@ export interface SeriesPollInit {
   backoffBaseMs?: number
   backoffMaxMs?: number
   maxBytes?: number
-  /** Told about every failed and every recovering poll (the daemon's logger). */
-  log?: (message: string) => void
+  /** Told about every failed (warn) and every recovering (info) poll: the daemon's log, `carbon.feed` (LOGS.md). */
+  log?: (message: string, level: 'warn' | 'info') => void
 }
 
 export interface SeriesProviderInit extends SeriesPollInit {
@@ -93,7 +93,7 @@ export class SeriesProvider implements CarbonProvider {
     try {
       const bytes = await this.init.load(signal)
       const windows = parseCarbonSeries(bytes, { maxBytes: this.init.maxBytes ?? MAX_SERIES_BYTES })
-      if (this.failures > 0) this.init.log?.(`${this.source}: recovered after ${this.failures} failed reads`)
+      if (this.failures > 0) this.init.log?.(`${this.source}: recovered after ${this.failures} failed reads`, 'info')
       this.state = { windows, fetchedAt: this.clock.now() }
       this.failures = 0
       return true
@@ -102,7 +102,7 @@ export class SeriesProvider implements CarbonProvider {
       this.failures++
       const message = (err as Error).message
       this.state = { ...this.state, error: { message, at: this.clock.now() } }
-      this.init.log?.(`${this.source}: read ${this.failures} failed: ${message}`)
+      this.init.log?.(`${this.source}: read ${this.failures} failed: ${message}`, 'warn')
       return false
     }
   }

@@ -8,6 +8,7 @@
 //
 // Pure: no timers. The owner feeds heartbeats and calls poll() on its own schedule with an injected clock.
 import { InvalidParametersError } from '../../coder/errors.ts'
+import { monotonicNow } from '../clock.ts'
 import {
   ACCEPTABLE_HEARTBEAT_PAUSE_MS, DEAD_AFTER_MS, HEARTBEAT_INTERVAL_MS, MAX_SAMPLE_SIZE, MAX_SAMPLED_INTERVAL_MS,
   MIN_STD_DEVIATION_MS, PHI_SUSPECT_THRESHOLD
@@ -16,7 +17,8 @@ import {
 export type PeerState = 'alive' | 'suspect' | 'dead'
 
 export interface FailureDetectorOptions {
-  /** ms clock; Date.now unless a test injects one. Must not go backwards. */
+  /** ms clock; monotonicNow (node/clock.ts: never steps) unless a test injects one. A clock that steps back anyway is
+   *  survived: a peer's last heartbeat is never taken to be later than now (see clampToNow). */
   now?: () => number
   /** phi ≥ this → suspect (default 8, Akka). */
   threshold?: number
@@ -116,7 +118,7 @@ export class FailureDetector {
   private readonly maxSampledIntervalMs: number
 
   constructor (options: FailureDetectorOptions = {}) {
-    this.now = options.now ?? Date.now
+    this.now = options.now ?? monotonicNow
     this.threshold = positive('threshold', options.threshold ?? PHI_SUSPECT_THRESHOLD)
     this.deadAfterMs = positive('deadAfterMs', options.deadAfterMs ?? DEAD_AFTER_MS)
     this.heartbeatIntervalMs = positive('heartbeatIntervalMs', options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS)
@@ -135,7 +137,11 @@ export class FailureDetector {
       return
     }
     const interval = at - record.last
-    if (interval < 0) return
+    if (interval < 0) {
+      this.clampToNow(record, at)
+      record.heard = true
+      return
+    }
     // A silence the detector calls death is an outage, not a sample of the link (Cassandra drops such intervals too).
     if (interval < this.maxSampledIntervalMs) record.intervals.add(interval)
     record.last = at
@@ -178,6 +184,7 @@ export class FailureDetector {
     const changes: StateChange[] = []
     for (const peer of this.peers()) {
       const record = this.records.get(peer) as PeerRecord
+      this.clampToNow(record, at)
       const to = this.stateAt(record, at)
       if (to !== record.reported) {
         changes.push({ peer, from: record.reported, to, at, phi: this.phiAt(record, at) })
@@ -220,6 +227,13 @@ export class FailureDetector {
     intervals.add(this.heartbeatIntervalMs * 0.75)
     intervals.add(this.heartbeatIntervalMs * 1.25)
     return { last: at, heard: false, intervals, reported: 'alive', since: at }
+  }
+
+  /** The clock went back past a peer's last heartbeat: take that heartbeat as arrived now (the latest it can have been
+   *  on the new clock), so the peer's silence counts from here and it dies deadAfterMs later at most, instead of only
+   *  once the clock has caught up with the step. The outage interval is not sampled: no interval is known. */
+  private clampToNow (record: PeerRecord, at: number): void {
+    if (record.last > at) record.last = at
   }
 
   private phiAt (record: PeerRecord, at: number): number {

@@ -31,6 +31,7 @@ import { RepairQueue, type CarbonOutlook, type JobStatus } from './repair-queue.
 import type { RepairResult, RepairStats, RepairView } from './types.ts'
 import { NotEnoughShardsError } from '../../coder/errors.ts'
 import type { Startable } from '../startable.ts'
+import { monotonicNow } from '../clock.ts'
 
 /** Repair always places one shard per peer (several on one would let one loss cost more than one shard). */
 const REPAIR_FEWER_PEERS_HINT = 'repair places one shard per peer: start more peers, or bring the lost holders back'
@@ -90,7 +91,8 @@ export class RepairService implements Startable {
   private readonly nudged = new Set<string>()
 
   constructor (private readonly components: RepairComponents, init: RepairInit = {}) {
-    this.now = components.now ?? Date.now
+    // Grace periods, backoff and failure detection are durations: a clock that never steps (node/clock.ts).
+    this.now = components.now ?? monotonicNow
     this.heartbeatMs = init.heartbeatMs ?? HEARTBEAT_INTERVAL_MS
     this.graceMs = init.graceMs ?? REPAIR_GRACE_MS
     const deadAfterMs = init.deadAfterMs ?? DEAD_AFTER_MS

@@ -167,6 +167,14 @@ describe('rm on a loopback swarm', () => {
       }, DEADLINE_MS, 'the returning holder to remove its copy, and no copy anywhere')
       const statuses = await Promise.all(swarm.nodes.map(async n => await n.status()))
       assert.equal(statuses.reduce((sum, s) => sum + s.repairsDone, 0), 0, 'nothing was repaired')
+      // Gone for good (its bytes purged everywhere): not resurrected by the returning copy.
+      await assert.rejects(swarm.nodes[away].fetch(shared.cid), { code: 'ERR_NOT_FOUND' })
+      // Right after: the returning node shares, and another node reads it.
+      const fresh = randomBytes(50_000)
+      const again = await swarm.nodes[away].share(chunksOf(fresh), { size: fresh.byteLength, k: 1, m: 2, blockSize: 16 * 1024 })
+      const read = await swarm.nodes[0].fetch(again.cid)
+      assert.ok((await collect(read.body)).equals(fresh))
+      await read.done
     })
   })
 })

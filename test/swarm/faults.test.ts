@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { open, readdir, stat } from 'node:fs/promises'
+import { open, readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { stripeBlockSize } from '../../coder/layout.ts'
-import { CORRUPT_REPORT_BURST, CORRUPT_REPORTS_PER_SECOND, MAX_HEADER_FRAME, PROTOCOL_CORRUPT_BLOCK, PROTOCOL_GET, PROTOCOL_HAS } from '../../node/constants.ts'
+import { CORRUPT_REPORT_BURST, CORRUPT_REPORTS_PER_SECOND, MAX_HEADER_FRAME, PROTOCOL_CORRUPT_BLOCK, PROTOCOL_GET, PROTOCOL_HAS, PROTOCOL_MANIFEST } from '../../node/constants.ts'
 import { getShardBlocks, reportCorruptBlock, type Dialer } from '../../node/transfer/shard-client.ts'
 import { FrameReader } from '../../node/wire/frame-reader.ts'
 import { FrameWriter } from '../../node/wire/frame-writer.ts'
-import { okMessage, parseGetRequest, parseHasResponse } from '../../node/wire/messages.ts'
+import { okMessage, parseGetRequest, parseHasResponse, parseManifestRequest, parseResponse } from '../../node/wire/messages.ts'
 import { encodeMessage } from '../../node/wire/schema.ts'
 import { createEventLog } from '../../node/event-log.ts'
 import { chunksOf, collect, startSwarm, waitFor, type TestSwarm } from './swarm.ts'
@@ -183,6 +183,71 @@ describe('faults on a 6-node loopback swarm', () => {
     }
   })
 
+  it('moves on when a peer serves another index\'s genuine bytes (wrong index → hash mismatch → other shard)', async () => {
+    // Whole stripes, so every block of every shard has the same size and a block of index 0 fits a request for index 2.
+    // RS(3,2): the earlier liar is gone, five nodes are left.
+    const data = randomBytes(3 * 16 * 1024 * 3)
+    const shared = await swarm.nodes[swarm.alive()[0]].share(chunksOf(data), { size: data.byteLength, k: 3, m: 2, blockSize: 16 * 1024 })
+    const cid = shared.cid
+    const holder = (index: number): number => swarm.nodes.findIndex(n => n.peerId === shared.shards.find(s => s.index === index)?.peer)
+    const liarIndex = holder(2) // a data shard: readers ask those first
+    const liar = swarm.nodes[liarIndex]
+    const genuine = await readFile(join(swarm.repos[holder(0)], 'store', 'shards', cid, '0'))
+    let served = 0
+    await liar.host.unhandle(PROTOCOL_GET)
+    await liar.host.handle(PROTOCOL_GET, async (stream: Stream) => {
+      const request = parseGetRequest(await new FrameReader(stream).expect(MAX_HEADER_FRAME, 'request'))
+      const writer = new FrameWriter(stream)
+      await writer.write(okMessage({ from: request.from, to: 3 }))
+      for (let s = request.from; s < 3; s++) await writer.write(genuine.subarray(s * 16 * 1024, (s + 1) * 16 * 1024))
+      served++
+      await stream.close()
+    })
+    try {
+      const reports = []
+      for (const reader of swarm.alive().filter(i => i !== liarIndex)) {
+        const start = await swarm.nodes[reader].fetch(cid)
+        assert.ok((await collect(start.body)).equals(data))
+        reports.push(await start.done)
+      }
+      assert.ok(served > 0 && reports.some(r => r.corrupt.length > 0), 'some reader asked the liar')
+      for (const r of reports) assert.ok(r.corrupt.every(i => i === 2))
+    } finally {
+      await liar.host.unhandle(PROTOCOL_GET)
+      await swarm.kill(liarIndex)
+    }
+  })
+
+  it('never uses a tampered manifest: with only liars to ask the fetch fails, with one honest holder it reads', async () => {
+    // Two replicas: the sharer and two holders keep the manifest, the other three nodes must ask for it.
+    const data = randomBytes(30_000)
+    const sharer = swarm.alive()[0]
+    const shared = await swarm.nodes[sharer].share(chunksOf(data), { size: data.byteLength, k: 1, m: 1 })
+    const ids = swarm.nodes.map(n => n.peerId)
+    const keepers = [sharer, ...shared.shards.map(s => ids.indexOf(s.peer))].filter((i, at, all) => all.indexOf(i) === at)
+    const reader = swarm.alive().find(i => !keepers.includes(i)) as number
+    let lying = true
+    let lies = 0
+    for (const keeper of keepers) {
+      // Serves the manifest from the keeper's store, one byte flipped while `lying`: the real server's answer otherwise.
+      await swarm.nodes[keeper].host.unhandle(PROTOCOL_MANIFEST)
+      await swarm.nodes[keeper].host.handle(PROTOCOL_MANIFEST, async (stream: Stream) => {
+        const cid = parseManifestRequest(await new FrameReader(stream).expect(MAX_HEADER_FRAME, 'manifest request'))
+        const bytes = new Uint8Array(await readFile(join(swarm.repos[keeper], 'store', 'manifests', cid)))
+        if (lying) { bytes[bytes.byteLength - 1] ^= 0x01; lies++ }
+        await new FrameWriter(stream).write(okMessage({ manifest: bytes }))
+        await stream.close()
+      })
+    }
+    await assert.rejects(swarm.nodes[reader].fetch(shared.cid), { code: 'ERR_NOT_FOUND' })
+    assert.ok(lies >= keepers.length, `every keeper was asked and lied (${lies})`)
+    await assert.rejects(readFile(join(swarm.repos[reader], 'store', 'manifests', shared.cid)), { code: 'ENOENT' }, 'nothing kept')
+    lying = false
+    const start = await swarm.nodes[reader].fetch(shared.cid)
+    assert.ok((await collect(start.body)).equals(data))
+    await start.done
+  })
+
   it('fails an unknown CID with ERR_NOT_FOUND and a junk one with ERR_INVALID_CID', async () => {
     const reader = swarm.nodes[swarm.alive()[0]]
     await assert.rejects(reader.fetch('bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'), { code: 'ERR_NOT_FOUND' })
@@ -224,6 +289,27 @@ describe('faults on a 6-node loopback swarm', () => {
     stream.send(new Uint8Array(10))
     await stream.close()
     await assertNoAnswer(stream)
+  })
+
+  it('answers a whole frame of truncated MessagePack, and well-formed ones of the wrong types, with ERR_PROTOCOL', async () => {
+    const cid = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
+    const whole = encodeMessage({ cids: [cid] })
+    const frames = [
+      whole.subarray(0, whole.byteLength - 10), // the string cut short
+      encodeMessage({ cids: 42 }), // not a list
+      encodeMessage({ cids: [1, 2] }), // not strings
+      encodeMessage({ cids: ['x'.repeat(10_000)] }), // over the CID length
+      new Uint8Array([0x92, 0x01, 0x02]) // a MessagePack list, not a map
+    ]
+    for (const frame of frames) {
+      const stream = await rawStream(PROTOCOL_HAS)
+      await new FrameWriter(stream).write(frame)
+      await assert.rejects(async () => parseResponse(await new FrameReader(stream, { idleTimeoutMs: 10_000 }).expect(MAX_HEADER_FRAME, 'response')), (err: any) => {
+        assert.equal(err.code, 'ERR_PROTOCOL', Buffer.from(frame.subarray(0, 16)).toString('hex'))
+        assert.equal(err.details.remote, true, 'the server said so, in an error frame')
+        return true
+      })
+    }
   })
 
   it('times out a stalled stream and releases it', async () => {

@@ -5,37 +5,9 @@ import { randomBytes } from 'node:crypto'
 import { open, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
+import { assertFetches, DEADLINE_MS, fullyRedundant, K, M, share, total } from './repair-helpers.ts'
 import { chunksOf, collect, FAST_DETECTION, type TestSwarm, waitFor, withSwarm } from './swarm.ts'
 
-/** Short settings so a death is noticed in about a second; no grace: a dead holder is rebuilt at once. */
-const K = 4
-const M = 2
-const DEADLINE_MS = 30_000
-
-async function share (swarm: TestSwarm, data: Uint8Array): Promise<{ cid: string, holders: number[] }> {
-  const shared = await swarm.nodes[0].share(chunksOf(data), { size: data.byteLength, k: K, m: M, blockSize: 16 * 1024 })
-  const ids = swarm.nodes.map(n => n.peerId)
-  return { cid: shared.cid, holders: shared.shards.map(s => ids.indexOf(s.peer)) }
-}
-
-/** Every index held by exactly one live node, all k + m present, as seen from `reader`. */
-async function fullyRedundant (swarm: TestSwarm, reader: number, cid: string): Promise<boolean> {
-  const check = await swarm.nodes[reader].check(cid)
-  const live = new Set(swarm.alive().map(i => swarm.nodes[i].peerId))
-  const holders = check.shards.filter(s => s.peer !== null)
-  return check.healthy && holders.length === K + M && holders.every(s => live.has(s.peer as string)) && new Set(holders.map(s => s.peer)).size === K + M
-}
-
-/** A status counter summed over the live nodes. */
-async function total (swarm: TestSwarm, counter: 'repairsDone' | 'bytesRepaired' | 'copiesCollected'): Promise<number> {
-  return (await Promise.all(swarm.alive().map(async i => (await swarm.nodes[i].status())[counter]))).reduce((a, b) => a + b, 0)
-}
-
-async function assertFetches (swarm: TestSwarm, reader: number, cid: string, data: Uint8Array): Promise<void> {
-  const start = await swarm.nodes[reader].fetch(cid)
-  assert.ok((await collect(start.body)).equals(data), 'fetched bytes equal the original')
-  assert.deepEqual((await start.done).missing, [], 'no shard was missing after repair')
-}
 
 describe('self-repair on a loopback swarm', () => {
   it('rebuilds a dead holder\'s shard on another peer', async () => {

@@ -170,3 +170,71 @@ describe('FailureDetector', () => {
     assert.throws(() => new FailureDetector({ threshold: Number.NaN }), { code: 'ERR_INVALID_PARAMETERS' })
   })
 })
+
+// Clock skew (#19 item 5): a heartbeat carries no timestamp (PROTOCOLS.md, "Shard reports": an answer to `has` is the
+// heartbeat, timed on arrival by the receiver), so a peer's clock, however far off, never reaches the detector. What
+// can skew is this node's own clock; these pin what a step does.
+describe('FailureDetector under clock steps', () => {
+  it('a step back by an hour: a peer that keeps beating stays alive, one that falls silent is dead deadAfterMs after the step, not an hour later', () => {
+    const { clock, fd, beat } = beating(fakeClock(10 * 3_600_000))
+    beat('steady', 20, 5000)
+    beat('silent', 1, 5000)
+    fd.poll()
+    clock.advance(-3_600_000)
+    for (let i = 0; i < 30; i++) {
+      clock.advance(5000)
+      fd.heartbeat('steady')
+      fd.poll()
+      assert.equal(fd.state('steady'), 'alive', `steady after ${i + 1} beats past the step`)
+    }
+    assert.equal(fd.state('silent'), 'dead', 'the silent peer died on the new clock')
+    const changes = fd.poll()
+    assert.deepEqual(changes, [])
+  })
+
+  it('a step back: the silent peer dies exactly deadAfterMs after the first poll past the step', () => {
+    const { clock, fd, beat } = beating(fakeClock(10 * 3_600_000))
+    beat('a', 20, 5000)
+    fd.poll()
+    clock.advance(-3_600_000)
+    fd.poll()
+    assert.equal(silenceUntil(fd, clock, 'a', 'dead'), 60_000)
+  })
+
+  it('built without a clock, it ignores a wall-clock step forward: no peer is declared dead by Date.now jumping an hour', (t) => {
+    const wall = Date.now
+    let step = 0
+    t.mock.method(Date, 'now', () => wall() + step)
+    const fd = new FailureDetector({ deadAfterMs: 60_000 })
+    fd.heartbeat('a')
+    step = 3_600_000
+    assert.ok(Date.now() - wall() >= 3_600_000, 'the wall clock stepped')
+    assert.deepEqual(fd.poll(), [])
+    assert.equal(fd.state('a'), 'alive')
+  })
+})
+
+// A flapping peer (#19 item 5): down and back, again and again. Suspicion only starts the repair grace (REPAIR.md,
+// "The queue"), death starts a rebuild; so what bounds the data moved is how often the detector calls it dead.
+describe('FailureDetector and a flapping peer', () => {
+  it('outages shorter than deadAfterMs never make it dead, however many; each one as long is one death, no more', () => {
+    const { clock, fd, beat } = beating()
+    beat('flappy', 20, 5000)
+    fd.poll()
+    const deaths = (): number => fd.poll().filter(c => c.to === 'dead').length
+    let died = 0
+    for (let flap = 0; flap < 50; flap++) {
+      // Down for 50 s (under the 60 s default), polled every 5 s as the repair service does; then back for 3 beats.
+      for (let t = 0; t < 50_000; t += 5000) { clock.advance(5000); died += deaths() }
+      beat('flappy', 3, 5000)
+      died += deaths()
+    }
+    assert.equal(died, 0, 'never dead: its files wait out the grace and are re-checked when it is back')
+    for (let flap = 0; flap < 5; flap++) {
+      for (let t = 0; t < 70_000; t += 5000) { clock.advance(5000); died += deaths() }
+      beat('flappy', 3, 5000)
+      died += deaths()
+    }
+    assert.equal(died, 5, 'one death per outage past deadAfterMs')
+  })
+})
