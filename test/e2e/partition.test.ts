@@ -19,7 +19,7 @@ import { waitFor } from '../harness/poll.ts'
 const run = promisify(execFile)
 const DEADLINE_MS = 120_000
 const SIDES = [[0, 1, 2], [3, 4, 5]]
-const FILES = 8
+const FILES = 4
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex')
 const probe = await probeWan('rate-only')
 

@@ -1,4 +1,4 @@
-// A repair storm (#19 item 5): one holder of most of 20 files dies at once. Each node runs one repair at a time
+// A repair storm (#19 item 5): one holder of most of 12 files dies at once. Each node runs one repair at a time
 // (REPAIR.md, "The repair service", step 3), so the storm is bounded by the number of leaders, not the number of
 // files; it must still end with every file back at k + m and each rebuilt exactly once, and the swarm must share and
 // fetch right after.
@@ -9,12 +9,12 @@ import { assertFetches, DEADLINE_MS, fullyRedundant, share, total } from './repa
 import { FAST_DETECTION, waitFor, withSwarm } from './swarm.ts'
 
 describe('a repair storm on a loopback swarm', () => {
-  it('a repair storm: 20 files lose a holder at once; each node runs one repair at a time, each file is rebuilt once, and the swarm shares and fetches right after', async () => {
+  it('a repair storm: 12 files lose a holder at once; each node runs one repair at a time, each file is rebuilt once, and the swarm shares and fetches right after', async () => {
     // Dead after 10 s rather than 4: a live holder whose event loop stalls under load must not be read as dead here,
     // or its files get rebuilt too and "each exactly once" would be about the machine, not the repair service.
     await withSwarm(7, { ...FAST_DETECTION, deadAfterMs: 10_000 }, async (swarm) => {
       const files: Array<{ cid: string, holders: number[], data: Uint8Array }> = []
-      for (let f = 0; f < 20; f++) {
+      for (let f = 0; f < 12; f++) {
         const data = randomBytes(40_000)
         files.push({ ...await share(swarm, data), data })
       }
@@ -22,7 +22,7 @@ describe('a repair storm on a loopback swarm', () => {
       const held = (i: number): number => files.filter(f => f.holders.includes(i)).length
       const victim = [1, 2, 3, 4, 5, 6].reduce((best, i) => held(i) > held(best) ? i : best)
       const hit = files.filter(f => f.holders.includes(victim))
-      assert.ok(hit.length >= 10, `the victim held shards of ${hit.length} files`)
+      assert.ok(hit.length >= 6, `the victim held shards of ${hit.length} files`)
       await swarm.kill(victim)
       // Sampled while the storm runs: no node ever has two repairs running (REPAIR.md, "One repair at a time").
       let mostRunning = 0
