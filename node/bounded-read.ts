@@ -6,7 +6,15 @@ import { FileTooLargeError } from './errors.ts'
 
 /** The file as text; ENOENT and other errno errors as they are, ERR_FILE_TOO_LARGE past `maxBytes`. */
 export async function readFileBounded (path: string, maxBytes: number): Promise<string> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+  return (await readBytesBounded(path, maxBytes)).toString('utf8')
+}
+
+/**
+ * The file's bytes, bounded the same way. `followSymlinks` is for a path the operator named (a feed another program
+ * writes, e.g. --carbon-file, may well be a symlink), never for the repo's own state files.
+ */
+export async function readBytesBounded (path: string, maxBytes: number, options: { followSymlinks?: boolean } = {}): Promise<Buffer> {
+  const handle = await open(path, constants.O_RDONLY | (options.followSymlinks === true ? 0 : constants.O_NOFOLLOW))
   try {
     const { size } = await handle.stat()
     if (size > maxBytes) throw new FileTooLargeError(path, `${size} bytes, over ${maxBytes}`)
@@ -19,7 +27,7 @@ export async function readFileBounded (path: string, maxBytes: number): Promise<
       length += bytesRead
     }
     if (length > size) throw new FileTooLargeError(path, `it grew while being read (past ${size} bytes)`)
-    return buffer.subarray(0, length).toString('utf8')
+    return buffer.subarray(0, length)
   } finally {
     await handle.close()
   }

@@ -4,7 +4,7 @@ import { mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { readFileBounded } from '../../node/bounded-read.ts'
+import { readBytesBounded, readFileBounded } from '../../node/bounded-read.ts'
 
 describe('readFileBounded', () => {
   it('reads a file within its bound; refuses one over it, a symlink, and a missing file', async () => {
@@ -19,6 +19,19 @@ describe('readFileBounded', () => {
       await symlink(join(dir, 'small.json'), join(dir, 'link.json'))
       await assert.rejects(readFileBounded(join(dir, 'link.json'), 1024), { code: 'ELOOP' })
       await assert.rejects(readFileBounded(join(dir, 'missing.json'), 1024), { code: 'ENOENT' })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('reads bytes through a symlink only when asked (a path the operator named), within the same bound', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'edgemirror-bounded-'))
+    try {
+      await writeFile(join(dir, 'feed.json'), '[1,2,3]')
+      await symlink(join(dir, 'feed.json'), join(dir, 'current.json'))
+      await assert.rejects(readBytesBounded(join(dir, 'current.json'), 1024), { code: 'ELOOP' })
+      assert.equal((await readBytesBounded(join(dir, 'current.json'), 1024, { followSymlinks: true })).toString(), '[1,2,3]')
+      await assert.rejects(readBytesBounded(join(dir, 'current.json'), 6, { followSymlinks: true }), { code: 'ERR_FILE_TOO_LARGE' })
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
