@@ -3,15 +3,16 @@
 // (mode 0600), `daemon --swarm-key FILE` uses it. docs/DEPLOY.md, "Private swarms".
 import { createRequire } from 'node:module'
 import { open } from 'node:fs/promises'
-import { generateKey } from '@libp2p/pnet'
 import { UsageError } from './errors.ts'
 
 /** A swarm.key is 95 bytes ("/key/swarm/psk/1.0.0/\n/base16/\n" and 64 hex digits, maybe a newline). */
 const MAX_SWARM_KEY_BYTES = 1024
 const SWARM_KEY_PATTERN = /^\/key\/swarm\/psk\/1\.0\.0\/\r?\n\/base16\/\r?\n[0-9a-fA-F]{64}\s*$/
 
-/** A new swarm key in the kubo format. */
-export function newSwarmKey (): Uint8Array {
+/** A new swarm key in the kubo format. pnet is loaded here, not with this module: the CLI imports this module for
+ *  `daemon --swarm-key` and `keygen`, and every other verb should not pay for loading libp2p at start. */
+export async function newSwarmKey (): Promise<Uint8Array> {
+  const { generateKey } = await import('@libp2p/pnet')
   const key = new Uint8Array(95)
   generateKey(key)
   return key

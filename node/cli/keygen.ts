@@ -23,7 +23,7 @@ Example:
         throw new UsageError(code === 'EEXIST' ? `-o ${path} exists: keygen never replaces a key` : `-o ${path}: ${code ?? (err as Error).message}`)
       }
       try {
-        await handle.writeFile(newSwarmKey())
+        await handle.writeFile(await newSwarmKey())
         await handle.sync()
       } finally {
         await handle.close()

@@ -1,6 +1,6 @@
 // Mirror-set addresses: PEERID/NAME names a set (its publisher's peer id and the name it chose), and a target adds a
 // version and a path: PEERID/NAME[@SEQ][/PATH]. docs/MIRRORS.md, "Addresses".
-import { peerIdFromString } from '@libp2p/peer-id'
+import { base58btc } from 'multiformats/bases/base58'
 import { InvalidAddressError } from '../errors.ts'
 
 /** A set name: a letter or digit, then letters, digits, '.', '_' or '-'; short enough for a path segment and a log
@@ -26,14 +26,32 @@ export function assertMirrorName (name: string, text = name): void {
   if (!MIRROR_NAME_PATTERN.test(name)) throw new InvalidAddressError(text, `the name must match ${MIRROR_NAME_PATTERN.source}`)
 }
 
-/** A publisher is named by a peer id that carries its key (Ed25519): records are checked against it alone. */
+/**
+ * An Ed25519 peer id's bytes: the identity multihash (code 0x00, length 36) of the protobuf PublicKey { Type = Ed25519
+ * (field 1, value 1), Data = 32 bytes (field 2) }: the peer id carries the key itself (libp2p specs, peer-ids.md,
+ * "Inlining"). Checked by hand rather than with @libp2p/peer-id, whose loading (libp2p's crypto) was a third of every
+ * CLI start, and every verb that takes an address parses one.
+ */
+const ED25519_PEER_ID_PREFIX = Uint8Array.from([0x00, 0x24, 0x08, 0x01, 0x12, 0x20])
+const ED25519_KEY_BYTES = 32
+
+/** A publisher is named by a peer id that carries its key (Ed25519), in its usual text form (base58btc, 12D3KooW…):
+ *  records are checked against it alone. */
 export function assertPublisherId (publisher: string, text = publisher): void {
-  try {
-    const key = peerIdFromString(publisher).publicKey
-    if (key?.type !== 'Ed25519') throw new Error('not an Ed25519 peer id')
-  } catch (err) {
-    throw new InvalidAddressError(text, `${JSON.stringify(publisher.slice(0, 80))} is not a publisher's peer id (${(err as Error).message})`)
+  if (!isEd25519PeerId(publisher)) {
+    throw new InvalidAddressError(text, `${JSON.stringify(publisher.slice(0, 80))} is not a publisher's peer id (an Ed25519 peer id in base58btc, 12D3KooW…)`)
   }
+}
+
+function isEd25519PeerId (text: string): boolean {
+  if (text.length > 64) return false // 38 bytes are 52 base58 characters
+  let bytes: Uint8Array
+  try {
+    bytes = base58btc.baseDecode(text)
+  } catch {
+    return false
+  }
+  return bytes.byteLength === ED25519_PEER_ID_PREFIX.byteLength + ED25519_KEY_BYTES && ED25519_PEER_ID_PREFIX.every((b, i) => bytes[i] === b)
 }
 
 /** Parse PEERID/NAME[@SEQ][/PATH]. The peer id must be one that carries its key (Ed25519): records are signed with it. */

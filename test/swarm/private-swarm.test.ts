@@ -20,8 +20,8 @@ describe('private swarms', () => {
     const dir = await mkdtemp(join(tmpdir(), 'edgemirror-pnet-'))
     const key = join(dir, 'swarm.key')
     const other = join(dir, 'other.key')
-    await writeFile(key, newSwarmKey(), { mode: 0o600 })
-    await writeFile(other, newSwarmKey(), { mode: 0o600 })
+    await writeFile(key, await newSwarmKey(), { mode: 0o600 })
+    await writeFile(other, await newSwarmKey(), { mode: 0o600 })
     const swarm = await startSwarm(4, () => ({ swarmKey: key }))
     const started: EdgemirrorNode[] = []
     const launchLogged = async (name: string, swarmKey: string | undefined): Promise<{ node: EdgemirrorNode, lines: LogLine[] }> => {
@@ -81,7 +81,7 @@ describe('private swarms', () => {
         await assert.rejects(checkDaemonOptions({ ...daemonOptions(join(dir, 'repo'), {}), swarmKey: path }), { code: 'ERR_USAGE' }, path)
       }
       const good = join(dir, 'good.key')
-      await writeFile(good, newSwarmKey())
+      await writeFile(good, await newSwarmKey())
       assert.equal((await readSwarmKey(good)).byteLength, 95)
     } finally {
       await rm(dir, { recursive: true, force: true })
