@@ -155,15 +155,14 @@ export class WorkerStripeEncoder implements StripeEncoder {
 /**
  * Verifies a reader's blocks off its main thread (issue #18): SHA-256 of every block read is ~0.7 CPU s per GB, on the
  * thread that also decrypts and hands on every byte, which is what limits a fetch's speed (docs/BENCHMARKS.md). A
- * block that owns its buffer moves to the encode worker and back; a view into a larger buffer is copied first (moving
- * it would take the whole buffer from whoever else holds a view of it; and `slice()` would not do: on a Buffer it is a
- * view, not a copy).
+ * block that owns its buffer moves to the encode worker and back; a view into a larger buffer is copied first (a
+ * structured clone would copy its whole buffer).
  */
 export class WorkerBlockHasher implements BlockHasher {
   private readonly worker = EncodeWorker.get()
 
   async hash (block: Uint8Array): Promise<{ block: Uint8Array, digest: Uint8Array }> {
-    const owned = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength && block.buffer instanceof ArrayBuffer ? block : new Uint8Array(block)
+    const owned = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength && block.buffer instanceof ArrayBuffer ? block : block.slice()
     const buffer = owned.buffer as ArrayBuffer
     const reply = await this.worker.request({ op: 'hash', buffer }, [buffer])
     return { block: new Uint8Array(reply.buffer as ArrayBuffer), digest: reply.digest as Uint8Array }
