@@ -8,7 +8,7 @@ import { createCodec } from './codecs.ts'
 import type { Codec } from './codec.ts'
 import { DEMOTION_STRIPES } from './constants.ts'
 import { AbortedError, HashMismatchError, NotEnoughShardsError } from './errors.ts'
-import { blockMatches, createSha256, hashAt } from './hash.ts'
+import { blockMatches, createSha256 } from './hash.ts'
 import { stripeBlockSize, stripeCount, stripeDataBytes, stripesForRange, type ByteRange } from './layout.ts'
 import type { Manifest } from './manifest.ts'
 import type { ProgressOptions } from './progress.ts'
@@ -32,12 +32,6 @@ export interface ShardSource {
 }
 
 export type OutputSink = (chunk: Uint8Array) => Promise<void>
-
-/** SHA-256 of blocks somewhere else than the calling thread (coder/stripe-encoder.ts WorkerBlockHasher). The block may
- *  travel there and back: use the one returned, never the one passed in. */
-export interface BlockHasher {
-  hash (block: Uint8Array): Promise<{ block: Uint8Array, digest: Uint8Array }>
-}
 
 /**
  * When to ask for one shard more than needed (hedging, after Dean and Barroso, "The Tail at Scale", CACM 2013): a
@@ -67,8 +61,6 @@ export interface DecodeOptions extends ProgressOptions {
    * hash disagrees with its own blocks, at the cost of hashing every byte a second time. Ignored for a range.
    */
   verifyFileHash?: boolean
-  /** Where blocks read are hashed; default: on this thread. */
-  hasher?: BlockHasher
 }
 
 export interface DecodeReport {
@@ -86,7 +78,7 @@ export interface DecodeReport {
 export async function decodeFile (manifest: Manifest, source: ShardSource, output: OutputSink, options: DecodeOptions = {}): Promise<DecodeReport> {
   const { k, m } = manifest
   const codec = options.codec ?? await createCodec(manifest.codec, k, m)
-  const gatherer = new StripeGatherer(manifest, source, options.preference ?? Array.from({ length: k + m }, (_, i) => i), options.hedge, options.hasher)
+  const gatherer = new StripeGatherer(manifest, source, options.preference ?? Array.from({ length: k + m }, (_, i) => i), options.hedge)
   const rebuilt = new Set<number>()
   const range = options.range
   const stripes = range === undefined ? { first: 0, end: stripeCount(manifest) } : stripesForRange(manifest, range)
@@ -193,7 +185,7 @@ export class StripeGatherer {
   /** Shards that held a stripe up: at the back of the order until stripe `until`; `length` doubles each time. */
   private readonly demoted = new Map<number, { until: number, length: number }>()
 
-  constructor (private readonly manifest: Manifest, private readonly source: ShardSource, preference: number[], private readonly hedge?: HedgePolicy, private readonly hasher?: BlockHasher) {
+  constructor (private readonly manifest: Manifest, private readonly source: ShardSource, preference: number[], private readonly hedge?: HedgePolicy) {
     this.preference = [...preference]
   }
 
@@ -290,27 +282,18 @@ export class StripeGatherer {
     return { missing: [...this.unavailable].sort(byNumber), corrupt: [...this.corrupt].sort(byNumber), hedged: this.hedged }
   }
 
-  /** The block if it matches its hash in the manifest (hashed by the hasher, when there is one), else null. */
-  private async verified (block: Uint8Array, index: number, stripe: number): Promise<Uint8Array | null> {
-    const expected = hashAt(this.manifest.shardHashes[index], stripe)
-    if (this.hasher === undefined) return blockMatches(block, this.manifest.shardHashes[index], stripe) ? block : null
-    const hashed = await this.hasher.hash(block)
-    return equalBytes(hashed.digest, expected) ? hashed.block : null
-  }
-
   /**
    * Fetch and verify one block; null if unavailable or corrupt. A bad block is asked again as long as the source
    * has another holder of the shard: one lying holder must not cost a shard index (the repair path reads exactly k).
    */
   private async goodBlock (index: number, stripe: number, size: number): Promise<Uint8Array | null> {
     while (!this.unavailable.has(index)) {
-      const read = await this.source.readBlock(index, stripe, size)
-      if (read == null) {
+      const block = await this.source.readBlock(index, stripe, size)
+      if (block == null) {
         this.unavailable.add(index)
         return null
       }
-      const verified = read.byteLength === size ? await this.verified(read, index, stripe) : null
-      if (verified != null) return verified
+      if (block.byteLength === size && blockMatches(block, this.manifest.shardHashes[index], stripe)) return block
       if (this.source.reportCorrupt?.(index, stripe) !== true) {
         this.corrupt.add(index)
         return null

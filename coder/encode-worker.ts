@@ -1,7 +1,6 @@
 // The encode worker's thread: encodes and hashes stripes that coder/stripe-encoder.ts transfers to it (no copy), and
 // keeps each job's running whole-file hash. Messages of one job arrive in stripe order and run one after another, so
-// the file hash sees the file in order; jobs (concurrent shares) interleave freely. It also hashes blocks a reader
-// verifies (WorkerBlockHasher): those need no order, so they run as they come.
+// the file hash sees the file in order; jobs (concurrent shares) interleave freely.
 import { createHash, type Hash } from 'node:crypto'
 import { parentPort } from 'node:worker_threads'
 import type { Codec } from './codec.ts'
@@ -37,21 +36,7 @@ function jobOf (job: number): { fileHash: Hash, tail: Promise<unknown> } {
   return state
 }
 
-type JobRequest = Exclude<WorkerRequest, { op: 'hash' }>
-
-function hashBlock (request: Extract<WorkerRequest, { op: 'hash' }>): { reply: WorkerReply, transfer: ArrayBuffer[] } {
-  const digest = new Uint8Array(createHash('sha256').update(new Uint8Array(request.buffer)).digest())
-  return { reply: { id: request.id, ok: true, buffer: request.buffer, digest }, transfer: [request.buffer, digest.buffer as ArrayBuffer] }
-}
-
-function queued (request: JobRequest): Promise<{ reply: WorkerReply, transfer: ArrayBuffer[] }> {
-  const state = jobOf(request.job)
-  const run = state.tail.then(async () => await handle(request, state.fileHash))
-  state.tail = run.catch(() => {}) // only orders the job's requests; the failure is posted back by the caller
-  return run
-}
-
-async function handle (request: JobRequest, fileHash: Hash): Promise<{ reply: WorkerReply, transfer: ArrayBuffer[] }> {
+async function handle (request: WorkerRequest, fileHash: Hash): Promise<{ reply: WorkerReply, transfer: ArrayBuffer[] }> {
   const { id } = request
   switch (request.op) {
     case 'encode': {
@@ -70,8 +55,9 @@ async function handle (request: JobRequest, fileHash: Hash): Promise<{ reply: Wo
 }
 
 port.on('message', (request: WorkerRequest) => {
-  // A block to hash needs no order and no state: it runs as it comes, and leaves no job behind.
-  const run = request.op === 'hash' ? Promise.resolve().then(() => hashBlock(request)) : queued(request)
+  const state = jobOf(request.job)
+  const run = state.tail.then(async () => await handle(request, state.fileHash))
+  state.tail = run.catch(() => {}) // only orders the job's requests; the failure is posted back just below
   run.then(({ reply, transfer }) => { port.postMessage(reply, transfer) }, (err: Error) => {
     const code = err instanceof EdgemirrorError ? err.code : undefined
     port.postMessage({ id: request.id, ok: false, message: err.message, code } satisfies WorkerReply)

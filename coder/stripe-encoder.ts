@@ -6,7 +6,6 @@ import { createHash, type Hash } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
 import type { Codec } from './codec.ts'
 import { HASH_LENGTH } from './constants.ts'
-import type { BlockHasher } from './decoder.ts'
 import type { EncodedStripe } from './encoder.ts'
 import { EdgemirrorError } from './errors.ts'
 import { stripeViews, type Stripe } from './stripe-reader.ts'
@@ -44,7 +43,6 @@ export class InlineStripeEncoder implements StripeEncoder {
 export type WorkerRequest =
   | { op: 'encode', id: number, job: number, codec: string, k: number, m: number, blockSize: number, dataBytes: number, buffer: ArrayBuffer }
   | { op: 'digest', id: number, job: number }
-  | { op: 'hash', id: number, buffer: ArrayBuffer }
   | { op: 'drop', id: number, job: number }
 
 /** A request before the worker client numbers it. */
@@ -149,23 +147,6 @@ export class WorkerStripeEncoder implements StripeEncoder {
     if (this.closed) return
     this.closed = true
     this.worker.request({ op: 'drop', job: this.job }).catch(() => {}) // only frees the job's state; a dead worker has none
-  }
-}
-
-/**
- * Verifies a reader's blocks off its main thread (issue #18): SHA-256 of every block read is ~0.7 CPU s per GB, on the
- * thread that also decrypts and hands on every byte, which is what limits a fetch's speed (docs/BENCHMARKS.md). A
- * block that owns its buffer moves to the encode worker and back; a view into a larger buffer is copied first (a
- * structured clone would copy its whole buffer).
- */
-export class WorkerBlockHasher implements BlockHasher {
-  private readonly worker = EncodeWorker.get()
-
-  async hash (block: Uint8Array): Promise<{ block: Uint8Array, digest: Uint8Array }> {
-    const owned = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength && block.buffer instanceof ArrayBuffer ? block : block.slice()
-    const buffer = owned.buffer as ArrayBuffer
-    const reply = await this.worker.request({ op: 'hash', buffer }, [buffer])
-    return { block: new Uint8Array(reply.buffer as ArrayBuffer), digest: reply.digest as Uint8Array }
   }
 }
 

@@ -1,8 +1,6 @@
 // Fetching a file: find its manifest and holders, stream k shards from the best holders in parallel, verify every
 // block, fall back to other holders (or other shards) on error, stall or hash mismatch, and rebuild what is missing.
-import { decodeFile, type BlockHasher } from '../../coder/decoder.ts'
-import { OFFLOAD_MIN_BYTES } from '../../coder/constants.ts'
-import { WorkerBlockHasher } from '../../coder/stripe-encoder.ts'
+import { decodeFile } from '../../coder/decoder.ts'
 import { toHex } from '../../coder/hash.ts'
 import { stripesForRange, type ByteRange } from '../../coder/layout.ts'
 import { manifestName, parseCid, type Manifest } from '../../coder/manifest.ts'
@@ -103,7 +101,7 @@ export class FetchService {
     const body = new Channel<Uint8Array>()
     const done = (async (): Promise<FetchReport> => {
       try {
-        const decoded = await decodeFile(manifest, source, async chunk => { await body.send(chunk) }, { preference, signal, range, hedge: new HedgeTimer(), hasher: blockHasherFor(manifest) })
+        const decoded = await decodeFile(manifest, source, async chunk => { await body.send(chunk) }, { preference, signal, range, hedge: new HedgeTimer() })
         // The decoder may also reconstruct a data shard it chose not to read (a nearer parity shard was cheaper);
         // what counts as rebuilt for the user is a data shard that was lost: unheld, unreadable or corrupt.
         const missing = [...new Set([...unheld, ...decoded.missing])].sort((a, b) => a - b)
@@ -154,13 +152,4 @@ export class FetchService {
       return ga - gb || ra - rb || a - b
     })
   }
-}
-
-/**
- * Blocks of a large file are hashed on the encode worker: the fetch's thread decrypts, reassembles and hands on every
- * byte, and is what limits a fetch's speed; SHA-256 is ~0.7 CPU s per GB more on it (docs/BENCHMARKS.md). A small
- * file is not worth the round trips (the same threshold as a share's encoding, OFFLOAD_MIN_BYTES).
- */
-function blockHasherFor (manifest: Manifest): BlockHasher | undefined {
-  return manifest.fileSize >= OFFLOAD_MIN_BYTES ? new WorkerBlockHasher() : undefined
 }
