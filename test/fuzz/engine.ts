@@ -7,6 +7,7 @@ import fc from 'fast-check'
 import { Packr } from 'msgpackr'
 import { seededRandom } from '../node/repair/helpers.ts'
 import { EdgemirrorError } from '../../node/errors.ts'
+import { concat } from '../node/store/compliance.ts'
 
 /** What the inputs of a target are, so that structural mutations re-encode in the same format. */
 export type InputFormat = 'msgpack' | 'json' | 'text' | 'bytes'
@@ -308,15 +309,6 @@ function collectSlots (value: unknown, out: Array<[object, string]> = [], depth 
   return out
 }
 
-export function concat (parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
-  let offset = 0
-  for (const p of parts) {
-    out.set(p, offset)
-    offset += p.byteLength
-  }
-  return out
-}
 
 const MIB = 1024 * 1024
 
